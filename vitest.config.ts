@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // PGlite boots in ~4 s per test file; integration files share one instance each.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Two cores on CI: more workers only thrash WASM Postgres instances.
+    maxWorkers: 2,
+  },
+})
