@@ -1,0 +1,217 @@
+/**
+ * The built-in offline provider (DESIGN.md, "Components"): a real, documented fallback that lets the whole
+ * flow run with no model host. Embeddings are lexical (hashed n-grams), drafts are extractive (sentences
+ * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
+ * which is why `selectProvider` announces it loudly.
+ */
+import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
+import { contentTerms, estimateLlmTokens, STOP_WORDS, splitSentences, stem, words } from './text.ts'
+
+const DIMENSIONS = 768
+
+/**
+ * Relative weight of each feature family. Each family is first scaled to unit length on its own, so the
+ * many character n-grams of long words cannot drown out whole-word matches, and short texts still get a
+ * morphology signal (Cyrillic inflections, typos, compounds like "cpanel" vs "c-panel").
+ */
+const FAMILY_WEIGHTS = { word: 1, bigram: 0.5, char: 0.6 } as const
+
+/** 32-bit FNV-1a over UTF-16 code units: tiny, fast, and fixed forever (stored vectors depend on it). */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
+
+function countFeatures(features: string[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const f of features) counts.set(f, (counts.get(f) ?? 0) + 1)
+  return counts
+}
+
+/** Character 3- and 4-grams of a word with boundary marks, so prefixes and suffixes are features too. */
+function charGrams(word: string): string[] {
+  const chars = Array.from(`⟨${word}⟩`)
+  const grams: string[] = []
+  for (const n of [3, 4]) {
+    for (let i = 0; i + n <= chars.length; i++) grams.push(`c:${chars.slice(i, i + n).join('')}`)
+  }
+  return grams
+}
+
+/**
+ * Deterministic 768-d embedding of `text` by feature hashing: stemmed word unigrams, word bigrams and
+ * character 3/4-grams, each with sublinear term frequency (1 + ln tf), hashed with FNV-1a into one of 768
+ * buckets with a sign taken from the hash's top bit (so collisions cancel out instead of piling up), then
+ * L2-normalised. Stop words are dropped so paraphrases overlap on the words that matter. An empty text maps
+ * to a fixed unit vector rather than a zero vector, which cosine distance cannot handle.
+ */
+export function hashedEmbedding(text: string): number[] {
+  const all = words(text)
+  const kept = all.filter((w) => !STOP_WORDS.has(w))
+  const tokens = kept.length > 0 ? kept : all
+  const stems = tokens.map(stem)
+  const families: Array<[number, Map<string, number>]> = [
+    [FAMILY_WEIGHTS.word, countFeatures(stems.map((s) => `w:${s}`))],
+    [FAMILY_WEIGHTS.bigram, countFeatures(stems.slice(1).map((s, i) => `b:${stems[i]} ${s}`))],
+    [FAMILY_WEIGHTS.char, countFeatures(tokens.flatMap(charGrams))],
+  ]
+  const vector = new Array<number>(DIMENSIONS).fill(0)
+  for (const [weight, counts] of families) {
+    let norm = 0
+    for (const tf of counts.values()) norm += (1 + Math.log(tf)) ** 2
+    if (norm === 0) continue
+    const scale = weight / Math.sqrt(norm)
+    for (const [feature, tf] of counts) {
+      const hash = fnv1a(feature)
+      const sign = hash & 0x80000000 ? -1 : 1
+      const bucket = hash % DIMENSIONS
+      vector[bucket] = (vector[bucket] ?? 0) + sign * scale * (1 + Math.log(tf))
+    }
+  }
+  const length = Math.hypot(...vector)
+  if (length === 0) {
+    vector[fnv1a('∅') % DIMENSIONS] = 1
+    return vector
+  }
+  return vector.map((x) => x / length)
+}
+
+/** Dot product; equals cosine similarity for the unit vectors produced here. */
+export function dot(a: readonly number[], b: readonly number[]): number {
+  let sum = 0
+  for (let i = 0; i < a.length; i++) sum += (a[i] ?? 0) * (b[i] ?? 0)
+  return sum
+}
+
+/** A candidate sentence for an extractive draft. */
+interface Candidate {
+  ref: number
+  position: number
+  text: string
+  vector: number[]
+  score: number
+}
+
+/** Below this a sentence is not considered an answer to the question (tuned on the KB test set). */
+const MIN_SCORE = 0.12
+const MAX_SENTENCES = 4
+
+/** Drops the "Title › Heading" line the chunker puts first, and Markdown markers that read badly in a reply. */
+function cleanSentence(sentence: string): string {
+  return sentence
+    .replace(/^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)/, '')
+    .replace(/\*\*|__|`/g, '')
+    .trim()
+}
+
+function sourceSentences(source: Grounding['sources'][number]): string[] {
+  const lines = source.text.split('\n')
+  // The chunker prefixes each chunk with its title path; that is context, not an answer.
+  const body = lines[0]?.trim().startsWith(source.title.trim()) ? lines.slice(1).join('\n') : source.text
+  return splitSentences(body)
+    .map(cleanSentence)
+    .filter((s) => words(s).length >= 3 && !/^#/.test(s))
+}
+
+/**
+ * Picks the source sentences that best answer the question: cosine similarity of hashed embeddings blended
+ * with the share of the question's content words the sentence contains, requiring at least one shared word.
+ * Near-duplicates (overlapping chunks repeat sentences) are kept once.
+ */
+function pickSentences(grounding: Grounding): Candidate[] {
+  const question = hashedEmbedding(grounding.question)
+  const questionTerms = new Set(contentTerms(grounding.question))
+  const candidates: Candidate[] = []
+  for (const source of grounding.sources) {
+    sourceSentences(source).forEach((text, position) => {
+      const terms = new Set(contentTerms(text))
+      const shared = [...questionTerms].filter((t) => terms.has(t)).length
+      if (shared === 0) return
+      const vector = hashedEmbedding(text)
+      const score = 0.6 * dot(question, vector) + 0.4 * (shared / Math.max(questionTerms.size, 1))
+      if (score >= MIN_SCORE) candidates.push({ ref: source.ref, position, text, vector, score })
+    })
+  }
+  candidates.sort((a, b) => b.score - a.score || a.ref - b.ref || a.position - b.position)
+  const picked: Candidate[] = []
+  for (const c of candidates) {
+    if (picked.length === MAX_SENTENCES) break
+    if (picked.some((p) => p.text === c.text || dot(p.vector, c.vector) > 0.9)) continue
+    picked.push(c)
+  }
+  // Read naturally: best source first, and within a source in document order (steps stay in sequence).
+  const sourceRank = new Map<number, number>()
+  for (const p of picked) if (!sourceRank.has(p.ref)) sourceRank.set(p.ref, sourceRank.size)
+  return picked.sort(
+    (a, b) => (sourceRank.get(a.ref) ?? 0) - (sourceRank.get(b.ref) ?? 0) || a.position - b.position,
+  )
+}
+
+/** Appends the citation before the sentence's final punctuation: "Click Reset [2]." */
+function cite(sentence: string, ref: number): string {
+  const match = /[.!?…:;]+$/.exec(sentence)
+  return match ? `${sentence.slice(0, match.index)} [${ref}]${match[0]}` : `${sentence} [${ref}].`
+}
+
+const TEMPLATES = {
+  en: {
+    greeting: 'Hello,',
+    intro: 'Thank you for reaching out. Here is what our documentation says about this:',
+    outro: 'If this does not solve the issue, just reply to this ticket and we will be glad to help further.',
+    unknown:
+      'Thank you for your message. We need to check this with our team before we can give you an accurate ' +
+      'answer; an agent will follow up shortly.',
+    signoff: 'Best regards',
+  },
+  ru: {
+    greeting: 'Здравствуйте!',
+    intro: 'Спасибо за обращение. Вот что говорится об этом в нашей документации:',
+    outro: 'Если это не решит проблему, просто ответьте на этот тикет, и мы с радостью поможем.',
+    unknown:
+      'Спасибо за ваше сообщение. Нам нужно уточнить этот вопрос, прежде чем дать точный ответ; ' +
+      'специалист свяжется с вами в ближайшее время.',
+    signoff: 'С уважением',
+  },
+} as const
+
+/**
+ * Offline provider: hashed n-gram embeddings and an extractive drafter. Deterministic, no network, no model
+ * files. Embeddings are symmetric, so `kind` is ignored.
+ */
+export class BuiltinProvider implements AiProvider {
+  readonly name = 'builtin' as const
+  /** Versioned: changing the hashing scheme changes the vector space, and stored vectors must be redone. */
+  readonly embedModel = 'builtin-hash-v1'
+  readonly dimensions = 768 as const
+
+  async embed(texts: string[], _kind: EmbedKind): Promise<number[][]> {
+    return texts.map(hashedEmbedding)
+  }
+
+  /**
+   * Composes a polite reply from the grounding sources' sentences that best match the question, citing
+   * each as [n]. With no grounding, or nothing relevant in it, it says honestly that an agent will follow up
+   * rather than guessing. Replies in Russian when the question is written in Cyrillic.
+   */
+  async chat(messages: ChatMessage[], options: ChatOptions = {}): Promise<ChatResult> {
+    const grounding = options.grounding
+    const question = grounding?.question ?? messages.findLast((m) => m.role === 'user')?.content ?? ''
+    const t = /[\u0400-\u04FF]/.test(question) ? TEMPLATES.ru : TEMPLATES.en
+    const picked = grounding ? pickSentences(grounding) : []
+    const body =
+      picked.length > 0 ? [t.intro, picked.map((p) => cite(p.text, p.ref)).join(' '), t.outro] : [t.unknown]
+    const content = [t.greeting, ...body, t.signoff].join('\n\n')
+    // The grounding normally also sits in the messages; count it only when the messages are empty.
+    const prompt = messages.map((m) => m.content).join('\n') || JSON.stringify(grounding ?? '')
+    return {
+      content,
+      model: 'builtin-extractive',
+      promptTokens: estimateLlmTokens(prompt),
+      completionTokens: estimateLlmTokens(content),
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The AI provider port: everything Draftdesk needs from a model host, and nothing more. Two adapters
+ * implement it — `OllamaProvider` (the real thing) and `BuiltinProvider` (the offline fallback) — and
+ * `selectProvider` picks one at start-up.
+ */
+
+/**
+ * Which side of a retrieval an embedding is for. Asymmetric models (nomic-embed-text) embed documents and
+ * queries with different task prefixes; symmetric ones ignore it.
+ */
+export type EmbedKind = 'document' | 'query'
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant'
+  content: string
+}
+
+/**
+ * The question and the numbered sources a draft must be grounded in. An LLM reads them from the prompt;
+ * the extractive built-in drafter needs them structured, so callers pass both.
+ */
+export interface Grounding {
+  question: string
+  sources: Array<{ ref: number; title: string; text: string }>
+}
+
+export interface ChatOptions {
+  /** Overrides the provider's default chat model (e.g. from the tenant's prompt version). */
+  model?: string
+  temperature?: number
+  /** Upper bound on generated tokens (Ollama `num_predict`). */
+  maxTokens?: number
+  grounding?: Grounding
+}
+
+export interface ChatResult {
+  content: string
+  /** The model that actually answered, as reported by the host. */
+  model: string
+  promptTokens: number
+  completionTokens: number
+}
+
+export interface AiProvider {
+  readonly name: 'ollama' | 'builtin'
+  /** Identifies the vector space; store it next to vectors, since two models' vectors never compare. */
+  readonly embedModel: string
+  /** Fixed by the schema: `kb_chunks.embedding vector(768)`. */
+  readonly dimensions: 768
+  /** One vector per input text, in input order. */
+  embed(texts: string[], kind: EmbedKind): Promise<number[][]>
+  chat(messages: ChatMessage[], options?: ChatOptions): Promise<ChatResult>
+}
+
+/** Why a provider call failed, for callers that branch on it (queues retry only `retryable` errors). */
+export type AiProviderErrorCode = 'model_not_found' | 'timeout' | 'unavailable' | 'http' | 'bad_response'
+
+/**
+ * A provider failure with an operator-readable message. `retryable` tells a worker whether running the same
+ * job later can succeed (host down, timeout, 5xx) or never will (model not pulled, wrong dimension, 4xx).
+ */
+export class AiProviderError extends Error {
+  override readonly name = 'AiProviderError'
+  readonly retryable: boolean
+  readonly code: AiProviderErrorCode
+  /** HTTP status from the host, when there was one. */
+  readonly status?: number
+
+  constructor(
+    message: string,
+    options: { retryable: boolean; code: AiProviderErrorCode; status?: number; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause })
+    this.retryable = options.retryable
+    this.code = options.code
+    this.status = options.status
+  }
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest'
+import { BuiltinProvider, dot, hashedEmbedding } from '#shared/ai/builtin'
+import type { Grounding } from '#shared/ai/provider'
+
+const norm = (v: number[]) => Math.hypot(...v)
+
+describe('Function: hashedEmbedding', () => {
+  it('is deterministic, 768-d and unit length', () => {
+    // Act
+    const first = hashedEmbedding('How do I point my domain to your nameservers?')
+    const second = hashedEmbedding('How do I point my domain to your nameservers?')
+
+    // Assess
+    expect(first).toEqual(second)
+    expect(first).toHaveLength(768)
+    expect(norm(first)).toBeCloseTo(1, 10)
+  })
+
+  it('maps empty and stop-word-only text to unit vectors, never to zero', () => {
+    // Act
+    const empty = hashedEmbedding('')
+    const stopWords = hashedEmbedding('how do I')
+
+    // Assess
+    expect(norm(empty)).toBeCloseTo(1, 10)
+    expect(norm(stopWords)).toBeCloseTo(1, 10)
+  })
+
+  it('places a paraphrase closer than unrelated text', () => {
+    // Prepare
+    const question = hashedEmbedding('How do I reset my password?')
+
+    // Act
+    const paraphrase = dot(question, hashedEmbedding('Steps to change a forgotten account password'))
+    const unrelated = dot(question, hashedEmbedding('Our data center uses redundant power supplies'))
+
+    // Assess
+    expect(paraphrase).toBeGreaterThan(unrelated + 0.15)
+  })
+
+  it('matches inflected forms through stemming and character n-grams', () => {
+    // Prepare
+    const question = hashedEmbedding('my payments failed')
+
+    // Act
+    const inflected = dot(question, hashedEmbedding('Payment failure: what to check'))
+    const unrelated = dot(question, hashedEmbedding('Configure SPF records for email'))
+
+    // Assess
+    expect(inflected).toBeGreaterThan(0.2)
+    expect(inflected).toBeGreaterThan(unrelated + 0.2)
+  })
+
+  it('works on Cyrillic text, across inflections', () => {
+    // Prepare
+    const question = hashedEmbedding('Как сбросить пароль от панели управления?')
+
+    // Act
+    const related = dot(question, hashedEmbedding('Сброс пароля панели управления: откройте страницу входа'))
+    const unrelated = dot(question, hashedEmbedding('Оплата счетов банковской картой'))
+
+    // Assess
+    expect(related).toBeGreaterThan(0.2)
+    expect(related).toBeGreaterThan(unrelated + 0.2)
+  })
+})
+
+describe('Function: BuiltinProvider.embed', () => {
+  it('returns one vector per text in order, independent of kind', async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+    const texts = ['renew my domain', 'cancel hosting', 'renew my domain']
+
+    // Act
+    const documents = await provider.embed(texts, 'document')
+    const queries = await provider.embed(texts, 'query')
+
+    // Assess
+    expect(documents).toHaveLength(3)
+    expect(documents[0]).toEqual(documents[2])
+    expect(documents[0]).not.toEqual(documents[1])
+    expect(queries).toEqual(documents)
+    expect(provider.dimensions).toBe(768)
+    expect(provider.name).toBe('builtin')
+  })
+})
+
+describe('Function: BuiltinProvider.chat', () => {
+  const grounding: Grounding = {
+    question: 'How can I reset my cPanel password?',
+    sources: [
+      {
+        ref: 1,
+        title: 'Invoices',
+        text: 'Invoices\n\nInvoices are generated 14 days before the due date. You can pay by card or PayPal.',
+      },
+      {
+        ref: 2,
+        title: 'cPanel access',
+        text:
+          'cPanel access › Password\n\nTo reset your cPanel password, log in to the client area and open ' +
+          'your hosting service. Click "Change Password" under Actions. Our office is in Berlin.',
+      },
+    ],
+  }
+
+  it('drafts from the matching source sentences and cites them', async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+
+    // Act
+    const result = await provider.chat([{ role: 'user', content: 'prompt with sources' }], { grounding })
+
+    // Assess
+    expect(result.model).toBe('builtin-extractive')
+    expect(result.content).toContain('To reset your cPanel password, log in to the client area')
+    expect(result.content).toContain('[2]')
+    expect(result.content).not.toContain('[1]')
+    expect(result.content).not.toContain('Berlin')
+    expect(result.content).not.toContain('cPanel access ›')
+    expect(result.content.startsWith('Hello,')).toBe(true)
+    expect(result.promptTokens).toBeGreaterThan(0)
+    expect(result.completionTokens).toBe(Math.ceil(result.content.length / 4))
+  })
+
+  it('is deterministic', async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+
+    // Act
+    const [a, b] = await Promise.all([provider.chat([], { grounding }), provider.chat([], { grounding })])
+
+    // Assess
+    expect(a).toEqual(b)
+  })
+
+  it('says an agent will follow up when nothing relevant is retrieved', async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+
+    // Act
+    const unrelated = await provider.chat([], {
+      grounding: { question: 'Do you support IPv6 on dedicated servers?', sources: grounding.sources },
+    })
+    const ungrounded = await provider.chat([{ role: 'user', content: 'Where is my refund?' }])
+
+    // Assess
+    for (const result of [unrelated, ungrounded]) {
+      expect(result.content).toContain('an agent will follow up')
+      expect(result.content).not.toMatch(/\[\d+\]/)
+    }
+  })
+
+  it('replies in Russian to a Cyrillic question', async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+
+    // Act
+    const result = await provider.chat([], {
+      grounding: {
+        question: 'Как сбросить пароль панели управления?',
+        sources: [
+          {
+            ref: 1,
+            title: 'Пароль',
+            text: 'Чтобы сбросить пароль панели управления, откройте личный кабинет.',
+          },
+        ],
+      },
+    })
+
+    // Assess
+    expect(result.content).toContain('Здравствуйте')
+    expect(result.content).toContain('откройте личный кабинет [1].')
+  })
+})
