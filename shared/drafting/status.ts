@@ -1,0 +1,211 @@
+/**
+ * The ticket status state machine: the union of both seeds' statuses with one explicit transition table.
+ *
+ * Shape of the table:
+ * - every active status can go to `escalated`, `resolved` and `closed`, and to the waiting/working
+ *   statuses a support desk moves between (in_progress, answered, pending_customer, on_hold);
+ * - a customer writing moves an active ticket to `customer_reply`;
+ * - `escalated` is left by a human taking it on (in_progress, answered, ...), never back to `open`;
+ * - `resolved` can only be closed or reopened, `closed` only reopened;
+ * - staying in the same status is a no-op and always allowed, so a redelivered job or a repeated PATCH
+ *   is not an error.
+ * WHMCS is the source of truth for its tickets: a sync may force any status (`{ source: 'whmcs' }`).
+ */
+
+/** All ticket statuses (seed 000 ∪ seed 001). */
+export const TICKET_STATUSES = [
+  'open',
+  'in_progress',
+  'answered',
+  'customer_reply',
+  'pending_customer',
+  'on_hold',
+  'escalated',
+  'resolved',
+  'closed',
+  'reopened',
+] as const
+
+/** A ticket status. */
+export type TicketStatus = (typeof TICKET_STATUSES)[number]
+
+/** Ticket priorities (seed 000). */
+export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const
+
+/** A ticket priority. */
+export type Priority = (typeof PRIORITIES)[number]
+
+/** Statuses in which the ticket still needs work from someone. */
+export const ACTIVE_STATUSES: readonly TicketStatus[] = [
+  'open',
+  'in_progress',
+  'answered',
+  'customer_reply',
+  'pending_customer',
+  'on_hold',
+  'escalated',
+  'reopened',
+]
+
+/** Allowed `from → to` transitions (excluding the always-allowed same-status no-op). */
+export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
+  open: [
+    'in_progress',
+    'answered',
+    'customer_reply',
+    'pending_customer',
+    'on_hold',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+  in_progress: [
+    'open',
+    'answered',
+    'customer_reply',
+    'pending_customer',
+    'on_hold',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+  answered: [
+    'in_progress',
+    'customer_reply',
+    'pending_customer',
+    'on_hold',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+  customer_reply: [
+    'in_progress',
+    'answered',
+    'pending_customer',
+    'on_hold',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+  pending_customer: [
+    'in_progress',
+    'answered',
+    'customer_reply',
+    'on_hold',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+  on_hold: [
+    'open',
+    'in_progress',
+    'answered',
+    'customer_reply',
+    'pending_customer',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+  escalated: [
+    'in_progress',
+    'answered',
+    'customer_reply',
+    'pending_customer',
+    'on_hold',
+    'resolved',
+    'closed',
+  ],
+  resolved: ['closed', 'reopened'],
+  closed: ['reopened'],
+  reopened: [
+    'in_progress',
+    'answered',
+    'customer_reply',
+    'pending_customer',
+    'on_hold',
+    'escalated',
+    'resolved',
+    'closed',
+  ],
+}
+
+/** Who asks for a transition: WHMCS sync may force any status, everyone else follows the table. */
+export interface TransitionOptions {
+  source?: 'whmcs' | 'app'
+}
+
+/** Type guard for a status string from the outside (DB, request, WHMCS mapping). */
+export function isTicketStatus(value: unknown): value is TicketStatus {
+  return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value)
+}
+
+/** Type guard for a priority string. */
+export function isPriority(value: unknown): value is Priority {
+  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value)
+}
+
+/** True when `from → to` is allowed (same status always is; WHMCS may force anything). */
+export function canTransition(
+  from: TicketStatus,
+  to: TicketStatus,
+  options: TransitionOptions = {},
+): boolean {
+  if (options.source === 'whmcs') return true
+  if (from === to) return true
+  return TICKET_TRANSITIONS[from]?.includes(to) ?? false
+}
+
+/** An illegal status change; the HTTP layer answers 409. */
+export class TransitionError extends Error {
+  readonly statusCode = 409
+  readonly expose = true
+  readonly code = 'illegal_transition'
+  readonly allowed: readonly TicketStatus[]
+  constructor(
+    readonly from: TicketStatus,
+    readonly to: TicketStatus,
+  ) {
+    const allowed = TICKET_TRANSITIONS[from] ?? []
+    super(`Ticket cannot go from "${from}" to "${to}" (allowed: ${allowed.join(', ') || 'none'})`)
+    this.name = 'TransitionError'
+    this.allowed = allowed
+  }
+}
+
+/** Throws {@link TransitionError} unless `from → to` is allowed. */
+export function assertTransition(
+  from: TicketStatus,
+  to: TicketStatus,
+  options: TransitionOptions = {},
+): void {
+  if (!canTransition(from, to, options)) throw new TransitionError(from, to)
+}
+
+/** WHMCS's built-in ticket statuses, as WHMCS spells them, and their Draftdesk equivalents. */
+export const WHMCS_STATUS_MAP: Readonly<Record<string, TicketStatus>> = {
+  Open: 'open',
+  Answered: 'answered',
+  'Customer-Reply': 'customer_reply',
+  'On Hold': 'on_hold',
+  'In Progress': 'in_progress',
+  Closed: 'closed',
+}
+
+// "Customer-Reply", "customer reply" and "customer_reply" are one status.
+const whmcsKey = (status: string): string =>
+  status
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+const whmcsLookup = new Map(
+  Object.entries(WHMCS_STATUS_MAP).map(([name, status]) => [whmcsKey(name), status]),
+)
+
+/**
+ * Maps a WHMCS status name ("Customer-Reply", "On Hold", ...) onto ours, ignoring case and separators.
+ * WHMCS admins can define custom statuses; those map to `fallback` (default `open`, i.e. needs work),
+ * because an unknown status must not hide a ticket from agents.
+ */
+export function fromWhmcsStatus(status: string, fallback: TicketStatus = 'open'): TicketStatus {
+  return whmcsLookup.get(whmcsKey(status)) ?? fallback
+}
