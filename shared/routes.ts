@@ -107,6 +107,7 @@ export const queues: readonly QueueDef[] = [
 
 export const schedules: readonly ScheduleDef[] = [
   { name: 'whmcs-sync', handler: 'functions/schedule/whmcs-sync', everyMinutes: 5 },
+  { name: 'outbox-sweep', handler: 'functions/schedule/outbox-sweep', everyMinutes: 1 },
 ]
 
 /** Route key in API Gateway's own syntax, e.g. `GET /tickets/{id}`. */

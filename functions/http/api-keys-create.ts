@@ -1,0 +1,6 @@
+import { httpRoute } from '#shared/http/route'
+import { createApiKey } from '#shared/services/api-keys'
+
+export const handler = httpRoute('POST /api-keys', async ({ deps, auth, body }) =>
+  createApiKey(deps.sql, auth, body),
+)

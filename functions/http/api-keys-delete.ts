@@ -1,0 +1,7 @@
+import { httpRoute } from '#shared/http/route'
+import { revokeApiKey } from '#shared/services/api-keys'
+
+export const handler = httpRoute('DELETE /api-keys/{id}', async ({ deps, auth, params }) => {
+  await revokeApiKey(deps.sql, auth, params.id)
+  return null
+})

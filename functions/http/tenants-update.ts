@@ -1,0 +1,6 @@
+import { httpRoute } from '#shared/http/route'
+import { updateTenant } from '#shared/services/tenants'
+
+export const handler = httpRoute('PATCH /tenants/{id}', async ({ deps, auth, params, body }) =>
+  updateTenant(deps.sql, deps.dataKey, auth, params.id, body),
+)

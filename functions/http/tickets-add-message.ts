@@ -1,0 +1,9 @@
+import { flushOutbox } from '#shared/http/outbox'
+import { httpRoute } from '#shared/http/route'
+import { addMessage } from '#shared/services/tickets'
+
+export const handler = httpRoute('POST /tickets/{id}/messages', async ({ deps, auth, params, body }) => {
+  const message = await addMessage(deps.sql, auth, params.id, body)
+  await flushOutbox(deps)
+  return message
+})

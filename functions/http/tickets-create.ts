@@ -1,0 +1,9 @@
+import { flushOutbox } from '#shared/http/outbox'
+import { httpRoute } from '#shared/http/route'
+import { createTicket } from '#shared/services/tickets'
+
+export const handler = httpRoute('POST /tickets', async ({ deps, auth, body }) => {
+  const ticket = await createTicket(deps.sql, auth, body)
+  await flushOutbox(deps)
+  return ticket
+})

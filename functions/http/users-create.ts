@@ -1,0 +1,8 @@
+import { actingTenant } from '#shared/auth/scope'
+import { httpRoute } from '#shared/http/route'
+import { createUser } from '#shared/services/users'
+
+export const handler = httpRoute('POST /users', async ({ deps, auth, body }) => {
+  const { tenantId, ...user } = body
+  return createUser(deps.sql, auth, actingTenant(auth, tenantId), user)
+})

@@ -1,0 +1,6 @@
+import { httpRoute } from '#shared/http/route'
+import { updateUser } from '#shared/services/users'
+
+export const handler = httpRoute('PATCH /users/{id}', async ({ deps, auth, params, body }) =>
+  updateUser(deps.sql, auth, params.id, body),
+)

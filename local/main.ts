@@ -1,0 +1,47 @@
+import { resolve } from 'node:path'
+import { parseConfig } from '#shared/config'
+import { startRuntime } from './runtime.ts'
+
+/** `npm start`: the whole product on one machine. Ctrl-C stops it cleanly. */
+async function main() {
+  const config = parseConfig()
+  const dataDir = resolve(config.DRAFTDESK_DATA_DIR)
+  const runtime = await startRuntime({ dataDir })
+  const b = runtime.bootstrap
+  const lines = [
+    '',
+    `  Draftdesk is running at ${runtime.url}  (data: ${dataDir}, AI provider: ${runtime.deps.ai.name})`,
+    ...(b
+      ? [
+          '',
+          '  First start: created the bootstrap superadmin (shown once, keep it):',
+          `    tenant:   ${b.tenant}`,
+          `    email:    ${b.email}`,
+          `    password: ${b.generated ? b.password : '(from DRAFTDESK_BOOTSTRAP_PASSWORD)'}`,
+          `    webhook secret of tenant ${b.tenant}: ${b.webhookSecret}`,
+        ]
+      : []),
+    '',
+    `  Try: curl ${runtime.url}/health`,
+    '',
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    process.stdout.write(`\n${signal}: finishing running jobs and flushing the database…\n`)
+    await runtime.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+main().catch((error) => {
+  process.stderr.write(
+    `draftdesk failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  )
+  process.exit(1)
+})

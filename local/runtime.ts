@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { selectProvider } from '#shared/ai/select'
+import { parseConfig } from '#shared/config'
+import { type Deps, setDeps } from '#shared/deps'
+import { logger, providerLogger } from '#shared/logger'
+import { queues as queueDefs, routes, schedules } from '#shared/routes'
+import { seedDefaults } from '#shared/services/defaults'
+import { migrate } from '../migrations/runner.ts'
+import { bootstrapSuperadmin } from './bootstrap.ts'
+import { type EmbeddedDb, startEmbeddedDb } from './db.ts'
+import { type LocalQueueOptions, LocalQueues } from './queues.ts'
+import { startScheduler } from './scheduler.ts'
+import { loadLocalSecrets } from './secrets.ts'
+import { createApiServer } from './server.ts'
+
+const ROOT = join(import.meta.dirname, '..')
+
+/** Imports a handler module by its route-table path and returns its `handler` export. */
+async function loadHandler<T>(modulePath: string): Promise<T> {
+  const mod = (await import(pathToFileURL(join(ROOT, `${modulePath}.ts`)).href)) as { handler?: T }
+  if (!mod.handler) throw new Error(`${modulePath}.ts does not export handler`)
+  return mod.handler
+}
+
+export interface RuntimeOptions {
+  /** Where data lives; `null` keeps everything in memory (tests). */
+  dataDir: string | null
+  port?: number
+  /** Extra environment (merged over process.env) for config parsing. */
+  env?: Record<string, string | undefined>
+  queue?: LocalQueueOptions
+  /** Start queue pollers and schedules (default true). */
+  workers?: boolean
+}
+
+export interface Runtime {
+  url: string
+  deps: Deps
+  db: EmbeddedDb
+  queues: LocalQueues
+  bootstrap: Awaited<ReturnType<typeof bootstrapSuperadmin>>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts Draftdesk on one machine: embedded Postgres + pgvector, migrations, the AI provider, durable local
+ * queues, schedules and the HTTP server, all wired to the same handlers that run in Lambda.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const started = performance.now()
+  const config = parseConfig({ ...process.env, ...options.env })
+  logger.setLogLevel(config.LOG_LEVEL)
+  const secrets = options.dataDir
+    ? await loadLocalSecrets(options.dataDir)
+    : { jwtSecret: randomBytes(48).toString('base64url'), dataKey: randomBytes(32).toString('base64') }
+  const db = await startEmbeddedDb(options.dataDir ? join(options.dataDir, 'pg') : undefined)
+  try {
+    const applied = await migrate(db.sql)
+    if (applied.length) logger.info('migrations applied', { applied })
+    await seedDefaults(db.sql)
+    const ai = await selectProvider(
+      {
+        ollamaHost: config.OLLAMA_HOST,
+        embedModel: config.OLLAMA_EMBED_MODEL,
+        chatModel: config.OLLAMA_CHAT_MODEL,
+      },
+      providerLogger,
+    )
+    const queues = new LocalQueues(db.sql, queueDefs, (def) => loadHandler(def.worker), options.queue)
+    await queues.init()
+    const deps: Deps = {
+      config,
+      sql: db.sql,
+      queue: queues,
+      ai,
+      jwtKey: new TextEncoder().encode(config.JWT_SECRET ?? secrets.jwtSecret),
+      dataKey: Buffer.from(config.DATA_KEY ?? secrets.dataKey, 'base64'),
+      now: () => new Date(),
+    }
+    setDeps(deps)
+    const bootstrap = await bootstrapSuperadmin(deps)
+
+    const server = createApiServer(routes, (def) => loadHandler(def.handler))
+    await new Promise<void>((resolve) => server.listen(options.port ?? config.PORT, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const workers = options.workers ?? true
+    const scheduler = workers ? startScheduler(schedules, (def) => loadHandler(def.handler)) : undefined
+    if (workers) queues.start()
+    logger.info('draftdesk is up', {
+      url,
+      provider: ai.name,
+      startMs: Math.round(performance.now() - started),
+    })
+
+    return {
+      url,
+      deps,
+      db,
+      queues,
+      bootstrap,
+      async stop() {
+        // Order matters: stop taking requests, let running jobs finish, then flush the database to disk.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+        await scheduler?.stop()
+        await queues.stop()
+        setDeps(undefined)
+        await db.close()
+      },
+    }
+  } catch (error) {
+    await db.close().catch(() => {})
+    throw error
+  }
+}

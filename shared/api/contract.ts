@@ -1,0 +1,24 @@
+import type { z } from 'zod'
+import { identityContract } from './identity.ts'
+import { systemContract } from './system.ts'
+import { ticketsContract } from './tickets.ts'
+
+/** What a route accepts: zod schemas for path, query and body (the single source for types and OpenAPI). */
+export interface RouteSpec {
+  summary: string
+  public?: true
+  /** Success status when not the default (POST 201, others 200). */
+  status?: number
+  params?: z.ZodType
+  query?: z.ZodType
+  body?: z.ZodType
+}
+
+/** Request schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */
+export const contract = {
+  ...systemContract,
+  ...identityContract,
+  ...ticketsContract,
+} as const satisfies Record<string, RouteSpec>
+
+export type RouteKey = keyof typeof contract

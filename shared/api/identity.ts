@@ -1,0 +1,78 @@
+import { z } from 'zod'
+import { roleSchema } from '../auth/roles.ts'
+import { email, id, idParams, pageQuery, password, tenantScope } from './common.ts'
+
+const slug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/, 'lowercase letters, digits and dashes')
+
+/** Customer-facing accounts cannot be created as superadmin through the API. */
+const assignableRole = roleSchema.refine((r) => r !== 'superadmin', 'superadmin cannot be assigned')
+
+export const identityContract = {
+  'POST /auth/login': {
+    public: true,
+    status: 200,
+    summary: 'Log in with tenant slug, email and password; returns a JWT',
+    body: z.object({ tenant: slug, email, password: z.string().min(1).max(200) }),
+  },
+  'GET /me': { summary: 'The current user or API key' },
+  'POST /tenants': {
+    summary: 'Create a tenant (superadmin); returns its webhook secret once',
+    body: z.object({ name: z.string().trim().min(1).max(255), slug }),
+  },
+  'GET /tenants': { summary: 'List tenants (superadmin)', query: pageQuery },
+  'PATCH /tenants/{id}': {
+    summary: 'Update a tenant and its WHMCS connection (secrets are write-only)',
+    params: idParams,
+    body: z
+      .object({
+        name: z.string().trim().min(1).max(255),
+        isActive: z.boolean(),
+        settings: z.record(z.string(), z.unknown()),
+        whmcsUrl: z.string().url().max(500).nullable(),
+        whmcsIdentifier: z.string().min(1).max(500),
+        whmcsSecret: z.string().min(1).max(500),
+        whmcsAccessKey: z.string().min(1).max(500).nullable(),
+        whmcsAdminUsername: z.string().min(1).max(100).nullable(),
+      })
+      .partial()
+      .strict(),
+  },
+  'POST /tenants/{id}/webhook-secret': {
+    status: 200,
+    summary: 'Rotate the tenant webhook secret; the new one is shown once',
+    params: idParams,
+  },
+  'POST /users': {
+    summary: 'Create a user in your tenant (admin) or any tenant (superadmin with tenantId)',
+    body: z
+      .object({ email, password, fullName: z.string().trim().max(255).optional(), role: assignableRole })
+      .extend(tenantScope.shape)
+      .strict(),
+  },
+  'GET /users': { summary: 'List users', query: pageQuery.extend(tenantScope.shape) },
+  'PATCH /users/{id}': {
+    summary: 'Update a user',
+    params: idParams,
+    body: z
+      .object({
+        password,
+        fullName: z.string().trim().max(255).nullable(),
+        role: assignableRole,
+        isActive: z.boolean(),
+      })
+      .partial()
+      .strict(),
+  },
+  'POST /api-keys': {
+    summary: 'Create a machine API key; the key is shown once',
+    body: z
+      .object({ name: z.string().trim().min(1).max(255), role: assignableRole.default('support_agent') })
+      .strict(),
+  },
+  'GET /api-keys': { summary: 'List API keys (never the keys themselves)', query: pageQuery },
+  'DELETE /api-keys/{id}': { status: 204, summary: 'Revoke an API key', params: z.object({ id }) },
+} as const

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto'
+import type { Deps } from '../deps.ts'
+import { UnauthorizedError } from '../http/errors.ts'
+import { verifyToken } from './jwt.ts'
+import type { AuthContext, Role } from './roles.ts'
+
+export const jwtSettings = (deps: Deps) => ({
+  key: deps.jwtKey,
+  issuer: deps.config.JWT_ISSUER,
+  audience: deps.config.JWT_AUDIENCE,
+  ttlSeconds: deps.config.JWT_TTL_SECONDS,
+})
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex')
+
+/**
+ * Resolves the caller from `Authorization: Bearer <jwt>` or `x-api-key`. The user (or key) and its tenant
+ * are re-read on every request so deactivation, role changes and revocation take effect at once, not when
+ * a token expires.
+ */
+export async function authenticate(
+  deps: Deps,
+  headers: Record<string, string | undefined>,
+): Promise<AuthContext> {
+  const { sql } = deps
+  const bearer = headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
+  if (bearer) {
+    const claims = await verifyToken(jwtSettings(deps), bearer, deps.now())
+    const [user] = await sql<{ role: Role }[]>`
+      SELECT u.role FROM users u JOIN tenants t ON t.id = u.tenant_id
+      WHERE u.id = ${claims.userId} AND u.tenant_id = ${claims.tenantId} AND u.is_active AND t.is_active`
+    if (!user) throw new UnauthorizedError('account is disabled')
+    return { ...claims, role: user.role }
+  }
+  const apiKey = headers['x-api-key']
+  if (apiKey) {
+    const [key] = await sql<{ id: number; tenantId: number; role: Role; createdBy: number | null }[]>`
+      UPDATE api_keys k SET last_used_at = now()
+      FROM tenants t
+      WHERE k.key_hash = ${hashApiKey(apiKey)} AND k.revoked_at IS NULL AND t.id = k.tenant_id AND t.is_active
+      RETURNING k.id, k.tenant_id, k.role, k.created_by`
+    if (!key) throw new UnauthorizedError('invalid API key')
+    return {
+      kind: 'api_key',
+      tenantId: key.tenantId,
+      userId: key.createdBy,
+      apiKeyId: key.id,
+      role: key.role,
+    }
+  }
+  throw new UnauthorizedError()
+}

@@ -1,0 +1,53 @@
+import { errors, jwtVerify, SignJWT } from 'jose'
+import { z } from 'zod'
+import { UnauthorizedError } from '../http/errors.ts'
+import { type AuthContext, roleSchema } from './roles.ts'
+
+export interface JwtSettings {
+  key: Uint8Array
+  issuer: string
+  audience: string
+  ttlSeconds: number
+}
+
+const claims = z.object({
+  sub: z.string().regex(/^\d+$/),
+  tid: z.number().int(),
+  role: roleSchema,
+})
+
+/** Issues an HS256 token for a user. */
+export async function issueToken(
+  settings: JwtSettings,
+  user: { id: number; tenantId: number; role: string },
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
+  const iat = Math.floor(now.getTime() / 1000)
+  const exp = iat + settings.ttlSeconds
+  const token = await new SignJWT({ tid: user.tenantId, role: user.role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(String(user.id))
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(settings.key)
+  return { token, expiresAt: new Date(exp * 1000) }
+}
+
+/** Verifies signature, algorithm, issuer, audience and expiry; any failure is a 401. */
+export async function verifyToken(settings: JwtSettings, token: string, now: Date): Promise<AuthContext> {
+  try {
+    const { payload } = await jwtVerify(token, settings.key, {
+      algorithms: ['HS256'],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      currentDate: now,
+    })
+    const c = claims.parse(payload)
+    return { kind: 'user', tenantId: c.tid, userId: Number(c.sub), role: c.role }
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new UnauthorizedError('token expired')
+    throw new UnauthorizedError('invalid token')
+  }
+}

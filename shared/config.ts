@@ -1,0 +1,58 @@
+import { z } from 'zod'
+
+/**
+ * Process configuration, parsed once from the environment with zod. A bad value fails fast with a message
+ * naming the variable. Local mode fills the secrets from `./.data/secrets.json`; AWS mode reads them from
+ * Secrets Manager by ARN (see shared/secrets.ts).
+ */
+const schema = z.object({
+  DRAFTDESK_ENV: z.enum(['local', 'test', 'aws']).default('local'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DRAFTDESK_DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.string().optional(),
+  DB_SECRET_ARN: z.string().optional(),
+  DB_HOST: z.string().optional(),
+  DB_NAME: z.string().default('draftdesk'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  JWT_SECRET_ARN: z.string().optional(),
+  JWT_ISSUER: z.string().default('draftdesk'),
+  JWT_AUDIENCE: z.string().default('draftdesk-api'),
+  JWT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3600),
+  DATA_KEY: z.string().optional(),
+  DATA_KEY_SECRET_ARN: z.string().optional(),
+  OLLAMA_HOST: z.string().url().optional(),
+  OLLAMA_EMBED_MODEL: z.string().default('nomic-embed-text'),
+  OLLAMA_CHAT_MODEL: z.string().default('qwen2.5:3b'),
+  RERANKER_URL: z.string().url().optional(),
+  CORS_ORIGINS: z.string().default('*'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  DRAFTDESK_BOOTSTRAP_EMAIL: z.string().email().optional(),
+  DRAFTDESK_BOOTSTRAP_PASSWORD: z.string().min(8).optional(),
+  DRAFTDESK_BOOTSTRAP_TENANT: z.string().optional(),
+  QUEUE_URL_EMBED: z.string().optional(),
+  QUEUE_URL_DRAFT: z.string().optional(),
+  QUEUE_URL_SYNC: z.string().optional(),
+  QUEUE_URL_SEND: z.string().optional(),
+})
+
+export type Config = z.infer<typeof schema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses `env`; throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "unset" (`OLLAMA_HOST= npm start`), as shells and .env files intend.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const result = schema.safeParse(present)
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  return result.data
+}

@@ -1,0 +1,45 @@
+import postgres, { type Sql } from 'postgres'
+
+export type { Sql, TransactionSql } from 'postgres'
+
+export interface SqlOptions {
+  /** Pool size. Lambda: 1 (one request at a time per container). Local: PGlite serialises anyway. */
+  max?: number
+  /** RDS Proxy pins connections that use prepared statements, so AWS turns them off. */
+  prepare?: boolean
+  password?: string | (() => string | Promise<string>)
+}
+
+/**
+ * Creates the postgres.js client. No connection is made until the first query. Result columns arrive
+ * camelCased (`created_at` → `createdAt`) so rows can be returned as API JSON without mapping.
+ */
+export function createSql(url: string, options: SqlOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 1,
+    prepare: options.prepare ?? true,
+    // Lambda freezes idle containers; drop idle sockets before RDS Proxy does, and recycle old ones.
+    idle_timeout: 20,
+    max_lifetime: 60 * 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    transform: { column: { from: postgres.toCamel }, undefined: null },
+    ...(options.password ? { password: options.password } : {}),
+  })
+}
+
+/**
+ * What services run queries on: the pool or a transaction. Functions that open a transaction themselves
+ * take `Sql`; everything else takes `Db`, so callers can pass their transaction.
+ */
+export type Db = postgres.ISql
+
+/** Drops undefined entries, so `sql(patch)` only sets the fields a PATCH named. */
+export function definedOnly<T extends Record<string, unknown>>(
+  values: T,
+): Record<string, postgres.ParameterOrJSON<never>> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    postgres.ParameterOrJSON<never>
+  >
+}

@@ -1,0 +1,57 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import type { z } from 'zod'
+import { type Deps, getDeps } from '../deps.ts'
+import { logger } from '../logger.ts'
+import { type QueueName, queues } from '../routes.ts'
+
+export interface JobContext {
+  deps: Deps
+  record: SQSRecord
+  /** 1 on first delivery. */
+  receiveCount: number
+  /** True when a failure now sends the message to the dead-letter queue: record the failure for users. */
+  isLastAttempt: boolean
+}
+
+/**
+ * Errors of the last batch by message id. Lambda's response carries only ids; the local runtime reads
+ * this to keep the error next to a dead-lettered job (in AWS the logs hold it).
+ */
+export const batchErrors = new WeakMap<SQSEvent, Map<string, string>>()
+
+/**
+ * Builds an SQS worker: each record is parsed with zod and handled on its own, and only the records that
+ * failed are reported back (`reportBatchItemFailures`), so one poison message never retries the batch.
+ * After `maxReceiveCount` receives, SQS (or the local queue) moves a failing message to its DLQ.
+ */
+export function sqsWorker<S extends z.ZodType>(
+  queue: QueueName,
+  schema: S,
+  fn: (job: z.output<S>, ctx: JobContext) => Promise<void>,
+) {
+  const def = queues.find((q) => q.name === queue)
+  if (!def) throw new Error(`queue ${queue} is not in shared/routes.ts`)
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const deps = await getDeps()
+    const errors = new Map<string, string>()
+    batchErrors.set(event, errors)
+    const processor = new BatchProcessor(EventType.SQS)
+    const onRecord = async (record: SQSRecord) => {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
+      try {
+        const job = schema.parse(JSON.parse(record.body))
+        await fn(job, { deps, record, receiveCount, isLastAttempt: receiveCount >= def.maxReceiveCount })
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error)
+        errors.set(record.messageId, message)
+        logger.warn('job failed', { queue, messageId: record.messageId, receiveCount, error: message })
+        throw error
+      }
+    }
+    return processPartialResponse(event, onRecord, processor, { context, throwOnFullBatchFailure: false })
+  }
+  return middy(handler).use(injectLambdaContext(logger))
+}

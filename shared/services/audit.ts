@@ -1,0 +1,51 @@
+import type { Db } from '../db/sql.ts'
+
+/** Actions of seed 001's AuditAction enum plus the ones Draftdesk adds (logins, settings, CRUD). */
+export type AuditAction =
+  | 'ticket_synced'
+  | 'draft_generated'
+  | 'draft_regenerated'
+  | 'draft_failed'
+  | 'draft_rejected'
+  | 'reply_approved'
+  | 'reply_edited'
+  | 'reply_sent'
+  | 'correction_flagged'
+  | 'kb_indexed'
+  | 'kb_article_created'
+  | 'kb_article_updated'
+  | 'kb_article_deleted'
+  | 'prompt_changed'
+  | 'ticket_created'
+  | 'ticket_updated'
+  | 'ticket_escalated'
+  | 'message_added'
+  | 'login'
+  | 'login_failed'
+  | 'settings_changed'
+  | 'tenant_created'
+  | 'tenant_updated'
+  | 'user_created'
+  | 'user_updated'
+  | 'api_key_created'
+  | 'api_key_revoked'
+  | 'webhook_received'
+
+export interface AuditEntry {
+  tenantId: number
+  userId?: number | null
+  action: AuditAction
+  entityType: string
+  entityId?: number | null
+  details?: Record<string, unknown>
+  ticketId?: number | null
+  aiReplyId?: number | null
+}
+
+/** Writes one audit row; pass the transaction so the entry commits (or not) with the change it records. */
+export async function audit(sql: Db, e: AuditEntry): Promise<void> {
+  await sql`
+    INSERT INTO audit_logs (tenant_id, user_id, action, entity_type, entity_id, details, ticket_id, ai_reply_id)
+    VALUES (${e.tenantId}, ${e.userId ?? null}, ${e.action}, ${e.entityType}, ${e.entityId ?? null},
+            ${sql.json((e.details ?? {}) as never)}, ${e.ticketId ?? null}, ${e.aiReplyId ?? null})`
+}

@@ -1,0 +1,42 @@
+import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+
+/** A draft as agents see it (`GET /tickets/{id}/drafts`, `latestDraft` of a ticket). */
+export interface DraftView {
+  id: number
+  ticketId: number
+  messageId: number | null
+  reply: string
+  confidenceScore: number
+  confidenceBreakdown: unknown
+  sources: unknown
+  escalated: boolean
+  escalationReasons: unknown
+  intentDetected: string | null
+  provider: string
+  model: string
+  promptVersionId: number | null
+  tokensUsed: number | null
+  latencyMs: number | null
+  status: 'pending' | 'approved' | 'rejected' | 'superseded'
+  trigger: 'auto' | 'regenerate'
+  rejectReason: string | null
+  createdAt: Date
+}
+
+export const DRAFT_COLUMNS = (sql: Db) => sql`
+  id, ticket_id, message_id, ai_reply AS reply, confidence_score, confidence_breakdown,
+  reranked_sources AS sources, escalated, escalation_reasons, intent_detected, provider, model,
+  prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, created_at`
+
+/** Drafts of one ticket, newest first. The caller has already checked the ticket is visible. */
+export async function listDrafts(
+  sql: Sql,
+  tenantId: number,
+  ticketId: number,
+  limit = 50,
+): Promise<DraftView[]> {
+  return sql<DraftView[]>`
+    SELECT ${DRAFT_COLUMNS(sql)} FROM ai_replies
+    WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId}
+    ORDER BY id DESC LIMIT ${limit}`
+}

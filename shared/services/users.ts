@@ -1,0 +1,101 @@
+import { hashPassword } from '../auth/passwords.ts'
+import type { AuthContext, Role } from '../auth/roles.ts'
+import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
+import { audit } from './audit.ts'
+
+export interface UserView {
+  id: number
+  tenantId: number
+  email: string
+  fullName: string | null
+  role: Role
+  isActive: boolean
+  lastLoginAt: Date | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+const COLUMNS = (sql: Db) =>
+  sql`id, tenant_id, email, full_name, role, is_active, last_login_at, created_at, updated_at`
+
+export async function createUser(
+  sql: Sql,
+  actor: AuthContext | null,
+  tenantId: number,
+  input: { email: string; password: string; fullName?: string | null; role: Role },
+): Promise<UserView> {
+  const hash = await hashPassword(input.password)
+  return sql.begin(async (tx) => {
+    const [user] = await tx<UserView[]>`
+      INSERT INTO users (tenant_id, email, hashed_password, full_name, role)
+      SELECT ${tenantId}, ${input.email}, ${hash}, ${input.fullName ?? null}, ${input.role}
+      WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantId})
+      ON CONFLICT (tenant_id, email) DO NOTHING
+      RETURNING ${COLUMNS(tx)}`
+    if (!user) {
+      const [tenant] = await tx`SELECT 1 FROM tenants WHERE id = ${tenantId}`
+      if (!tenant) throw new NotFoundError('tenant')
+      throw new ConflictError('a user with this email already exists in the tenant')
+    }
+    await audit(tx, {
+      tenantId,
+      userId: actor?.userId,
+      action: 'user_created',
+      entityType: 'user',
+      entityId: user.id,
+      details: { role: user.role },
+    })
+    return user
+  })
+}
+
+export async function listUsers(sql: Sql, tenantId: number, cursor: number | undefined, limit: number) {
+  return sql<UserView[]>`
+    SELECT ${COLUMNS(sql)} FROM users
+    WHERE tenant_id = ${tenantId} ${cursor ? sql`AND id < ${cursor}` : sql``}
+    ORDER BY id DESC LIMIT ${limit + 1}`
+}
+
+export async function getUser(sql: Sql, tenantId: number, userId: number): Promise<UserView> {
+  const [user] = await sql<
+    UserView[]
+  >`SELECT ${COLUMNS(sql)} FROM users WHERE tenant_id = ${tenantId} AND id = ${userId}`
+  if (!user) throw new NotFoundError('user')
+  return user
+}
+
+export async function updateUser(
+  sql: Sql,
+  actor: AuthContext,
+  userId: number,
+  patch: { password?: string; fullName?: string | null; role?: Role; isActive?: boolean },
+): Promise<UserView> {
+  const set = definedOnly({
+    hashed_password: patch.password ? await hashPassword(patch.password) : undefined,
+    full_name: patch.fullName,
+    role: patch.role,
+    is_active: patch.isActive,
+    updated_at: new Date(),
+  })
+  return sql.begin(async (tx) => {
+    // A superadmin may edit users of any tenant; everyone else only their own tenant's.
+    const scope = actor.role === 'superadmin' ? tx`true` : tx`tenant_id = ${actor.tenantId}`
+    const [target] = await tx<{ role: Role; tenantId: number }[]>`
+      SELECT role, tenant_id FROM users WHERE id = ${userId} AND ${scope} FOR UPDATE`
+    if (!target) throw new NotFoundError('user')
+    if (target.role === 'superadmin' && actor.role !== 'superadmin') throw new ForbiddenError()
+    const [user] = await tx<UserView[]>`
+      UPDATE users SET ${tx(set)}
+      WHERE id = ${userId} RETURNING ${COLUMNS(tx)}`
+    await audit(tx, {
+      tenantId: target.tenantId,
+      userId: actor.userId,
+      action: 'user_updated',
+      entityType: 'user',
+      entityId: userId,
+      details: { fields: Object.keys(patch) },
+    })
+    return user!
+  })
+}
