@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { QueueDef } from '#shared/routes'
+import { type EmbeddedDb, startEmbeddedDb } from '../../local/db.ts'
+import { LocalQueues } from '../../local/queues.ts'
+
+const def: QueueDef = { name: 'embed', worker: 'unused', batchSize: 5, maxReceiveCount: 3, timeoutSeconds: 1 }
+
+/** A worker that fails records whose body says so and remembers every delivery. */
+function recordingWorker(deliveries: { id: number; receive: number }[]) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failures = []
+    for (const r of event.Records) {
+      const body = JSON.parse(r.body)
+      deliveries.push({ id: body.n, receive: Number(r.attributes.ApproximateReceiveCount) })
+      if (body.poison) failures.push({ itemIdentifier: r.messageId })
+    }
+    return { batchItemFailures: failures }
+  }
+}
+
+describe('Function: LocalQueues', () => {
+  let db: EmbeddedDb
+  beforeAll(async () => {
+    db = await startEmbeddedDb()
+  })
+  afterAll(async () => db?.close())
+
+  it('delivers batches, retries only failed records and dead-letters them after maxReceiveCount', async () => {
+    // Prepare
+    const deliveries: { id: number; receive: number }[] = []
+    const queues = new LocalQueues(db.sql, [def], async () => recordingWorker(deliveries), {
+      retryBaseMs: 10,
+      pollIntervalMs: 10,
+    })
+    await queues.init()
+    await queues.send('embed', [{ n: 1 }, { n: 2, poison: true }, { n: 3 }])
+    // Act
+    queues.start()
+    await queues.idle()
+    await queues.stop()
+    // Assess
+    expect(deliveries.filter((d) => d.id === 1)).toHaveLength(1)
+    expect(deliveries.filter((d) => d.id === 3)).toHaveLength(1)
+    expect(deliveries.filter((d) => d.id === 2).map((d) => d.receive)).toEqual([1, 2, 3])
+    const dead = await queues.deadLetters('embed')
+    expect(dead).toHaveLength(1)
+    expect(dead[0]).toMatchObject({ body: { n: 2, poison: true }, receiveCount: 3 })
+    expect(await queues.depths()).toEqual({ embed: 0 })
+    // Redrive puts it back.
+    expect(await queues.redrive('embed')).toBe(1)
+    expect(await queues.depths()).toEqual({ embed: 1 })
+  })
+
+  it('treats a thrown handler as a failure of the whole batch', async () => {
+    await db.sql`DELETE FROM local_runtime.jobs`
+    let calls = 0
+    const queues = new LocalQueues(
+      db.sql,
+      [{ ...def, maxReceiveCount: 2 }],
+      async () => async () => {
+        calls++
+        throw new Error('boom')
+      },
+      { retryBaseMs: 10, pollIntervalMs: 10 },
+    )
+    await queues.send('embed', [{ n: 1 }, { n: 2 }])
+    queues.start()
+    await queues.idle()
+    await queues.stop()
+    expect(calls).toBe(2)
+    expect((await queues.deadLetters('embed')).map((d) => d.receiveCount)).toEqual([2, 2])
+  })
+})
+
+describe('Function: LocalQueues across a restart', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'draftdesk-queue-'))
+  })
+  afterAll(async () => rm(dir, { recursive: true, force: true }))
+
+  it('keeps queued and in-flight jobs when the process stops, and delivers them after', async () => {
+    // Prepare: a job is queued and another claimed (in flight) when the first process goes away.
+    let db = await startEmbeddedDb(dir)
+    const first = new LocalQueues(db.sql, [def], async () => async () => ({ batchItemFailures: [] }))
+    await first.init()
+    await first.send('embed', [{ n: 1 }, { n: 2 }])
+    await db.sql`UPDATE local_runtime.jobs SET claimed_at = now(), visible_at = now() + interval '1 hour', receive_count = 1 WHERE id = (SELECT min(id) FROM local_runtime.jobs)`
+    await db.close()
+    // Act
+    db = await startEmbeddedDb(dir)
+    const seen: number[] = []
+    const second = new LocalQueues(
+      db.sql,
+      [def],
+      async () => async (event: SQSEvent) => {
+        for (const r of event.Records) seen.push(JSON.parse(r.body).n)
+        return { batchItemFailures: [] }
+      },
+      { pollIntervalMs: 10 },
+    )
+    await second.init()
+    second.start()
+    await second.idle()
+    await second.stop()
+    await db.close()
+    // Assess
+    expect(seen.sort()).toEqual([1, 2])
+  })
+})
