@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
@@ -17,6 +18,7 @@ export interface EmbeddedDb {
  * a time anyway, and one socket keeps extended-protocol message sequences from interleaving.
  */
 export async function startEmbeddedDb(dataDir?: string): Promise<EmbeddedDb> {
+  if (dataDir) await mkdir(dataDir, { recursive: true })
   const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } })
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 4 })
   await server.start()
