@@ -35,7 +35,7 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   const files = (await readdir(dir)).filter((f) => FILE_PATTERN.test(f)).sort()
   return Promise.all(
     files.map(async (file) => {
-      const [, id, name] = FILE_PATTERN.exec(file)!
+      const [, id] = FILE_PATTERN.exec(file)!
       const sql = await readFile(join(dir, file), 'utf8')
       return { id: Number(id), name: file, sql, checksum: createHash('sha256').update(sql).digest('hex') }
     }),
