@@ -1,0 +1,135 @@
+import type { Node } from 'constructs'
+
+/**
+ * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`). Every value has a default
+ * so `cdk synth` works with no context at all; `-c` values arrive as strings and are parsed here.
+ */
+export interface DeployConfig {
+  /** Prefix of the three stack names, e.g. `Draftdesk` → `Draftdesk-Data`; lets staging and prod share an account. */
+  stackPrefix: string
+  /** Browser origins allowed by CORS; empty means no CORS headers at all (API clients only). */
+  corsOrigins: string[]
+  /** Steady-state requests per second across the API, and the burst above it. */
+  apiRateLimit: number
+  apiBurstLimit: number
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+  logRetentionDays: number
+  /** Email address subscribed to the alarm topic; unset means subscribe yourself later. */
+  alarmEmail: string | undefined
+
+  dbInstanceType: string
+  dbAllocatedStorageGiB: number
+  dbMaxAllocatedStorageGiB: number
+  dbMultiAz: boolean
+  dbBackupRetentionDays: number
+  /** Off only for throwaway environments: with it on, `cdk destroy` cannot drop the database. */
+  dbDeletionProtection: boolean
+
+  ollamaInstanceType: string
+  /** SSM public parameter holding the GPU AMI id, resolved by CloudFormation at deploy time. */
+  ollamaAmiParameter: string
+  /** Pins the AMI; without it a new DLAMI release replaces the model host on the next deploy. */
+  ollamaAmiId: string | undefined
+  ollamaModels: string[]
+  ollamaVolumeGiB: number
+  /** Optional cross-encoder endpoint (RERANKER_URL). */
+  rerankerUrl: string | undefined
+}
+
+export const defaultConfig: DeployConfig = {
+  stackPrefix: 'Draftdesk',
+  corsOrigins: [],
+  apiRateLimit: 50,
+  apiBurstLimit: 100,
+  logLevel: 'INFO',
+  logRetentionDays: 30,
+  alarmEmail: undefined,
+
+  dbInstanceType: 't4g.medium',
+  dbAllocatedStorageGiB: 20,
+  dbMaxAllocatedStorageGiB: 100,
+  dbMultiAz: false,
+  dbBackupRetentionDays: 7,
+  dbDeletionProtection: true,
+
+  ollamaInstanceType: 'g5.xlarge',
+  // Deep Learning Base OSS Nvidia Driver GPU AMI (Amazon Linux 2023): NVIDIA driver and CUDA preinstalled.
+  ollamaAmiParameter:
+    '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id',
+  ollamaAmiId: undefined,
+  ollamaModels: ['nomic-embed-text', 'qwen2.5:3b'],
+  ollamaVolumeGiB: 50,
+  rerankerUrl: undefined,
+}
+
+const list = (value: unknown): string[] => {
+  if (Array.isArray(value)) return value.map(String).filter(Boolean)
+  return String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+const num = (key: string, value: unknown): number => {
+  const n = typeof value === 'number' ? value : Number(value)
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`CDK context "${key}" must be a positive number, got ${value}`)
+  return n
+}
+
+const bool = (key: string, value: unknown): boolean => {
+  if (typeof value === 'boolean') return value
+  if (value === 'true') return true
+  if (value === 'false') return false
+  throw new Error(`CDK context "${key}" must be true or false, got ${value}`)
+}
+
+const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const
+
+/** Reads every setting from the construct tree's context, falling back to {@link defaultConfig}. */
+export function readConfig(node: Node): DeployConfig {
+  const get = (key: keyof DeployConfig): unknown => node.tryGetContext(key)
+  const config: DeployConfig = { ...defaultConfig }
+  const str = (key: keyof DeployConfig): string | undefined => {
+    const v = get(key)
+    return v === undefined || v === null || v === '' ? undefined : String(v)
+  }
+
+  config.stackPrefix = str('stackPrefix') ?? config.stackPrefix
+  if (get('corsOrigins') !== undefined) config.corsOrigins = list(get('corsOrigins'))
+  for (const key of [
+    'apiRateLimit',
+    'apiBurstLimit',
+    'logRetentionDays',
+    'dbAllocatedStorageGiB',
+    'dbMaxAllocatedStorageGiB',
+    'dbBackupRetentionDays',
+    'ollamaVolumeGiB',
+  ] as const) {
+    if (get(key) !== undefined) config[key] = num(key, get(key))
+  }
+  for (const key of ['dbMultiAz', 'dbDeletionProtection'] as const) {
+    if (get(key) !== undefined) config[key] = bool(key, get(key))
+  }
+  const level = str('logLevel')?.toUpperCase()
+  if (level !== undefined) {
+    if (!(logLevels as readonly string[]).includes(level))
+      throw new Error(`CDK context "logLevel" must be one of ${logLevels.join(', ')}, got ${level}`)
+    config.logLevel = level as DeployConfig['logLevel']
+  }
+  config.alarmEmail = str('alarmEmail')
+  config.dbInstanceType = str('dbInstanceType') ?? config.dbInstanceType
+  config.ollamaInstanceType = str('ollamaInstanceType') ?? config.ollamaInstanceType
+  config.ollamaAmiParameter = str('ollamaAmiParameter') ?? config.ollamaAmiParameter
+  config.ollamaAmiId = str('ollamaAmiId')
+  if (get('ollamaModels') !== undefined) config.ollamaModels = list(get('ollamaModels'))
+  config.rerankerUrl = str('rerankerUrl')
+
+  for (const origin of config.corsOrigins) {
+    // A wildcard would let any site drive an agent's browser session against the API.
+    if (origin === '*') throw new Error('CDK context "corsOrigins" must list origins; "*" is not allowed')
+  }
+  if (config.ollamaModels.length === 0)
+    throw new Error('CDK context "ollamaModels" must name at least one model')
+  return config
+}

@@ -1,0 +1,262 @@
+import { join } from 'node:path'
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as events from 'aws-cdk-lib/aws-events'
+import * as targets from 'aws-cdk-lib/aws-events-targets'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import * as sns from 'aws-cdk-lib/aws-sns'
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
+import * as triggers from 'aws-cdk-lib/triggers'
+import type { Construct } from 'constructs'
+import { type QueueName, queues, routes, schedules } from '#shared/routes'
+import type { DeployConfig } from '../config.ts'
+import {
+  DraftdeskFunction,
+  type DraftdeskFunctionProps,
+  retentionDays,
+} from '../constructs/draftdesk-function.ts'
+import { ollamaPort } from '../constructs/ollama-host.ts'
+import { WorkQueue } from '../constructs/work-queue.ts'
+import { type DataStack, privateZoneName } from './data-stack.ts'
+import { ollamaRecordName } from './model-stack.ts'
+
+/** Entry of the schema migration Lambda (applies `migrations/*.sql`). */
+export const migrateEntry = 'functions/deploy/migrate'
+
+/** Workers that call the single GPU host; more concurrent invocations would only queue inside Ollama. */
+const gpuBoundQueues: ReadonlySet<QueueName> = new Set(['draft', 'embed'])
+
+export interface ApiStackProps extends StackProps {
+  config: DeployConfig
+  data: DataStack
+  /** Directory holding `package-lock.json`, `functions/` and `migrations/`: the repository root. */
+  projectRoot: string
+}
+
+/**
+ * Everything stateless, built from the route, queue and schedule tables in shared/routes.ts: one Lambda per
+ * route behind an HTTP API, one worker per queue, one Lambda per schedule, the migration trigger that runs
+ * before any of them serve, and the alarms. Safe to destroy and redeploy at will.
+ */
+export class ApiStack extends Stack {
+  readonly api: apigwv2.HttpApi
+  readonly stage: apigwv2.HttpStage
+  readonly queues = new Map<QueueName, WorkQueue>()
+  /** Every application function (routes, workers, schedules), keyed by handler module. */
+  readonly functions = new Map<string, DraftdeskFunction>()
+  readonly migrateFunction: DraftdeskFunction
+  readonly alarmTopic: sns.Topic
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props)
+    const { config, data, projectRoot } = props
+
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Draftdesk alarms' })
+    if (config.alarmEmail)
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail))
+    const alarmAction = new cwActions.SnsAction(this.alarmTopic)
+
+    for (const def of queues) {
+      const queue = new WorkQueue(this, `Queue${pascal(def.name)}`, {
+        def,
+        maxConcurrency: gpuBoundQueues.has(def.name) ? 2 : undefined,
+      })
+      for (const alarm of [queue.dlqAlarm, queue.ageAlarm]) alarm.addAlarmAction(alarmAction)
+      this.queues.set(def.name, queue)
+    }
+
+    const common = {
+      vpc: data.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      projectRoot,
+      logLevel: config.logLevel,
+      logRetentionDays: config.logRetentionDays,
+    }
+    const appFunction = (
+      id: string,
+      module: string,
+      extra: Partial<DraftdeskFunctionProps> = {},
+    ): DraftdeskFunction => {
+      const fn = new DraftdeskFunction(this, id, {
+        ...common,
+        securityGroup: data.functionSecurityGroup,
+        entry: join(projectRoot, `${module}.ts`),
+        description: `Draftdesk ${module}`,
+        ...extra,
+        environment: {
+          // A stable DNS name, not the instance IP: the model stack can replace its host without this stack.
+          OLLAMA_HOST: `http://${ollamaRecordName}.${privateZoneName}:${ollamaPort}`,
+          CORS_ORIGINS: config.corsOrigins.join(','),
+          ...(config.rerankerUrl ? { RERANKER_URL: config.rerankerUrl } : {}),
+          ...extra.environment,
+        },
+      })
+      // The whole runtime contract goes to every function because config is parsed, and validated, once
+      // at start-up. Grants stay narrow all the same: read these three secrets, send to these four queues.
+      fn.bindDatabase(data.proxyBinding)
+        .bindSecret('JWT_SECRET_ARN', data.jwtSecret)
+        .bindSecret('DATA_KEY_SECRET_ARN', data.dataKeySecret)
+      for (const queue of this.queues.values()) fn.bindQueue(queue, 'send')
+      this.functions.set(module, fn)
+      return fn
+    }
+
+    // HTTP API. Authentication is the application's (JWT or x-api-key, HMAC for webhooks): one scheme in
+    // AWS and locally, and API keys are something an API Gateway JWT authorizer cannot check.
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: id,
+      description: 'Draftdesk API',
+      createDefaultStage: false,
+      corsPreflight:
+        config.corsOrigins.length > 0
+          ? {
+              allowOrigins: config.corsOrigins,
+              allowMethods: [
+                apigwv2.CorsHttpMethod.GET,
+                apigwv2.CorsHttpMethod.POST,
+                apigwv2.CorsHttpMethod.PUT,
+                apigwv2.CorsHttpMethod.PATCH,
+                apigwv2.CorsHttpMethod.DELETE,
+                apigwv2.CorsHttpMethod.OPTIONS,
+              ],
+              allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+    })
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: retentionDays(config.logRetentionDays),
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    })
+
+    for (const route of routes) {
+      const fn = appFunction(`Http${pascal(baseName(route.handler))}`, route.handler)
+      this.api.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+      })
+    }
+
+    for (const def of queues) {
+      const fn = appFunction(`Worker${pascal(def.name)}`, def.worker, {
+        timeout: Duration.seconds(def.timeoutSeconds),
+        memorySize: 1024,
+      })
+      fn.bindQueue(this.queues.get(def.name)!, 'consume')
+    }
+
+    for (const schedule of schedules) {
+      const fn = appFunction(`Schedule${pascal(schedule.name)}`, schedule.handler, {
+        timeout: Duration.minutes(1),
+      })
+      new events.Rule(this, `Schedule${pascal(schedule.name)}Rule`, {
+        description: `Draftdesk ${schedule.name}, every ${schedule.everyMinutes} min`,
+        schedule: events.Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        // A missed tick is harmless (the next one catches up); do not pile up stale retries.
+        targets: [
+          new targets.LambdaFunction(fn, {
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(schedule.everyMinutes),
+          }),
+        ],
+      })
+    }
+
+    // Migrations: applied on every deploy whose bundle changed (new SQL files change the bundle), before the
+    // stage and the functions that might need the new schema are created or updated. A failed migration
+    // fails the deploy and CloudFormation rolls back.
+    this.migrateFunction = new DraftdeskFunction(this, 'Migrate', {
+      ...common,
+      entry: join(projectRoot, `${migrateEntry}.ts`),
+      description: 'Draftdesk schema migrations (run by a deploy-time trigger)',
+      securityGroup: data.migrationSecurityGroup,
+      timeout: Duration.minutes(5),
+      // migrations/runner.ts looks beside its own module, which in the bundle is index.mjs in /var/task.
+      environment: { MIGRATIONS_DIR: '/var/task' },
+      bundling: {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The SQL files ship next to index.mjs; a bundle without any fails synth rather than deploy.
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `cp "${inputDir}"/migrations/*.sql "${outputDir}/"`,
+          ],
+        },
+      },
+    }).bindDatabase(data.directBinding)
+    const migrate = new triggers.Trigger(this, 'MigrateOnDeploy', {
+      handler: this.migrateFunction,
+      invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+      timeout: Duration.minutes(6),
+      executeOnHandlerChange: true,
+      executeAfter: [data.database],
+    })
+    migrate.executeBefore(this.stage, ...this.functions.values())
+
+    const serverErrors = new cloudwatch.Alarm(this, 'Api5xx', {
+      alarmDescription: 'Draftdesk API: 5xx responses',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName: '5xx',
+        dimensionsMap: { ApiId: this.api.apiId },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    })
+    serverErrors.addAlarmAction(alarmAction)
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.apiEndpoint,
+      description: 'Base URL of the Draftdesk API',
+    })
+    new CfnOutput(this, 'WebhookUrlPattern', {
+      value: `${this.api.apiEndpoint}/webhooks/whmcs/{tenantSlug}`,
+      description: 'WHMCS hook target; replace {tenantSlug} with the tenant slug',
+    })
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn })
+  }
+}
+
+/** `functions/http/kb-articles-get` → `kb-articles-get`. */
+const baseName = (module: string): string => module.slice(module.lastIndexOf('/') + 1)
+
+/** `kb-articles-get` → `KbArticlesGet`, for construct ids. */
+const pascal = (name: string): string =>
+  name
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('')

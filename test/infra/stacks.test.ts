@@ -1,0 +1,432 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { App, type Stack } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queues, routeKey, routes, schedules } from '#shared/routes'
+import { defaultConfig, readConfig } from '../../infra/config.ts'
+import { createDraftdesk, repoRoot } from '../../infra/draftdesk.ts'
+import { migrateEntry } from '../../infra/stacks/api-stack.ts'
+
+/** Synthesised CloudFormation: untyped JSON, navigated freely in assertions. */
+type Json = any
+type Resource = {
+  Type: string
+  Properties?: Record<string, Json>
+  DependsOn?: string[]
+  DeletionPolicy?: string
+}
+type Resources = Record<string, Resource>
+
+/*
+ * One app, synthesised once for the whole file, with bundling skipped (`aws:cdk:bundling-stacks: []`) so it
+ * takes seconds. Entries resolve against a temporary tree of stub handlers: this suite checks the wiring
+ * from the tables, while `npm run synth` (real bundling) proves every handler module exists and bundles.
+ */
+let stubRoot: string
+let app: App
+let stacks: { data: Stack; model: Stack; api: Stack }
+let data: Template
+let model: Template
+let api: Template
+let apiResources: Resources
+
+const corsOrigin = 'https://desk.example.com'
+
+const entries = [
+  ...routes.map((r) => r.handler),
+  ...queues.map((q) => q.worker),
+  ...schedules.map((s) => s.handler),
+  migrateEntry,
+]
+
+beforeAll(() => {
+  stubRoot = mkdtempSync(join(tmpdir(), 'draftdesk-infra-'))
+  writeFileSync(join(stubRoot, 'package-lock.json'), '{}')
+  for (const entry of entries) {
+    const file = join(stubRoot, `${entry}.ts`)
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, 'export const handler = async () => ({})\n')
+  }
+  // The feature flags from cdk.json, so the tests see what `cdk synth` produces.
+  const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8'))
+  app = new App({
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], corsOrigins: corsOrigin },
+  })
+  stacks = createDraftdesk(app, { projectRoot: stubRoot })
+  data = Template.fromStack(stacks.data)
+  model = Template.fromStack(stacks.model)
+  api = Template.fromStack(stacks.api)
+  apiResources = api.toJSON().Resources
+})
+
+afterAll(() => {
+  if (stubRoot) rmSync(stubRoot, { recursive: true, force: true })
+})
+
+/** Logical id of the resource an `Fn::GetAtt` / `Ref` points at. */
+const target = (value: Json): string => value?.['Fn::GetAtt']?.[0] ?? value?.Ref
+
+/** Application functions carry a `Draftdesk <module>` description; CDK's own helpers do not. */
+function appFunctions(): [string, Resource][] {
+  return Object.entries(apiResources).filter(
+    ([, r]) =>
+      r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Draftdesk'),
+  )
+}
+
+function functionFor(module: string): [string, Resource] {
+  const found = appFunctions().find(([, r]) => r.Properties?.Description === `Draftdesk ${module}`)
+  if (!found) throw new Error(`no function for ${module}`)
+  return found
+}
+
+describe('Function: Draftdesk CDK app', () => {
+  it('synthesises without errors', () => {
+    // Act
+    const messages = app.synth().stacks.flatMap((s) => s.messages)
+
+    // Assess
+    expect(messages.filter((m) => m.level === 'error')).toEqual([])
+    expect(
+      app
+        .synth()
+        .stacks.map((s) => s.stackName)
+        .sort(),
+    ).toEqual(['Draftdesk-Api', 'Draftdesk-Data', 'Draftdesk-Model'])
+  })
+
+  it('maps every route of the route table to an API route with its own function', () => {
+    // Prepare
+    const apiRoutes = Object.values(apiResources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+    const seenFunctions = new Set<string>()
+
+    // Assess
+    expect(apiRoutes).toHaveLength(routes.length)
+    for (const route of routes) {
+      const apiRoute = apiRoutes.find((r) => r.Properties?.RouteKey === routeKey(route))
+      expect(apiRoute, routeKey(route)).toBeDefined()
+      expect(apiRoute!.Properties?.AuthorizationType ?? 'NONE').toBe('NONE')
+      const integrationId = apiRoute!.Properties?.Target['Fn::Join'][1][1].Ref
+      const integration = apiResources[integrationId]!
+      expect(integration.Properties?.PayloadFormatVersion).toBe('2.0')
+      const fnId = target(integration.Properties?.IntegrationUri)
+      expect(fnId, `${routeKey(route)} integration target`).toBe(functionFor(route.handler)[0])
+      seenFunctions.add(fnId)
+    }
+    expect(seenFunctions.size).toBe(routes.length)
+  })
+
+  it('runs every function on Node.js 22, ARM64, in the VPC, traced, with a log group', () => {
+    // Prepare
+    const fns = appFunctions()
+
+    // Assess
+    expect(fns).toHaveLength(routes.length + queues.length + schedules.length + 1)
+    for (const [id, fn] of fns) {
+      expect(fn.Properties?.Runtime, id).toBe('nodejs22.x')
+      expect(fn.Properties?.Architectures, id).toEqual(['arm64'])
+      expect(fn.Properties?.Handler, id).toBe('index.handler')
+      expect(fn.Properties?.TracingConfig, id).toEqual({ Mode: 'Active' })
+      expect(fn.Properties?.VpcConfig?.SecurityGroupIds, id).toHaveLength(1)
+      expect(fn.Properties?.LoggingConfig?.LogGroup, id).toBeDefined()
+    }
+    for (const logGroup of Object.values(apiResources).filter((r) => r.Type === 'AWS::Logs::LogGroup')) {
+      expect(logGroup.Properties?.RetentionInDays).toBe(defaultConfig.logRetentionDays)
+    }
+  })
+
+  it('gives every function the runtime contract, with secrets only as ARNs', () => {
+    // Prepare
+    const required = [
+      'DRAFTDESK_ENV',
+      'DB_SECRET_ARN',
+      'DB_HOST',
+      'DB_NAME',
+      'JWT_SECRET_ARN',
+      'DATA_KEY_SECRET_ARN',
+      'OLLAMA_HOST',
+      'QUEUE_URL_EMBED',
+      'QUEUE_URL_DRAFT',
+      'QUEUE_URL_SYNC',
+      'QUEUE_URL_SEND',
+      'CORS_ORIGINS',
+      'POWERTOOLS_SERVICE_NAME',
+      'LOG_LEVEL',
+    ]
+    // Secrets live in the data stack; the API stack sees them as cross-stack references naming them.
+    const secretIds = Object.entries(data.toJSON().Resources as Resources)
+      .filter(([, r]) => r.Type.startsWith('AWS::SecretsManager::'))
+      .map(([id]) => id)
+    const secretish = /SECRET|PASSWORD|TOKEN|PRIVATE|KEY$/
+
+    // Assess
+    for (const [id, fn] of appFunctions()) {
+      const env: Record<string, unknown> = fn.Properties?.Environment?.Variables ?? {}
+      if (id.startsWith('Migrate')) {
+        expect(Object.keys(env), id).toEqual(expect.arrayContaining(['DB_SECRET_ARN', 'DB_HOST', 'DB_NAME']))
+      } else {
+        expect(Object.keys(env), id).toEqual(expect.arrayContaining(required))
+        expect(env.DRAFTDESK_ENV).toBe('aws')
+        expect(env.POWERTOOLS_SERVICE_NAME).toBe('draftdesk')
+        expect(env.CORS_ORIGINS).toBe(corsOrigin)
+        expect(env.OLLAMA_HOST).toBe('http://ollama.draftdesk.internal:11434')
+      }
+      for (const [key, value] of Object.entries(env)) {
+        expect(JSON.stringify(value), `${id} ${key}`).not.toMatch(/resolve:secretsmanager|SecretString/)
+        if (secretish.test(key)) {
+          expect(key, `${id}: secret-like variable must hold an ARN`).toMatch(/_ARN$/)
+          // A reference to a secret of the data stack, never a literal.
+          expect(typeof value, `${id} ${key}`).toBe('object')
+          expect(
+            secretIds.some((secretId) => JSON.stringify(value).includes(secretId)),
+            `${id} ${key}`,
+          ).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('connects application functions through RDS Proxy and only migrations straight to the database', () => {
+    // Prepare
+    const appHost = functionFor(routes[0]!.handler)[1].Properties?.Environment.Variables.DB_HOST
+    const migrateHost = appFunctions().find(([id]) => id.startsWith('Migrate'))![1].Properties?.Environment
+      .Variables.DB_HOST
+
+    // Assess
+    expect(JSON.stringify(appHost)).toMatch(/Proxy/)
+    expect(JSON.stringify(migrateHost)).toMatch(/DatabaseEndpoint|Database.*Address/)
+  })
+
+  it('gives every queue a DLQ, an event source mapping with batch item failures and alarms', () => {
+    for (const def of queues) {
+      // Prepare
+      const [workerId] = functionFor(def.worker)
+      const mapping = Object.values(apiResources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventSourceMapping' && target(r.Properties?.FunctionName) === workerId,
+      )
+      expect(mapping, def.name).toBeDefined()
+      const queueId = target(mapping!.Properties?.EventSourceArn)
+      const queue = apiResources[queueId]!
+      const dlqId = target(queue.Properties?.RedrivePolicy?.deadLetterTargetArn)
+      const alarms = Object.values(apiResources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      const alarmOn = (queueLogicalId: string, metric: string) =>
+        alarms.find(
+          (a) =>
+            a.Properties?.MetricName === metric &&
+            target(a.Properties?.Dimensions?.[0]?.Value) === queueLogicalId &&
+            (a.Properties?.AlarmActions ?? []).length > 0,
+        )
+
+      // Assess
+      expect(mapping!.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures'])
+      expect(mapping!.Properties?.BatchSize).toBe(def.batchSize)
+      expect(queue.Type).toBe('AWS::SQS::Queue')
+      expect(queue.Properties?.VisibilityTimeout).toBe(def.timeoutSeconds * 6)
+      expect(queue.Properties?.RedrivePolicy?.maxReceiveCount).toBe(def.maxReceiveCount)
+      expect(apiResources[dlqId]?.Type).toBe('AWS::SQS::Queue')
+      expect(functionFor(def.worker)[1].Properties?.Timeout).toBe(def.timeoutSeconds)
+      expect(alarmOn(dlqId, 'ApproximateNumberOfMessagesVisible'), `${def.name} DLQ alarm`).toBeDefined()
+      expect(alarmOn(dlqId, 'ApproximateNumberOfMessagesVisible')!.Properties?.Threshold).toBe(0)
+      expect(alarmOn(queueId, 'ApproximateAgeOfOldestMessage'), `${def.name} age alarm`).toBeDefined()
+    }
+  })
+
+  it('runs every schedule on an EventBridge rate rule targeting its function', () => {
+    for (const schedule of schedules) {
+      // Prepare
+      const [fnId] = functionFor(schedule.handler)
+      const n = schedule.everyMinutes
+      const expression = n === 1 ? 'rate(1 minute)' : `rate(${n} minutes)`
+
+      // Assess
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: expression,
+        State: 'ENABLED',
+        Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })]),
+      })
+    }
+  })
+
+  it('runs migrations on deploy before the API stage and the functions', () => {
+    // Prepare
+    const [triggerId, trigger] = Object.entries(apiResources).find(([, r]) => r.Type === 'Custom::Trigger')!
+    const [stageId, stage] = Object.entries(apiResources).find(
+      ([, r]) => r.Type === 'AWS::ApiGatewayV2::Stage',
+    )!
+    const [migrateId] = appFunctions().find(([id]) => id.startsWith('Migrate'))!
+
+    const version = apiResources[target(trigger.Properties?.HandlerArn)]!
+
+    // Assess
+    expect(version.Type).toBe('AWS::Lambda::Version')
+    expect(target(version.Properties?.FunctionName)).toBe(migrateId)
+    expect(stage.DependsOn, stageId).toContain(triggerId)
+    for (const [id, fn] of appFunctions()) {
+      if (id !== migrateId) expect(fn.DependsOn, id).toContain(triggerId)
+    }
+  })
+
+  it('serves the API with CORS from context, throttling and access logs', () => {
+    // Assess
+    api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({ AllowOrigins: [corsOrigin] }),
+    })
+    api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: defaultConfig.apiRateLimit,
+        ThrottlingBurstLimit: defaultConfig.apiBurstLimit,
+      },
+      AccessLogSettings: Match.objectLike({
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('requestId'),
+      }),
+    })
+    api.hasOutput('ApiUrl', Match.anyValue())
+    const webhook = api.findOutputs('WebhookUrlPattern')
+    expect(JSON.stringify(webhook)).toContain('/webhooks/whmcs/{tenantSlug}')
+  })
+
+  it('keeps the database private, encrypted, protected and snapshotted', () => {
+    // Assess
+    data.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      Properties: Match.objectLike({
+        Engine: 'postgres',
+        EngineVersion: '16',
+        PubliclyAccessible: false,
+        StorageEncrypted: true,
+        DeletionProtection: true,
+        BackupRetentionPeriod: defaultConfig.dbBackupRetentionDays,
+      }),
+    })
+    data.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'POSTGRESQL' })
+    data.hasOutput('WhmcsEgressIp', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('EIP'), 'PublicIp'] } })
+    expect(Object.keys(data.findResources('AWS::EC2::NatGateway'))).toHaveLength(1)
+    expect(Object.keys(data.findResources('AWS::SecretsManager::Secret'))).toHaveLength(3)
+    data.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.sqs'])]) }),
+    })
+  })
+
+  it('allows no inbound traffic from the internet to the database, the proxy or the model host', () => {
+    // Prepare
+    const open = (rule: Record<string, Json>) => rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0'
+    const all = { ...data.toJSON().Resources, ...model.toJSON().Resources, ...apiResources } as Resources
+
+    // Assess
+    for (const [id, r] of Object.entries(all)) {
+      if (r.Type === 'AWS::EC2::SecurityGroup') {
+        for (const rule of r.Properties?.SecurityGroupIngress ?? []) expect(open(rule), id).toBe(false)
+      }
+      if (r.Type === 'AWS::EC2::SecurityGroupIngress') expect(open(r.Properties ?? {}), id).toBe(false)
+    }
+    // The model host: exactly one rule, the Ollama port, from the functions' security group.
+    const [hostSgId, hostSg] = Object.entries(model.findResources('AWS::EC2::SecurityGroup'))[0]!
+    const hostRules = [
+      ...(hostSg.Properties.SecurityGroupIngress ?? []),
+      ...Object.values(model.findResources('AWS::EC2::SecurityGroupIngress'))
+        .filter((r) => target(r.Properties.GroupId) === hostSgId)
+        .map((r) => r.Properties),
+    ]
+    expect(hostRules).toEqual([
+      expect.objectContaining({
+        FromPort: 11434,
+        ToPort: 11434,
+        IpProtocol: 'tcp',
+        SourceSecurityGroupId: expect.anything(),
+      }),
+    ])
+    expect(JSON.stringify(hostRules[0].SourceSecurityGroupId)).toMatch(/FunctionSecurityGroup/)
+    // The database accepts the proxy and the migration function, nothing else.
+    const dbSgId = target(
+      Object.values(data.findResources('AWS::RDS::DBInstance'))[0]!.Properties.VPCSecurityGroups[0],
+    )
+    const dbSources = Object.values(data.findResources('AWS::EC2::SecurityGroupIngress'))
+      .filter((r) => target(r.Properties.GroupId) === dbSgId)
+      .map((r) => target(r.Properties.SourceSecurityGroupId))
+    expect(dbSources.sort()).toEqual([expect.stringMatching(/Proxy/), expect.stringMatching(/^Migration/)])
+  })
+
+  it('runs Ollama on a GPU host from an SSM AMI parameter, no SSH, models on their own volume', () => {
+    // Prepare
+    const instance = Object.values(model.findResources('AWS::EC2::Instance'))[0]!
+    const userData = JSON.stringify(instance.Properties.UserData)
+    const imageParam = target(instance.Properties.ImageId)
+
+    // Assess
+    expect(instance.Properties.InstanceType).toBe('g5.xlarge')
+    expect(instance.Properties.KeyName).toBeUndefined()
+    expect(model.toJSON().Parameters[imageParam]).toMatchObject({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: defaultConfig.ollamaAmiParameter,
+    })
+    expect(instance.Properties.BlockDeviceMappings).toEqual([
+      expect.objectContaining({
+        Ebs: expect.objectContaining({
+          VolumeType: 'gp3',
+          Encrypted: true,
+          VolumeSize: defaultConfig.ollamaVolumeGiB,
+        }),
+      }),
+    ])
+    expect(userData).toContain('OLLAMA_HOST=0.0.0.0:11434')
+    expect(userData).toContain('/var/lib/ollama')
+    for (const m of defaultConfig.ollamaModels) expect(userData).toContain(m)
+    model.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } },
+    })
+    model.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.arrayWith([
+        { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonSSMManagedInstanceCore')])] },
+      ]),
+    })
+    model.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'ollama.draftdesk.internal.', Type: 'A' })
+  })
+
+  it('stays well under the CloudFormation limit of 500 resources per stack', () => {
+    for (const template of [data, model, api]) {
+      expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(450)
+    }
+  })
+})
+
+describe('Function: readConfig', () => {
+  const configFrom = (context: Record<string, unknown>) => readConfig(new App({ context }).node)
+
+  it('defaults every setting', () => {
+    // Act
+    const config = configFrom({})
+
+    // Assess
+    expect(config).toEqual(defaultConfig)
+  })
+
+  it('parses -c strings into lists, numbers and booleans', () => {
+    // Act
+    const config = configFrom({
+      corsOrigins: 'https://a.example, https://b.example',
+      ollamaInstanceType: 'g6.xlarge',
+      apiRateLimit: '20',
+      dbMultiAz: 'true',
+      ollamaModels: 'nomic-embed-text,llama3.1:8b',
+    })
+
+    // Assess
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
+    expect(config.ollamaInstanceType).toBe('g6.xlarge')
+    expect(config.apiRateLimit).toBe(20)
+    expect(config.dbMultiAz).toBe(true)
+    expect(config.ollamaModels).toEqual(['nomic-embed-text', 'llama3.1:8b'])
+  })
+
+  it('rejects a wildcard CORS origin and nonsense numbers', () => {
+    expect(() => configFrom({ corsOrigins: '*' })).toThrow(/corsOrigins/)
+    expect(() => configFrom({ apiRateLimit: 'lots' })).toThrow(/apiRateLimit/)
+  })
+})
