@@ -167,7 +167,12 @@ async function main(): Promise<void> {
           logLevel: 'silent',
         })
       } catch (error) {
-        result.error = `bundle failed: ${(error as Error).message.split('\n')[0]}`
+        // esbuild's BuildFailure carries structured messages; the first one names file and line.
+        const first = (error as { errors?: { text: string; location?: { file: string; line: number } }[] })
+          .errors?.[0]
+        const where = first?.location ? ` (${first.location.file}:${first.location.line})` : ''
+        result.error = `bundle failed: ${first?.text ?? (error as Error).message}${where}`
+        result.flags.push('ERROR')
         continue
       }
       result.sizeKiB = statSync(outfile).size / 1024
