@@ -30,7 +30,12 @@ export interface DeployConfig {
   ollamaAmiParameter: string
   /** Pins the AMI; without it a new DLAMI release replaces the model host on the next deploy. */
   ollamaAmiId: string | undefined
-  ollamaModels: string[]
+  /** OLLAMA_EMBED_MODEL: 768-dimensional, to match the `vector(768)` column. */
+  ollamaEmbedModel: string
+  /** OLLAMA_CHAT_MODEL: the default drafting model. */
+  ollamaChatModel: string
+  /** Further models to pull, e.g. those named by prompt versions that override the chat model. */
+  ollamaExtraModels: string[]
   ollamaVolumeGiB: number
   /** Optional cross-encoder endpoint (RERANKER_URL). */
   rerankerUrl: string | undefined
@@ -57,7 +62,9 @@ export const defaultConfig: DeployConfig = {
   ollamaAmiParameter:
     '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id',
   ollamaAmiId: undefined,
-  ollamaModels: ['nomic-embed-text', 'qwen2.5:3b'],
+  ollamaEmbedModel: 'nomic-embed-text',
+  ollamaChatModel: 'qwen2.5:3b',
+  ollamaExtraModels: [],
   ollamaVolumeGiB: 50,
   rerankerUrl: undefined,
 }
@@ -122,14 +129,19 @@ export function readConfig(node: Node): DeployConfig {
   config.ollamaInstanceType = str('ollamaInstanceType') ?? config.ollamaInstanceType
   config.ollamaAmiParameter = str('ollamaAmiParameter') ?? config.ollamaAmiParameter
   config.ollamaAmiId = str('ollamaAmiId')
-  if (get('ollamaModels') !== undefined) config.ollamaModels = list(get('ollamaModels'))
+  config.ollamaEmbedModel = str('ollamaEmbedModel') ?? config.ollamaEmbedModel
+  config.ollamaChatModel = str('ollamaChatModel') ?? config.ollamaChatModel
+  if (get('ollamaExtraModels') !== undefined) config.ollamaExtraModels = list(get('ollamaExtraModels'))
   config.rerankerUrl = str('rerankerUrl')
 
   for (const origin of config.corsOrigins) {
     // A wildcard would let any site drive an agent's browser session against the API.
     if (origin === '*') throw new Error('CDK context "corsOrigins" must list origins; "*" is not allowed')
   }
-  if (config.ollamaModels.length === 0)
-    throw new Error('CDK context "ollamaModels" must name at least one model')
   return config
 }
+
+/** Every model the host must have: the two the functions use, then any extras, without duplicates. */
+export const ollamaModelsToPull = (config: DeployConfig): string[] => [
+  ...new Set([config.ollamaEmbedModel, config.ollamaChatModel, ...config.ollamaExtraModels]),
+]

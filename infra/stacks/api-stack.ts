@@ -91,6 +91,8 @@ export class ApiStack extends Stack {
         environment: {
           // A stable DNS name, not the instance IP: the model stack can replace its host without this stack.
           OLLAMA_HOST: `http://${ollamaRecordName}.${privateZoneName}:${ollamaPort}`,
+          OLLAMA_EMBED_MODEL: config.ollamaEmbedModel,
+          OLLAMA_CHAT_MODEL: config.ollamaChatModel,
           CORS_ORIGINS: config.corsOrigins.join(','),
           ...(config.rerankerUrl ? { RERANKER_URL: config.rerankerUrl } : {}),
           ...extra.environment,

@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import type { Construct } from 'constructs'
-import type { DeployConfig } from '../config.ts'
+import { type DeployConfig, ollamaModelsToPull } from '../config.ts'
 import { OllamaHost } from '../constructs/ollama-host.ts'
 import type { DataStack } from './data-stack.ts'
 
@@ -30,7 +30,7 @@ export class ModelStack extends Stack {
       instanceType: config.ollamaInstanceType,
       amiParameter: config.ollamaAmiParameter,
       amiId: config.ollamaAmiId,
-      models: config.ollamaModels,
+      models: ollamaModelsToPull(config),
       volumeGiB: config.ollamaVolumeGiB,
       zone: data.privateZone,
       recordName: ollamaRecordName,

@@ -5,7 +5,7 @@ import { App, type Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queues, routeKey, routes, schedules } from '#shared/routes'
-import { defaultConfig, readConfig } from '../../infra/config.ts'
+import { defaultConfig, ollamaModelsToPull, readConfig } from '../../infra/config.ts'
 import { createDraftdesk, repoRoot } from '../../infra/draftdesk.ts'
 import { migrateEntry } from '../../infra/stacks/api-stack.ts'
 
@@ -172,6 +172,8 @@ describe('Function: Draftdesk CDK app', () => {
         expect(env.POWERTOOLS_SERVICE_NAME).toBe('draftdesk')
         expect(env.CORS_ORIGINS).toBe(corsOrigin)
         expect(env.OLLAMA_HOST).toBe('http://ollama.draftdesk.internal:11434')
+        expect(env.OLLAMA_EMBED_MODEL).toBe(defaultConfig.ollamaEmbedModel)
+        expect(env.OLLAMA_CHAT_MODEL).toBe(defaultConfig.ollamaChatModel)
       }
       for (const [key, value] of Object.entries(env)) {
         expect(JSON.stringify(value), `${id} ${key}`).not.toMatch(/resolve:secretsmanager|SecretString/)
@@ -377,7 +379,7 @@ describe('Function: Draftdesk CDK app', () => {
     ])
     expect(userData).toContain('OLLAMA_HOST=0.0.0.0:11434')
     expect(userData).toContain('/var/lib/ollama')
-    for (const m of defaultConfig.ollamaModels) expect(userData).toContain(m)
+    for (const m of ['nomic-embed-text', 'qwen2.5:3b']) expect(userData).toContain(m)
     model.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } },
     })
@@ -414,7 +416,8 @@ describe('Function: readConfig', () => {
       ollamaInstanceType: 'g6.xlarge',
       apiRateLimit: '20',
       dbMultiAz: 'true',
-      ollamaModels: 'nomic-embed-text,llama3.1:8b',
+      ollamaChatModel: 'llama3.1:8b',
+      ollamaExtraModels: 'qwen2.5:7b, llama3.1:8b',
     })
 
     // Assess
@@ -422,7 +425,7 @@ describe('Function: readConfig', () => {
     expect(config.ollamaInstanceType).toBe('g6.xlarge')
     expect(config.apiRateLimit).toBe(20)
     expect(config.dbMultiAz).toBe(true)
-    expect(config.ollamaModels).toEqual(['nomic-embed-text', 'llama3.1:8b'])
+    expect(ollamaModelsToPull(config)).toEqual(['nomic-embed-text', 'llama3.1:8b', 'qwen2.5:7b'])
   })
 
   it('rejects a wildcard CORS origin and nonsense numbers', () => {
