@@ -1,5 +1,7 @@
 import type { z } from 'zod'
+import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
+import { promptsContract } from './prompts.ts'
 import { systemContract } from './system.ts'
 import { ticketsContract } from './tickets.ts'
 
@@ -19,6 +21,8 @@ export const contract = {
   ...systemContract,
   ...identityContract,
   ...ticketsContract,
+  ...draftsContract,
+  ...promptsContract,
 } as const satisfies Record<string, RouteSpec>
 
 export type RouteKey = keyof typeof contract

@@ -1,0 +1,9 @@
+import { flushOutbox } from '#shared/http/outbox'
+import { httpRoute } from '#shared/http/route'
+import { requestRegeneration } from '#shared/services/drafting'
+
+export const handler = httpRoute('POST /tickets/{id}/drafts', async ({ deps, auth, params }) => {
+  const queued = await requestRegeneration(deps.sql, auth, params.id)
+  await flushOutbox(deps)
+  return queued
+})

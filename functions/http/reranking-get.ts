@@ -1,0 +1,7 @@
+import { actingTenant } from '#shared/auth/scope'
+import { httpRoute } from '#shared/http/route'
+import { loadRerankingConfig } from '#shared/services/reranking'
+
+export const handler = httpRoute('GET /settings/reranking', async ({ deps, auth, query }) =>
+  loadRerankingConfig(deps.sql, actingTenant(auth, query.tenantId)),
+)

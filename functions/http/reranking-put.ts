@@ -1,0 +1,7 @@
+import { actingTenant } from '#shared/auth/scope'
+import { httpRoute } from '#shared/http/route'
+import { saveRerankingConfig } from '#shared/services/reranking'
+
+export const handler = httpRoute('PUT /settings/reranking', async ({ deps, auth, query, body }) =>
+  saveRerankingConfig(deps.sql, auth, actingTenant(auth, query.tenantId), body),
+)

@@ -1,0 +1,16 @@
+import { sqsWorker } from '#shared/queue/worker'
+import { draftJobSchema, generateDraft, markDraftFailed } from '#shared/services/drafting'
+
+/**
+ * Drafts a reply for one customer message. A failure is thrown so the queue retries it with backoff; on
+ * the last attempt the ticket is marked `draft_state = 'failed'` with the error first, because after that
+ * the job only exists in the dead-letter queue, where agents do not look.
+ */
+export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt }) => {
+  try {
+    await generateDraft(deps, job)
+  } catch (error) {
+    if (isLastAttempt) await markDraftFailed(deps.sql, job, error)
+    throw error
+  }
+})
