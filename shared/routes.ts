@@ -96,6 +96,7 @@ export const routes: readonly RouteDef[] = [
   r('GET', '/integrations/sync-logs', 'sync-logs-list', 'admin'),
   r('POST', '/integrations/whmcs/sync', 'whmcs-sync-trigger', 'admin'),
   r('POST', '/webhooks/whmcs/{tenantSlug}', 'whmcs-webhook', 'public'),
+  r('GET', '/integrations/whmcs/tickets/{whmcsTicketId}/draft', 'whmcs-ticket-draft', 'support_agent'),
 ]
 
 export const queues: readonly QueueDef[] = [

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
+import { integrationsContract } from './integrations.ts'
 import { promptsContract } from './prompts.ts'
 import { systemContract } from './system.ts'
 import { ticketsContract } from './tickets.ts'
@@ -23,6 +24,7 @@ export const contract = {
   ...ticketsContract,
   ...draftsContract,
   ...promptsContract,
+  ...integrationsContract,
 } as const satisfies Record<string, RouteSpec>
 
 export type RouteKey = keyof typeof contract

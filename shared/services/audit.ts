@@ -30,6 +30,8 @@ export type AuditAction =
   | 'api_key_created'
   | 'api_key_revoked'
   | 'webhook_received'
+  | 'sync_requested'
+  | 'reply_send_failed'
 
 export interface AuditEntry {
   tenantId: number

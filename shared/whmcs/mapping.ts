@@ -3,37 +3,19 @@
  *
  * WHMCS is the source of truth for its tickets (DESIGN.md), so inbound mapping is total: every WHMCS value
  * maps to something, unknown custom statuses included. Outbound mapping may decline (`null`) where WHMCS
- * has no equivalent, and the caller then leaves the WHMCS field alone.
+ * has no equivalent, and the caller then leaves the WHMCS field alone. Inbound statuses come from
+ * shared/drafting/status.ts (`fromWhmcsStatus`); this module does not keep a second table.
  */
+import { fromWhmcsStatus, type Priority, type TicketStatus } from '../drafting/status.ts'
 
-/** Draftdesk ticket statuses (the union of both seeds). */
-export type DraftdeskTicketStatus =
-  | 'open'
-  | 'in_progress'
-  | 'answered'
-  | 'customer_reply'
-  | 'pending_customer'
-  | 'on_hold'
-  | 'escalated'
-  | 'resolved'
-  | 'closed'
-  | 'reopened'
+/** Draftdesk ticket statuses: the one list in shared/drafting/status.ts. */
+export type DraftdeskTicketStatus = TicketStatus
 
 /** WHMCS's built-in ticket statuses. Installations may add custom ones. */
 export type WhmcsTicketStatus = 'Open' | 'Answered' | 'Customer-Reply' | 'On Hold' | 'In Progress' | 'Closed'
 
-export type DraftdeskPriority = 'low' | 'medium' | 'high' | 'urgent'
+export type DraftdeskPriority = Priority
 export type WhmcsPriority = 'Low' | 'Medium' | 'High'
-
-/** Keys are normalised (lower case, spaces and hyphens removed) so "On Hold", "on-hold" and "OnHold" agree. */
-const INBOUND_STATUS: Record<string, DraftdeskTicketStatus> = {
-  open: 'open',
-  answered: 'answered',
-  customerreply: 'customer_reply',
-  onhold: 'on_hold',
-  inprogress: 'in_progress',
-  closed: 'closed',
-}
 
 const OUTBOUND_STATUS: Record<DraftdeskTicketStatus, WhmcsTicketStatus | null> = {
   open: 'Open',
@@ -54,9 +36,12 @@ function normalise(value: string): string {
   return value.toLowerCase().replace(/[\s_-]+/g, '')
 }
 
-/** Maps a WHMCS ticket status to Draftdesk's; unknown (custom) statuses count as `open`. */
+/**
+ * Maps a WHMCS ticket status to Draftdesk's; unknown (custom) statuses count as `open`. Delegates to
+ * {@link fromWhmcsStatus}, the one inbound status table, so the webhook, the sync and the state machine agree.
+ */
 export function whmcsStatusToDraftdesk(status: string | null | undefined): DraftdeskTicketStatus {
-  return INBOUND_STATUS[normalise(status ?? '')] ?? 'open'
+  return fromWhmcsStatus(status ?? '')
 }
 
 /**

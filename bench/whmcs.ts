@@ -1,0 +1,170 @@
+/**
+ * WHMCS integration benchmarks on the local runtime. Run: `npx tsx bench/whmcs.ts`.
+ *
+ * 1. Webhook acknowledgement latency: 50 concurrent senders post signed TicketOpen / TicketUserReply events
+ *    (seeded mix over 300 tickets), as the PHP hook would, and we time each request until its 200. Workers
+ *    are off, so this is the acknowledgement path itself (verify, dedupe, store, queue the draft job); a
+ *    draft worker running on the same single embedded-Postgres connection would add queueing on top.
+ * 2. Sync throughput against the fake WHMCS answering every call after 20 ms: a first import of 1,000
+ *    tickets (40 pages, 1,000 GetTicket), the same with GetTicket one at a time, and a re-sync with nothing
+ *    changed (40 GetTickets, no GetTicket).
+ */
+import { randomUUID } from 'node:crypto'
+import { runWhmcsSync } from '#shared/services/whmcs-sync'
+import { signWebhook } from '#shared/whmcs/signature'
+import { startFakeWhmcs } from '../test/fakes/whmcs-server.ts'
+import { createTenant, startTestApp } from '../test/helpers/app.ts'
+import { ms, quantile, rng, table } from './lib.ts'
+
+const SENDERS = 50
+const REQUESTS = 3_000
+const TICKETS = 300
+const SYNC_TICKETS = 1_000
+const LATENCY_MS = 20
+const CREDS = { identifier: 'bench-ident', secret: 'bench-secret-value' }
+
+const app = await startTestApp({ workers: false, env: { LOG_LEVEL: 'ERROR' } })
+const rows: Record<string, string>[] = []
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Webhook acknowledgement latency
+
+const hook = await createTenant(app, 'bench-hook')
+const random = rng(5)
+const nextReply = new Map<number, number>()
+let replyId = 1
+/** The i-th event: each ticket is opened first, then gets customer replies. */
+function event(): string {
+  const ticketid = 1 + Math.floor(random() * TICKETS)
+  const opened = nextReply.has(ticketid)
+  nextReply.set(ticketid, (nextReply.get(ticketid) ?? 0) + 1)
+  return JSON.stringify({
+    event: opened ? 'TicketUserReply' : 'TicketOpen',
+    occurredAt: Math.floor(Date.now() / 1000),
+    data: {
+      ticketid,
+      ticketmask: `BEN-${ticketid}`,
+      userid: 1000 + ticketid,
+      deptid: 1,
+      deptname: 'Technical Support',
+      subject: `Website down after update #${ticketid}`,
+      message: `Customer message ${nextReply.get(ticketid)} on ticket ${ticketid}: ${'the site returns HTTP 500. '.repeat(6)}`,
+      priority: ['Low', 'Medium', 'High'][ticketid % 3],
+      ...(opened ? { replyid: replyId++, status: 'Customer-Reply' } : {}),
+    },
+  })
+}
+const bodies = Array.from({ length: REQUESTS }, event)
+
+async function deliver(raw: string, eventId = randomUUID()): Promise<number> {
+  const timestamp = Math.floor(Date.now() / 1000)
+  const started = performance.now()
+  const res = await fetch(`${app.url}/webhooks/whmcs/${hook.slug}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-draftdesk-event-id': eventId,
+      'x-draftdesk-timestamp': String(timestamp),
+      'x-draftdesk-signature': signWebhook(hook.webhookSecret, timestamp, raw),
+    },
+    body: raw,
+  })
+  await res.arrayBuffer()
+  if (res.status !== 200) throw new Error(`webhook answered ${res.status}`)
+  return performance.now() - started
+}
+
+async function concurrently(items: string[], senders: number, send: (raw: string) => Promise<number>) {
+  const latencies: number[] = []
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: senders }, async () => {
+      while (next < items.length) latencies.push(await send(items[next++]!))
+    }),
+  )
+  return { latencies, seconds: (performance.now() - started) / 1000 }
+}
+
+// Warm-up: module loading and the first plans are not what we measure.
+for (let i = 0; i < 20; i++) await deliver(event())
+const fresh = await concurrently(bodies, SENDERS, (raw) => deliver(raw))
+rows.push({
+  case: `webhook ack, ${SENDERS} concurrent senders, ${REQUESTS} new events`,
+  p50: ms(quantile(fresh.latencies, 0.5)),
+  p99: ms(quantile(fresh.latencies, 0.99)),
+  max: ms(Math.max(...fresh.latencies)),
+  throughput: `${Math.round(REQUESTS / fresh.seconds)} events/s`,
+})
+// Redelivery (the hook's cron retrying, or a proxy repeating a request): same event ids again.
+const dupId = randomUUID()
+await deliver(bodies[0]!, dupId)
+const dups = await concurrently(bodies.slice(0, 1_000), SENDERS, (raw) => deliver(raw, dupId))
+rows.push({
+  case: `webhook ack, ${SENDERS} concurrent senders, 1000 duplicate deliveries`,
+  p50: ms(quantile(dups.latencies, 0.5)),
+  p99: ms(quantile(dups.latencies, 0.99)),
+  max: ms(Math.max(...dups.latencies)),
+  throughput: `${Math.round(1_000 / dups.seconds)} events/s`,
+})
+const [stored] = await app.rt.deps.sql<{ tickets: number; messages: number }[]>`
+  SELECT (SELECT count(*)::int FROM tickets WHERE tenant_id = ${hook.id}) AS tickets,
+         (SELECT count(*)::int FROM messages WHERE tenant_id = ${hook.id}) AS messages`
+
+// ---------------------------------------------------------------------------------------------------
+// 2. Sync throughput
+
+async function syncCase(slug: string, concurrency: number, runs: number) {
+  const fake = await startFakeWhmcs({ ...CREDS, tickets: SYNC_TICKETS })
+  fake.setLatency(LATENCY_MS)
+  const tenant = await createTenant(app, slug)
+  await app.call(
+    'PATCH',
+    `/tenants/${tenant.id}`,
+    { whmcsUrl: fake.url, whmcsIdentifier: CREDS.identifier, whmcsSecret: CREDS.secret },
+    { token: app.superToken },
+  )
+  const out: { seconds: number; getTickets: number; getTicket: number }[] = []
+  for (let i = 0; i < runs; i++) {
+    const before = fake.calls.length
+    const started = performance.now()
+    const result = await runWhmcsSync(
+      app.rt.deps,
+      { tenantId: tenant.id, trigger: 'manual' },
+      { concurrency },
+    )
+    if (result.outcome !== 'success') throw new Error(`sync ${result.outcome}`)
+    const calls = fake.calls.slice(before)
+    out.push({
+      seconds: (performance.now() - started) / 1000,
+      getTickets: calls.filter((c) => c.action === 'GetTickets').length,
+      getTicket: calls.filter((c) => c.action === 'GetTicket').length,
+    })
+  }
+  await fake.close()
+  return out
+}
+
+const syncRow = (label: string, r: { seconds: number; getTickets: number; getTicket: number }) => ({
+  case: label,
+  p50: '',
+  p99: '',
+  max: `${r.seconds.toFixed(2)} s`,
+  throughput: `${Math.round(SYNC_TICKETS / r.seconds)} tickets/s (${r.getTickets} GetTickets, ${r.getTicket} GetTicket)`,
+})
+const [initial, unchanged] = await syncCase('bench-sync', 5, 2)
+rows.push(
+  syncRow(
+    `sync, first import of ${SYNC_TICKETS} tickets, ${LATENCY_MS} ms/call, 5 parallel GetTicket`,
+    initial!,
+  ),
+)
+rows.push(syncRow(`sync, nothing changed, ${LATENCY_MS} ms/call`, unchanged!))
+const [serial] = await syncCase('bench-sync-serial', 1, 1)
+rows.push(syncRow(`sync, first import, ${LATENCY_MS} ms/call, GetTicket one at a time`, serial!))
+
+table(rows)
+console.log(
+  `webhook: ${stored!.tickets} tickets / ${stored!.messages} messages stored from ${REQUESTS + 20} distinct events; workers off (ack path only)`,
+)
+await app.stop()

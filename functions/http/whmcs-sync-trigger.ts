@@ -1,0 +1,10 @@
+import { actingTenant } from '#shared/auth/scope'
+import { flushOutbox } from '#shared/http/outbox'
+import { httpRoute } from '#shared/http/route'
+import { requestManualSync } from '#shared/services/whmcs-sync'
+
+export const handler = httpRoute('POST /integrations/whmcs/sync', async ({ deps, auth, query }) => {
+  const result = await requestManualSync(deps.sql, actingTenant(auth, query.tenantId), auth.userId)
+  await flushOutbox(deps)
+  return result
+})

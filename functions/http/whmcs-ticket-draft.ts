@@ -1,0 +1,8 @@
+import { httpRoute } from '#shared/http/route'
+import { getWhmcsTicketDraft } from '#shared/services/whmcs-panel'
+
+/** For the WHMCS admin panel (x-api-key): the draft of the ticket WHMCS knows by this id. */
+export const handler = httpRoute(
+  'GET /integrations/whmcs/tickets/{whmcsTicketId}/draft',
+  async ({ deps, auth, params }) => getWhmcsTicketDraft(deps.sql, auth.tenantId, params.whmcsTicketId),
+)

@@ -1,0 +1,15 @@
+import { flushOutbox } from '#shared/http/outbox'
+import { type Event, httpRoute } from '#shared/http/route'
+import { handleWhmcsWebhook } from '#shared/services/whmcs-inbound'
+
+/** WHMCS hook events. Public route: the HMAC signature over the raw body is the authentication. */
+export const handler = httpRoute('POST /webhooks/whmcs/{tenantSlug}', async ({ deps, params, event }) => {
+  const result = await handleWhmcsWebhook(deps.sql, deps.dataKey, {
+    tenantSlug: params.tenantSlug,
+    headers: event.headers,
+    rawBody: (event as Event).rawBody ?? '',
+    now: deps.now(),
+  })
+  if (!result.duplicate) await flushOutbox(deps)
+  return result
+})

@@ -1,0 +1,13 @@
+import { getDeps } from '#shared/deps'
+import { flushOutbox } from '#shared/http/outbox'
+import { logger } from '#shared/logger'
+import { queueScheduledSyncs } from '#shared/services/whmcs-sync'
+
+/** EventBridge (every 5 minutes): one `sync` job per active tenant with WHMCS configured. */
+export const handler = async (): Promise<{ queued: number }> => {
+  const deps = await getDeps()
+  const queued = await queueScheduledSyncs(deps.sql)
+  await flushOutbox(deps)
+  if (queued > 0) logger.info('whmcs sync jobs queued', { queued })
+  return { queued }
+}

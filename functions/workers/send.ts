@@ -1,0 +1,12 @@
+import { sqsWorker } from '#shared/queue/worker'
+import { sendApprovedReply, sendEscalationNote, sendJobSchema } from '#shared/services/whmcs-send'
+
+/**
+ * Posts approved replies (and escalation notes) to WHMCS. Exactly-once per approval comes from the
+ * `whmcs_sends` claim in the service, so a redelivered or duplicated job is harmless; a failed attempt
+ * throws and is retried with backoff, then dead-lettered with the error kept on the `whmcs_sends` row.
+ */
+export const handler = sqsWorker('send', sendJobSchema, async (job, { deps, isLastAttempt }) => {
+  if (job.kind === 'note') await sendEscalationNote(deps, job)
+  else await sendApprovedReply(deps, job, { isLastAttempt })
+})

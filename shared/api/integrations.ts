@@ -1,0 +1,73 @@
+import { z } from 'zod'
+import { id, pageQuery, tenantScope } from './common.ts'
+
+/** WHMCS sends ids and counters as numbers or as strings, depending on version and hook. */
+const intish = z
+  .union([z.number().int(), z.string().trim().regex(/^\d+$/)])
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(2_147_483_647))
+const text = z.union([z.string(), z.number(), z.boolean()]).transform(String)
+const optional = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .optional()
+
+/**
+ * Body of `POST /webhooks/whmcs/{tenantSlug}`, as integrations/whmcs/draftdesk.php sends it: the hook name
+ * and the WHMCS hook variables it forwards. Unknown keys are kept (a newer hook may add some); unknown
+ * event names are acknowledged and ignored, so a newer hook never gets stuck retrying them.
+ */
+export const whmcsWebhookBody = z.object({
+  event: z.string().trim().min(1).max(64),
+  /** Unix seconds the hook fired (deliveries after an outage may arrive out of order). */
+  occurredAt: optional(z.number().int().nonnegative()),
+  data: z.looseObject({
+    ticketid: intish.pipe(z.number().int().positive()),
+    ticketmask: optional(text),
+    userid: optional(intish),
+    deptid: optional(intish),
+    deptname: optional(text),
+    subject: optional(text),
+    message: optional(text),
+    priority: optional(text),
+    replyid: optional(intish),
+    status: optional(text),
+    admin: optional(text),
+    adminid: optional(intish),
+  }),
+})
+export type WhmcsWebhookBody = z.output<typeof whmcsWebhookBody>
+
+export const SYNC_LOG_STATUSES = ['pending', 'running', 'success', 'failed'] as const
+
+export const integrationsContract = {
+  'GET /integrations/sync-logs': {
+    summary:
+      'Integration sync runs of your tenant, newest first (status, records, WHMCS error, resume point)',
+    query: pageQuery.extend(tenantScope.shape).extend({ status: z.enum(SYNC_LOG_STATUSES).optional() }),
+  },
+  'POST /integrations/whmcs/sync': {
+    summary: 'Queue a WHMCS sync of your tenant now (202); 409 when WHMCS is not configured',
+    status: 202,
+    query: tenantScope,
+  },
+  'POST /webhooks/whmcs/{tenantSlug}': {
+    public: true,
+    status: 200,
+    summary:
+      'WHMCS hook events (TicketOpen, TicketUserReply, TicketAdminReply, TicketClose, TicketStatusChange). ' +
+      'Signed: X-Draftdesk-Timestamp, X-Draftdesk-Event-Id, X-Draftdesk-Signature = sha256=HMAC(secret, ' +
+      'timestamp + "." + raw body); 401 for a bad signature, stale timestamp or unknown tenant; idempotent on ' +
+      'the event id. Body: {event, occurredAt?, data: {ticketid, replyid, message, status, ...}}.',
+    // No body schema here on purpose: the signature is checked over the raw bytes before the body is parsed,
+    // so unauthenticated senders get 401, never validation details (see whmcsWebhookBody).
+    params: z.object({ tenantSlug: z.string().min(1).max(100) }),
+  },
+  'GET /integrations/whmcs/tickets/{whmcsTicketId}/draft': {
+    summary:
+      'The current draft of the ticket with this WHMCS ticket id, for the WHMCS admin panel ' +
+      '({ draft: null | { body, confidence, escalated, escalationReasons, sources, ... } }); 404 for an unknown ticket',
+    params: z.object({ whmcsTicketId: id }),
+  },
+} as const

@@ -1,0 +1,446 @@
+/**
+ * Tickets and messages coming in from WHMCS, by webhook or by sync. Both paths write through
+ * {@link ingestWhmcsThread}, so a reply seen first by the webhook and later by the sync (or the other way
+ * round) is stored once: tickets are unique per (tenant, WHMCS ticket id), messages per (ticket, WHMCS reply
+ * id). The opening message, which WHMCS keeps on the ticket rather than as a reply, is `open-<ticketid>`.
+ */
+import { randomBytes } from 'node:crypto'
+import { type WhmcsWebhookBody, whmcsWebhookBody } from '../api/integrations.ts'
+import { decryptSecret } from '../crypto.ts'
+import type { Db, Sql } from '../db/sql.ts'
+import { canTransition, fromWhmcsStatus, type TicketStatus } from '../drafting/status.ts'
+import { BadRequestError, UnauthorizedError, ValidationError } from '../http/errors.ts'
+import { logger } from '../logger.ts'
+import { whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
+import { DRAFTDESK_REPLY_MARKER, verifyWebhook, WEBHOOK_HEADERS } from '../whmcs/signature.ts'
+import { audit } from './audit.ts'
+import { queueDraft } from './tickets.ts'
+
+/** What Draftdesk knows about a WHMCS ticket; absent fields leave the stored value alone. */
+export interface WhmcsTicketFields {
+  whmcsTicketId: number
+  tid?: string
+  subject?: string
+  /** The opening message; used only when the ticket is created here. */
+  content?: string
+  /** WHMCS's own status name ("Customer-Reply"). */
+  whmcsStatus?: string
+  whmcsPriority?: string
+  department?: string
+  deptId?: number
+  clientEmail?: string
+  whmcsUserId?: number
+  /** `lastreply` of GetTicket; only the sync sets it (it drives change detection). */
+  lastreply?: string
+}
+
+export interface WhmcsMessage {
+  /** WHMCS reply id as text, or `open-<ticketid>` for the opening message. */
+  externalId: string
+  role: 'user' | 'agent'
+  content: string
+  createdAt?: Date | null
+  metadata?: Record<string, unknown>
+}
+
+export interface IngestResult {
+  ticketId: number
+  status: TicketStatus
+  created: boolean
+  statusChanged: boolean
+  messagesAdded: number
+  draftQueued: boolean
+  draftsSuperseded: number
+}
+
+const CLOSED: readonly TicketStatus[] = ['closed', 'resolved']
+
+/** External id of the opening message of a WHMCS ticket. */
+export const openingMessageId = (whmcsTicketId: number) => `open-${whmcsTicketId}`
+
+/**
+ * True for replies Draftdesk posted itself (they carry {@link DRAFTDESK_REPLY_MARKER}, or come from the
+ * tenant's Draftdesk admin user). They are already known here as approved replies, so they are never
+ * imported again as agent messages, and they do not supersede drafts.
+ */
+export function isDraftdeskReply(
+  message: string,
+  admin: string | undefined,
+  adminUsername: string | null | undefined,
+): boolean {
+  if (message.includes(DRAFTDESK_REPLY_MARKER)) return true
+  return Boolean(admin && adminUsername && admin.trim().toLowerCase() === adminUsername.trim().toLowerCase())
+}
+
+const clip = (value: string | undefined, max: number) =>
+  value === undefined ? undefined : value.slice(0, max)
+
+/**
+ * Creates or updates the ticket with this WHMCS id (row-locked for the rest of the transaction).
+ *
+ * Status and priority follow WHMCS only when WHMCS's own value changed since Draftdesk last saw it (kept
+ * in `metadata_json.whmcsStatus`): WHMCS is the source of truth for what happens in WHMCS, but a sync that
+ * merely sees the same "Customer-Reply" again must not undo Draftdesk-only states such as `escalated`.
+ * `forceStatus` applies the status anyway (an explicit TicketStatusChange / TicketClose event).
+ */
+export async function upsertWhmcsTicket(
+  tx: Db,
+  tenantId: number,
+  f: WhmcsTicketFields,
+  options: { forceStatus?: boolean } = {},
+): Promise<{ id: number; status: TicketStatus; created: boolean; statusChanged: boolean }> {
+  const subject = clip(f.subject?.trim() || undefined, 500)
+  const department = clip(f.department?.trim() || undefined, 100)
+  const tid = clip(f.tid?.trim() || undefined, 64)
+  const clientEmail = clip(f.clientEmail?.trim() || undefined, 255)
+  const lastreply = clip(f.lastreply, 64)
+  const metadata = Object.fromEntries(
+    Object.entries({
+      whmcsStatus: f.whmcsStatus,
+      whmcsPriority: f.whmcsPriority,
+      whmcsUserId: f.whmcsUserId,
+      whmcsDeptId: f.deptId,
+    }).filter(([, v]) => v !== undefined),
+  )
+
+  const status = f.whmcsStatus !== undefined ? fromWhmcsStatus(f.whmcsStatus) : 'open'
+  const [inserted] = await tx<{ id: number; status: TicketStatus }[]>`
+    INSERT INTO tickets (tenant_id, subject, content, status, priority, source, department, client_email,
+                         whmcs_ticket_id, whmcs_tid, whmcs_lastreply, metadata_json)
+    VALUES (${tenantId}, ${subject ?? `WHMCS ticket #${tid ?? f.whmcsTicketId}`},
+            ${f.content ?? subject ?? ''}, ${status}, ${whmcsPriorityToDraftdesk(f.whmcsPriority)}, 'whmcs',
+            ${department ?? null}, ${clientEmail ?? null}, ${f.whmcsTicketId}, ${tid ?? null},
+            ${lastreply ?? null}, ${tx.json(metadata as never)})
+    ON CONFLICT (tenant_id, whmcs_ticket_id) WHERE whmcs_ticket_id IS NOT NULL DO NOTHING
+    RETURNING id, status`
+  if (inserted) return { ...inserted, created: true, statusChanged: false }
+
+  const [current] = await tx<
+    { id: number; status: TicketStatus; whmcsStatus: string | null; whmcsPriority: string | null }[]
+  >`
+    SELECT id, status, metadata_json->>'whmcsStatus' AS whmcs_status,
+           metadata_json->>'whmcsPriority' AS whmcs_priority
+    FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${f.whmcsTicketId} FOR UPDATE`
+  if (!current) throw new Error(`WHMCS ticket ${f.whmcsTicketId} vanished during upsert`)
+
+  let nextStatus = current.status
+  if (f.whmcsStatus !== undefined && (options.forceStatus || f.whmcsStatus !== current.whmcsStatus)) {
+    const mapped = fromWhmcsStatus(f.whmcsStatus)
+    // WHMCS may force any transition; the call documents that this is a WHMCS-sourced change.
+    if (canTransition(current.status, mapped, { source: 'whmcs' })) nextStatus = mapped
+  }
+  const nextPriority =
+    f.whmcsPriority !== undefined && f.whmcsPriority !== current.whmcsPriority
+      ? whmcsPriorityToDraftdesk(f.whmcsPriority)
+      : null
+  await tx`
+    UPDATE tickets SET
+      subject = coalesce(${subject ?? null}, subject),
+      status = ${nextStatus},
+      priority = coalesce(${nextPriority}, priority),
+      department = coalesce(${department ?? null}, department),
+      client_email = coalesce(${clientEmail ?? null}, client_email),
+      whmcs_tid = coalesce(${tid ?? null}, whmcs_tid),
+      whmcs_lastreply = coalesce(${lastreply ?? null}, whmcs_lastreply),
+      metadata_json = metadata_json || ${tx.json(metadata as never)},
+      updated_at = now()
+    WHERE id = ${current.id}`
+  return { id: current.id, status: nextStatus, created: false, statusChanged: nextStatus !== current.status }
+}
+
+/** Inserts messages not stored yet (dedup on external id); returns the ones inserted, in input order. */
+export async function insertWhmcsMessages(
+  tx: Db,
+  tenantId: number,
+  ticketId: number,
+  messages: readonly WhmcsMessage[],
+): Promise<Array<{ id: number; externalId: string; role: 'user' | 'agent' }>> {
+  const unique = [...new Map(messages.map((m) => [m.externalId, m])).values()]
+  if (unique.length === 0) return []
+  const now = new Date()
+  const rows = unique.map((m) => ({
+    tenant_id: tenantId,
+    ticket_id: ticketId,
+    role: m.role,
+    content: m.content,
+    external_id: m.externalId,
+    metadata_json: tx.json((m.metadata ?? {}) as never),
+    created_at: m.createdAt ?? now,
+  }))
+  const inserted = await tx<{ id: number; externalId: string; role: 'user' | 'agent' }[]>`
+    INSERT INTO messages ${tx(rows as never, 'tenant_id', 'ticket_id', 'role', 'content', 'external_id', 'metadata_json', 'created_at')}
+    ON CONFLICT (tenant_id, ticket_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+    RETURNING id, external_id, role`
+  const order = new Map(unique.map((m, i) => [m.externalId, i]))
+  return inserted.sort((a, b) => order.get(a.externalId)! - order.get(b.externalId)!)
+}
+
+/** A human answered (or the ticket closed): drafts still waiting for review are no longer needed. */
+export async function supersedePendingDrafts(tx: Db, tenantId: number, ticketId: number): Promise<number> {
+  const rows = await tx`
+    UPDATE ai_replies SET status = 'superseded', updated_at = now()
+    WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND status = 'pending' RETURNING id`
+  return rows.length
+}
+
+/**
+ * Stores a WHMCS ticket and (part of) its thread, in the caller's transaction.
+ *
+ * `messages` are in thread order and exclude Draftdesk's own replies. When the last of them is a customer
+ * message that was new, one draft is queued for it (only the latest: earlier unanswered messages are
+ * context, not separate drafts). When the last is a new staff reply, or the ticket closed, pending drafts
+ * are superseded. Closed tickets get no draft.
+ */
+export async function ingestWhmcsThread(
+  tx: Db,
+  tenantId: number,
+  fields: WhmcsTicketFields,
+  messages: readonly WhmcsMessage[],
+  options: { forceStatus?: boolean } = {},
+): Promise<IngestResult> {
+  const ticket = await upsertWhmcsTicket(tx, tenantId, fields, options)
+  const inserted = await insertWhmcsMessages(tx, tenantId, ticket.id, messages)
+  const last = messages.at(-1)
+  const lastInserted = last ? inserted.find((m) => m.externalId === last.externalId) : undefined
+  const closed = CLOSED.includes(ticket.status)
+
+  let draftQueued = false
+  let draftsSuperseded = 0
+  if (lastInserted?.role === 'user' && !closed) {
+    await queueDraft(tx, tenantId, ticket.id, lastInserted.id, 'auto')
+    draftQueued = true
+  } else if (lastInserted?.role === 'agent' || (closed && ticket.statusChanged)) {
+    draftsSuperseded = await supersedePendingDrafts(tx, tenantId, ticket.id)
+  }
+  return {
+    ticketId: ticket.id,
+    status: ticket.status,
+    created: ticket.created,
+    statusChanged: ticket.statusChanged,
+    messagesAdded: inserted.length,
+    draftQueued,
+    draftsSuperseded,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Webhook
+
+export interface WebhookRequest {
+  tenantSlug: string
+  /** Lower-cased header names (middy's header normalizer). */
+  headers: Record<string, string | undefined>
+  /** The body exactly as received: the signature covers these bytes. */
+  rawBody: string
+  now: Date
+}
+
+export type WebhookResult =
+  | { duplicate: true }
+  | {
+      duplicate: false
+      event: string
+      ticketId: number | null
+      /** Why nothing changed, when nothing did. */
+      ignored?: 'unknown_event' | 'unknown_ticket' | 'own_reply'
+      draftQueued: boolean
+    }
+
+const EVENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
+// HMAC work done for unknown tenants too, so response time does not reveal which slugs exist.
+const DECOY_SECRET = randomBytes(32).toString('hex')
+
+/**
+ * Verifies, deduplicates and applies one WHMCS hook event. Only the database is touched (no WHMCS or LLM
+ * call), so WHMCS gets its answer fast; drafting happens in the `draft` worker.
+ *
+ * Unknown tenant, bad signature and stale timestamp all answer the same 401, so slugs cannot be probed.
+ * The event row is inserted in the same transaction as the effects: a redelivery either sees it and is a
+ * no-op (`{ duplicate: true }`), or the first delivery rolled back and the redelivery applies it.
+ *
+ * @throws UnauthorizedError (401), BadRequestError / ValidationError (400) for a signed but malformed body
+ */
+export async function handleWhmcsWebhook(
+  sql: Sql,
+  dataKey: Buffer,
+  req: WebhookRequest,
+): Promise<WebhookResult> {
+  const [tenant] = await sql<{ id: number; webhookSecret: string; whmcsAdminUsername: string | null }[]>`
+    SELECT id, webhook_secret, whmcs_admin_username FROM tenants WHERE slug = ${req.tenantSlug} AND is_active`
+  const verdict = verifyWebhook({
+    secret: tenant ? decryptSecret(tenant.webhookSecret, dataKey) : DECOY_SECRET,
+    timestampHeader: req.headers[WEBHOOK_HEADERS.timestamp],
+    signatureHeader: req.headers[WEBHOOK_HEADERS.signature],
+    rawBody: req.rawBody,
+    now: req.now,
+  })
+  if (!tenant || !verdict.ok) {
+    // The reason goes to the log for whoever debugs a hook install, never to the caller.
+    logger.warn('webhook rejected', {
+      tenantSlug: req.tenantSlug,
+      reason: tenant ? (verdict as { reason: string }).reason : 'unknown_tenant',
+    })
+    throw new UnauthorizedError('invalid webhook signature')
+  }
+
+  const eventId = req.headers[WEBHOOK_HEADERS.eventId]?.trim() ?? ''
+  if (!EVENT_ID_RE.test(eventId)) {
+    throw new ValidationError([
+      { in: 'header', path: WEBHOOK_HEADERS.eventId, message: 'required, 1-128 of [A-Za-z0-9._:-]' },
+    ])
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(req.rawBody)
+  } catch {
+    throw new BadRequestError('body is not valid JSON')
+  }
+  const parsed = whmcsWebhookBody.safeParse(json)
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({
+        in: 'body',
+        path: i.path.join('.'),
+        message: i.message,
+        code: i.code,
+      })),
+    )
+  }
+  const body = parsed.data
+
+  return sql.begin(async (tx) => {
+    const [fresh] = await tx`
+      INSERT INTO webhook_events (tenant_id, event_id, event) VALUES (${tenant.id}, ${eventId}, ${body.event.slice(0, 64)})
+      ON CONFLICT DO NOTHING RETURNING event_id`
+    if (!fresh) return { duplicate: true } as const
+    const result = await applyWebhookEvent(tx, tenant.id, eventId, body, tenant.whmcsAdminUsername)
+    await audit(tx, {
+      tenantId: tenant.id,
+      action: 'webhook_received',
+      entityType: 'webhook_event',
+      ticketId: result.ticketId,
+      details: {
+        event: body.event,
+        eventId,
+        whmcsTicketId: body.data.ticketid,
+        ...(result.ignored ? { ignored: result.ignored } : {}),
+      },
+    })
+    return result
+  })
+}
+
+async function applyWebhookEvent(
+  tx: Db,
+  tenantId: number,
+  eventId: string,
+  { event, data }: WhmcsWebhookBody,
+  adminUsername: string | null,
+): Promise<Exclude<WebhookResult, { duplicate: true }>> {
+  const fields: WhmcsTicketFields = {
+    whmcsTicketId: data.ticketid,
+    tid: data.ticketmask,
+    subject: data.subject,
+    whmcsStatus: data.status,
+    whmcsPriority: data.priority,
+    department: data.deptname,
+    deptId: data.deptid,
+    whmcsUserId: data.userid,
+  }
+  const done = (
+    ticketId: number | null,
+    extra: { ignored?: 'unknown_ticket' | 'own_reply' | 'unknown_event'; draftQueued?: boolean } = {},
+  ) => ({
+    duplicate: false as const,
+    event,
+    ticketId,
+    draftQueued: extra.draftQueued ?? false,
+    ...(extra.ignored ? { ignored: extra.ignored } : {}),
+  })
+  const known = async () =>
+    (
+      await tx<{ id: number }[]>`
+        SELECT id FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${data.ticketid} FOR UPDATE`
+    )[0]?.id ?? null
+
+  switch (event) {
+    case 'TicketOpen':
+    case 'TicketUserReply': {
+      const opening = event === 'TicketOpen'
+      const message = data.message ?? ''
+      const externalId = opening
+        ? openingMessageId(data.ticketid)
+        : data.replyid !== undefined
+          ? String(data.replyid)
+          : // Very old hooks send no reply id: the event id still makes redelivery a no-op.
+            `webhook-${eventId}`.slice(0, 64)
+      const result = await ingestWhmcsThread(
+        tx,
+        tenantId,
+        {
+          ...fields,
+          content: message || undefined,
+          whmcsStatus: data.status ?? (opening ? 'Open' : 'Customer-Reply'),
+        },
+        message
+          ? [{ externalId, role: 'user', content: message, metadata: { via: 'webhook', eventId } }]
+          : [],
+      )
+      if (result.created || result.messagesAdded > 0) {
+        await audit(tx, {
+          tenantId,
+          action: 'ticket_synced',
+          entityType: 'ticket',
+          entityId: result.ticketId,
+          ticketId: result.ticketId,
+          details: { via: 'webhook', event, created: result.created, messagesAdded: result.messagesAdded },
+        })
+      }
+      return done(result.ticketId, { draftQueued: result.draftQueued })
+    }
+    case 'TicketAdminReply': {
+      const ticketId = await known()
+      // The sync imports staff replies of tickets Draftdesk has not seen yet, with the whole thread.
+      if (ticketId === null) return done(null, { ignored: 'unknown_ticket' })
+      if (isDraftdeskReply(data.message ?? '', data.admin, adminUsername)) {
+        return done(ticketId, { ignored: 'own_reply' })
+      }
+      const externalId = data.replyid !== undefined ? String(data.replyid) : `webhook-${eventId}`.slice(0, 64)
+      const result = await ingestWhmcsThread(
+        tx,
+        tenantId,
+        fields,
+        data.message
+          ? [
+              {
+                externalId,
+                role: 'agent',
+                content: data.message,
+                metadata: { via: 'webhook', eventId, admin: data.admin },
+              },
+            ]
+          : [],
+      )
+      // A staff reply without a body (should not happen) still means a human answered.
+      if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
+      return done(result.ticketId)
+    }
+    case 'TicketClose':
+    case 'TicketStatusChange': {
+      const ticketId = await known()
+      if (ticketId === null) return done(null, { ignored: 'unknown_ticket' })
+      const whmcsStatus = event === 'TicketClose' ? 'Closed' : data.status
+      if (!whmcsStatus) {
+        throw new ValidationError([
+          { in: 'body', path: 'data.status', message: 'required for TicketStatusChange' },
+        ])
+      }
+      const result = await ingestWhmcsThread(tx, tenantId, { ...fields, whmcsStatus }, [], {
+        forceStatus: true,
+      })
+      return done(result.ticketId)
+    }
+    default:
+      return done(null, { ignored: 'unknown_event' })
+  }
+}
