@@ -72,6 +72,10 @@ export class OllamaHost extends Construct {
       userData,
       securityGroup: this.securityGroup,
       requireImdsv2: true,
+      // CloudFormation waits for the user data to report the models pulled (cfn-signal below), so the API
+      // stack deploys against a host that answers; functions that cold-start against a host still
+      // installing would fall back to the offline provider.
+      resourceSignalTimeout: Duration.minutes(30),
       // AmazonSSMManagedInstanceCore: a shell through Session Manager, so no key pair and no port 22.
       ssmSessionPermissions: true,
       blockDevices: [
@@ -86,6 +90,8 @@ export class OllamaHost extends Construct {
         },
       ],
     })
+
+    userData.addSignalOnExitCommand(this.instance)
 
     const record = new route53.ARecord(this, 'DnsRecord', {
       zone: props.zone,
@@ -110,6 +116,8 @@ export function ollamaUserData(models: string[]): string {
   return `set -euo pipefail
 exec > >(tee -a /var/log/draftdesk-ollama-setup.log) 2>&1
 echo "draftdesk: setting up Ollama at $(date -Is)"
+# cfn-signal (run on exit, see the trap above) reports success or failure to CloudFormation.
+[ -x /opt/aws/bin/cfn-signal ] || dnf install -y -q aws-cfn-bootstrap
 
 # 1. Models volume. Nitro exposes EBS as NVMe; amazon-ec2-utils links the requested name (${modelsDevice}).
 dev=""
@@ -119,8 +127,8 @@ for _ in $(seq 1 90); do
 done
 if [ -z "$dev" ]; then
   # Fallback: the EBS disk that is not the root disk (g5 also has an NVMe instance store: skip it).
-  root_disk=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
-  dev=$(lsblk -dpno NAME,MODEL | awk '/Amazon Elastic Block Store/ {print $1}' | grep -v "/dev/$root_disk$" | head -n1)
+  root_disk=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)" || true)
+  dev=$(lsblk -dpno NAME,MODEL | awk '/Amazon Elastic Block Store/ {print $1}' | grep -v "/dev/$root_disk$" | head -n1 || true)
 fi
 if [ -z "$dev" ]; then echo "draftdesk: models volume not found" >&2; exit 1; fi
 blkid "$dev" >/dev/null 2>&1 || mkfs -t xfs "$dev"

@@ -363,6 +363,8 @@ describe('Function: Draftdesk CDK app', () => {
 
     // Assess
     expect(instance.Properties.InstanceType).toBe('g5.xlarge')
+    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Timeout: 'PT30M' } })
+    expect(userData).toContain('cfn-signal')
     expect(instance.Properties.KeyName).toBeUndefined()
     expect(model.toJSON().Parameters[imageParam]).toMatchObject({
       Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
