@@ -3,6 +3,7 @@ import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
 import { integrationsContract } from './integrations.ts'
 import { promptsContract } from './prompts.ts'
+import { reviewContract } from './review.ts'
 import { systemContract } from './system.ts'
 import { ticketsContract } from './tickets.ts'
 
@@ -24,6 +25,7 @@ export const contract = {
   ...ticketsContract,
   ...draftsContract,
   ...promptsContract,
+  ...reviewContract,
   ...integrationsContract,
 } as const satisfies Record<string, RouteSpec>
 

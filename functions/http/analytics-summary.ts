@@ -1,0 +1,12 @@
+import { actingTenant } from '#shared/auth/scope'
+import { httpRoute } from '#shared/http/route'
+import { analyticsSummary } from '#shared/services/analytics'
+
+// A 30-day window unless the caller names one.
+const DEFAULT_WINDOW_MS = 30 * 24 * 3600 * 1000
+
+export const handler = httpRoute('GET /analytics/summary', async ({ deps, auth, query }) => {
+  const to = query.to ?? deps.now()
+  const from = query.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS)
+  return analyticsSummary(deps.sql, actingTenant(auth, query.tenantId), { from, to, now: deps.now() })
+})

@@ -1,0 +1,10 @@
+import { flushOutbox } from '#shared/http/outbox'
+import { httpRoute } from '#shared/http/route'
+import { approveDraft } from '#shared/services/review'
+
+export const handler = httpRoute('POST /drafts/{id}/approve', async ({ deps, auth, params, body }) => {
+  const approval = await approveDraft(deps, auth, params.id, body)
+  // After commit: the learning (and WHMCS send) jobs reach their queues now, or the outbox sweep retries.
+  await flushOutbox(deps)
+  return approval
+})

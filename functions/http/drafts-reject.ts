@@ -1,0 +1,6 @@
+import { httpRoute } from '#shared/http/route'
+import { rejectDraft } from '#shared/services/review'
+
+export const handler = httpRoute('POST /drafts/{id}/reject', async ({ deps, auth, params, body }) =>
+  rejectDraft(deps.sql, auth, params.id, body.reason),
+)

@@ -1,0 +1,50 @@
+import { z } from 'zod'
+import { idParams, pageQuery, tenantScope } from './common.ts'
+
+// A query-string timestamp: an ISO date (`2025-01-31`) or date-time; anything else is a 400.
+const instant = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid date')
+
+export const reviewContract = {
+  'POST /drafts/{id}/approve': {
+    summary:
+      'Approve a pending draft as is or edited (finalReply): stores the approval, posts it to the thread, ' +
+      'queues learning and, with sendToWhmcs, the reply to WHMCS. One approval per customer message (409).',
+    params: idParams,
+    body: z
+      .object({
+        finalReply: z.string().trim().min(1).max(100_000).optional(),
+        sendToWhmcs: z.boolean().default(false),
+      })
+      .strict(),
+  },
+  'POST /drafts/{id}/reject': {
+    status: 200,
+    summary: 'Reject a pending draft with a reason (shown in analytics)',
+    params: idParams,
+    body: z.object({ reason: z.string().trim().min(1).max(2000) }).strict(),
+  },
+  'GET /analytics/summary': {
+    summary:
+      'Review analytics of drafts created in [from, to) (default: the last 30 days), overall and per prompt ' +
+      'version; also refreshes the performance_metrics of the tenant’s own prompt versions',
+    query: z
+      .object({ from: instant.optional(), to: instant.optional() })
+      .extend(tenantScope.shape)
+      .refine((q) => !q.from || !q.to || q.from < q.to, {
+        message: 'from must be before to',
+        path: ['from'],
+      }),
+  },
+  'GET /audit': {
+    summary: 'Audit log of the tenant, newest first: who did what, when',
+    query: pageQuery.extend({
+      entityType: z.string().trim().min(1).max(50).optional(),
+      action: z
+        .string()
+        .trim()
+        .regex(/^[a-z_]{1,64}$/, 'an audit action such as reply_approved')
+        .optional(),
+      ...tenantScope.shape,
+    }),
+  },
+} as const
