@@ -202,7 +202,7 @@ export class ApiStack extends Stack {
       description: 'Draftdesk schema migrations (run by a deploy-time trigger)',
       securityGroup: data.migrationSecurityGroup,
       timeout: Duration.minutes(5),
-      // migrations/runner.ts looks beside its own module, which in the bundle is index.mjs in /var/task.
+      // functions/deploy/migrate.ts reads the SQL from here: the hook below copies it beside index.mjs.
       environment: { MIGRATIONS_DIR: '/var/task' },
       bundling: {
         commandHooks: {
@@ -214,7 +214,11 @@ export class ApiStack extends Stack {
           ],
         },
       },
-    }).bindDatabase(data.directBinding)
+    })
+      .bindDatabase(data.directBinding)
+      // It builds the same dependencies as every handler (shared/aws-deps.ts), which reads all three secrets.
+      .bindSecret('JWT_SECRET_ARN', data.jwtSecret)
+      .bindSecret('DATA_KEY_SECRET_ARN', data.dataKeySecret)
     const migrate = new triggers.Trigger(this, 'MigrateOnDeploy', {
       handler: this.migrateFunction,
       invocationType: triggers.InvocationType.REQUEST_RESPONSE,

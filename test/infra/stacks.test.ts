@@ -165,7 +165,17 @@ describe('Function: Draftdesk CDK app', () => {
     for (const [id, fn] of appFunctions()) {
       const env: Record<string, unknown> = fn.Properties?.Environment?.Variables ?? {}
       if (id.startsWith('Migrate')) {
-        expect(Object.keys(env), id).toEqual(expect.arrayContaining(['DB_SECRET_ARN', 'DB_HOST', 'DB_NAME']))
+        expect(Object.keys(env), id).toEqual(
+          expect.arrayContaining([
+            'DRAFTDESK_ENV',
+            'DB_SECRET_ARN',
+            'DB_HOST',
+            'DB_NAME',
+            'JWT_SECRET_ARN',
+            'DATA_KEY_SECRET_ARN',
+            'MIGRATIONS_DIR',
+          ]),
+        )
       } else {
         expect(Object.keys(env), id).toEqual(expect.arrayContaining(required))
         expect(env.DRAFTDESK_ENV).toBe('aws')
