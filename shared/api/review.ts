@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import { idParams, pageQuery, tenantScope } from './common.ts'
 
-// A query-string timestamp: an ISO date (`2025-01-31`) or date-time; anything else is a 400.
-const instant = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid date')
+// A query-string timestamp: an ISO date (`2025-01-31`, UTC midnight) or a date-time with `Z` or an offset;
+// anything else is a 400. Declared as strings so the OpenAPI document says what to send.
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((s) => new Date(s))
 
 export const reviewContract = {
   'POST /drafts/{id}/approve': {
