@@ -309,14 +309,17 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
           completionTokens: 1,
         }
       })
+      const finalReply = `${HEAVY_EDIT} Or write to jane.doe@example.com from your card 4242 4242 4242 4242.`
       // Act
-      const approval = await approveDraft({ sql: sql(), ai }, agentOf(acme), draftId, {
-        finalReply: HEAVY_EDIT,
-      })
+      const approval = await approveDraft({ sql: sql(), ai }, agentOf(acme), draftId, { finalReply })
       // Assess
       expect(approval.editSummary).toBe('Replaced self-service reset with a security-team reset.')
       expect(prompts[0]).toContain(DRAFT)
       expect(prompts[0]).toContain(HEAVY_EDIT)
+      // Customer data is masked before it reaches the model, as in drafting.
+      expect(prompts[0]).toContain('[EMAIL_1]')
+      expect(prompts[0]).not.toContain('jane.doe@example.com')
+      expect(prompts[0]).not.toContain('4242 4242 4242 4242')
       const [audit] = await sql()`
         SELECT details FROM audit_logs WHERE ai_reply_id = ${draftId} AND action = 'reply_edited'`
       expect(audit!.details.summarySource).toBe('llm')
