@@ -16,6 +16,8 @@ export interface DeployConfig {
   logRetentionDays: number
   /** Email address subscribed to the alarm topic; unset means subscribe yourself later. */
   alarmEmail: string | undefined
+  /** Email of the first superadmin, created on the first deploy (its password is generated into a secret). */
+  adminEmail: string
 
   dbInstanceType: string
   dbAllocatedStorageGiB: number
@@ -49,6 +51,7 @@ export const defaultConfig: DeployConfig = {
   logLevel: 'INFO',
   logRetentionDays: 30,
   alarmEmail: undefined,
+  adminEmail: 'admin@draftdesk.local',
 
   dbInstanceType: 't4g.medium',
   dbAllocatedStorageGiB: 20,
@@ -125,6 +128,7 @@ export function readConfig(node: Node): DeployConfig {
     config.logLevel = level as DeployConfig['logLevel']
   }
   config.alarmEmail = str('alarmEmail')
+  config.adminEmail = str('adminEmail') ?? config.adminEmail
   config.dbInstanceType = str('dbInstanceType') ?? config.dbInstanceType
   config.ollamaInstanceType = str('ollamaInstanceType') ?? config.ollamaInstanceType
   config.ollamaAmiParameter = str('ollamaAmiParameter') ?? config.ollamaAmiParameter

@@ -7,9 +7,9 @@ import { parseConfig } from '#shared/config'
 import { type Deps, setDeps } from '#shared/deps'
 import { logger, providerLogger } from '#shared/logger'
 import { queues as queueDefs, routes, schedules } from '#shared/routes'
+import { bootstrapSuperadmin } from '#shared/services/bootstrap'
 import { seedDefaults } from '#shared/services/defaults'
 import { migrate } from '../migrations/runner.ts'
-import { bootstrapSuperadmin } from './bootstrap.ts'
 import { type EmbeddedDb, startEmbeddedDb } from './db.ts'
 import { type LocalQueueOptions, LocalQueues } from './queues.ts'
 import { startScheduler } from './scheduler.ts'
@@ -41,7 +41,13 @@ export interface Runtime {
   deps: Deps
   db: EmbeddedDb
   queues: LocalQueues
-  bootstrap: Awaited<ReturnType<typeof bootstrapSuperadmin>>
+  /** The first superadmin, when this start created it (printed once by local/main.ts). */
+  bootstrap:
+    | (NonNullable<Awaited<ReturnType<typeof bootstrapSuperadmin>>> & {
+        password: string
+        generated: boolean
+      })
+    | null
   stop(): Promise<void>
 }
 
@@ -66,6 +72,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ollamaHost: config.OLLAMA_HOST,
         embedModel: config.OLLAMA_EMBED_MODEL,
         chatModel: config.OLLAMA_CHAT_MODEL,
+        timeoutMs: config.OLLAMA_TIMEOUT_MS,
+        retries: config.OLLAMA_RETRIES,
       },
       providerLogger,
     )
@@ -81,7 +89,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       now: () => new Date(),
     }
     setDeps(deps)
-    const bootstrap = await bootstrapSuperadmin(deps)
+    const password = config.DRAFTDESK_BOOTSTRAP_PASSWORD ?? randomBytes(12).toString('base64url')
+    const created = await bootstrapSuperadmin(db.sql, deps.dataKey, {
+      tenant: config.DRAFTDESK_BOOTSTRAP_TENANT ?? 'draftdesk',
+      email: config.DRAFTDESK_BOOTSTRAP_EMAIL ?? 'admin@draftdesk.local',
+      password,
+    })
+    const bootstrap = created && { ...created, password, generated: !config.DRAFTDESK_BOOTSTRAP_PASSWORD }
 
     const server = createApiServer(routes, (def) => loadHandler(def.handler))
     await new Promise<void>((resolve) => server.listen(options.port ?? config.PORT, '127.0.0.1', resolve))

@@ -1,19 +1,36 @@
 import { join } from 'node:path'
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import * as z from 'zod'
 import { getDeps } from '#shared/deps'
 import { logger } from '#shared/logger'
+import { bootstrapSuperadmin } from '#shared/services/bootstrap'
 import { seedDefaults } from '#shared/services/defaults'
 import { loadMigrations, migrate } from '../../migrations/runner.ts'
 
+const secrets = new SecretsManagerClient({})
+const bootstrapSecret = z.object({
+  tenant: z.string().min(1),
+  email: z.string().email(),
+  password: z.string().min(8),
+})
+
 /**
- * Deploy-time trigger (CDK `triggers.Trigger`): applies pending migrations and seeds defaults before the
- * API serves traffic. The bundler copies `migrations/*.sql` next to the bundle; MIGRATIONS_DIR overrides.
- * Throwing fails the deployment, which is what we want on a bad or edited migration.
+ * Deploy-time trigger (CDK `triggers.Trigger`): applies pending migrations, seeds defaults and, on the very
+ * first deploy, creates the first superadmin from the generated BOOTSTRAP_SECRET_ARN secret (the operator
+ * reads it with `aws secretsmanager get-secret-value`). The bundler copies `migrations/*.sql` next to the
+ * bundle; MIGRATIONS_DIR overrides. Throwing fails the deployment, as a bad or edited migration should.
  */
-export const handler = async (): Promise<{ applied: string[] }> => {
-  const { sql } = await getDeps()
+export const handler = async (): Promise<{ applied: string[]; bootstrapped: boolean }> => {
+  const { sql, dataKey } = await getDeps()
   const dir = process.env.MIGRATIONS_DIR ?? join(import.meta.dirname, 'migrations')
   const applied = await migrate(sql, await loadMigrations(dir))
   await seedDefaults(sql)
-  logger.info('migrations applied', { applied })
-  return { applied }
+  let bootstrapped = false
+  if (process.env.BOOTSTRAP_SECRET_ARN) {
+    const out = await secrets.send(new GetSecretValueCommand({ SecretId: process.env.BOOTSTRAP_SECRET_ARN }))
+    const input = bootstrapSecret.parse(JSON.parse(out.SecretString ?? '{}'))
+    bootstrapped = (await bootstrapSuperadmin(sql, dataKey, input)) !== null
+  }
+  logger.info('deploy migration done', { applied, bootstrapped })
+  return { applied, bootstrapped }
 }

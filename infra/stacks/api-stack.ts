@@ -219,6 +219,7 @@ export class ApiStack extends Stack {
       // It builds the same dependencies as every handler (shared/aws-deps.ts), which reads all three secrets.
       .bindSecret('JWT_SECRET_ARN', data.jwtSecret)
       .bindSecret('DATA_KEY_SECRET_ARN', data.dataKeySecret)
+      .bindSecret('BOOTSTRAP_SECRET_ARN', data.bootstrapSecret)
     const migrate = new triggers.Trigger(this, 'MigrateOnDeploy', {
       handler: this.migrateFunction,
       invocationType: triggers.InvocationType.REQUEST_RESPONSE,

@@ -30,6 +30,7 @@ export class DataStack extends Stack {
   readonly proxy: rds.DatabaseProxy
   readonly dbSecret: secretsmanager.ISecret
   readonly jwtSecret: secretsmanager.Secret
+  readonly bootstrapSecret: secretsmanager.Secret
   readonly dataKeySecret: secretsmanager.Secret
   readonly privateZone: route53.PrivateHostedZone
 
@@ -153,6 +154,19 @@ export class DataStack extends Stack {
       // Losing this key makes every stored WHMCS credential unreadable: never delete it with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     })
+
+    // The first superadmin's login, generated once; the migration trigger creates the account from it.
+    this.bootstrapSecret = new secretsmanager.Secret(this, 'BootstrapAdmin', {
+      description:
+        'Draftdesk first superadmin: tenant, email and generated password (read it once, then rotate)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ tenant: 'draftdesk', email: config.adminEmail }),
+        generateStringKey: 'password',
+        passwordLength: 24,
+        excludePunctuation: true,
+      },
+    })
+    new CfnOutput(this, 'BootstrapAdminSecretArn', { value: this.bootstrapSecret.secretArn })
 
     this.privateZone = new route53.PrivateHostedZone(this, 'PrivateZone', {
       zoneName: privateZoneName,

@@ -211,6 +211,14 @@ describe('Function: Draftdesk CDK app', () => {
     expect(JSON.stringify(migrateHost)).toMatch(/DatabaseEndpoint|Database.*Address/)
   })
 
+  it('gives only the migration trigger the first superadmin secret, by ARN', () => {
+    const migrateEnv = appFunctions().find(([id]) => id.startsWith('Migrate'))![1].Properties?.Environment
+      .Variables
+    expect(JSON.stringify(migrateEnv.BOOTSTRAP_SECRET_ARN)).toMatch(/BootstrapAdmin/)
+    const appEnv = functionFor(routes[0]!.handler)[1].Properties?.Environment.Variables
+    expect(appEnv.BOOTSTRAP_SECRET_ARN).toBeUndefined()
+  })
+
   it('gives every queue a DLQ, an event source mapping with batch item failures and alarms', () => {
     for (const def of queues) {
       // Prepare
@@ -320,7 +328,11 @@ describe('Function: Draftdesk CDK app', () => {
     data.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'POSTGRESQL' })
     data.hasOutput('WhmcsEgressIp', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('EIP'), 'PublicIp'] } })
     expect(Object.keys(data.findResources('AWS::EC2::NatGateway'))).toHaveLength(1)
-    expect(Object.keys(data.findResources('AWS::SecretsManager::Secret'))).toHaveLength(3)
+    // Database, JWT key, data key, and the first superadmin's generated login.
+    expect(Object.keys(data.findResources('AWS::SecretsManager::Secret'))).toHaveLength(4)
+    data.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+    })
     data.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.sqs'])]) }),
     })
