@@ -70,7 +70,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
   })
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
-    .use(bodyLimit())
+    .use(bodyLimit(Boolean(spec.body)))
     // Routes without a body schema ignore whatever body is sent, rather than failing on its media type.
     .use(spec.body ? [httpJsonBodyParser()] : [])
     .use(httpSecurityHeaders())
@@ -133,11 +133,20 @@ function json(
   }
 }
 
-/** Keeps the raw body (webhook signatures need the exact bytes) and rejects bodies over 1 MiB. */
-function bodyLimit(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
+/**
+ * Keeps the raw body (webhook signatures need the exact bytes) and rejects bodies over 1 MiB. A route that
+ * takes a body but got none is validated as `{}`: an empty POST then passes when every field is optional
+ * and fails with the zod issues otherwise, instead of a content-type error.
+ */
+function bodyLimit(takesBody: boolean): middy.MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     before: (request) => {
       const event = request.event as Event
+      if (takesBody && (event.body === undefined || event.body === '')) {
+        event.body = '{}'
+        event.isBase64Encoded = false
+        event.headers['content-type'] ??= 'application/json'
+      }
       if (typeof event.body !== 'string') return
       const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body
       if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES)
