@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores on CI: more workers only thrash WASM Postgres instances.
     maxWorkers: 2,
+    // Quiet by default; a test that inspects logs raises the level itself.
+    env: { LOG_LEVEL: 'SILENT' },
   },
 })
