@@ -1,5 +1,5 @@
-import { flushOutbox } from '#shared/http/outbox'
 import { httpRoute } from '#shared/http/route'
+import { flushOutbox } from '#shared/queue/outbox'
 import { approveDraft } from '#shared/services/review'
 
 export const handler = httpRoute('POST /drafts/{id}/approve', async ({ deps, auth, params, body }) => {

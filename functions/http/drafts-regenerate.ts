@@ -1,5 +1,5 @@
-import { flushOutbox } from '#shared/http/outbox'
 import { httpRoute } from '#shared/http/route'
+import { flushOutbox } from '#shared/queue/outbox'
 import { requestRegeneration } from '#shared/services/drafting'
 
 export const handler = httpRoute('POST /tickets/{id}/drafts', async ({ deps, auth, params }) => {

@@ -1,5 +1,5 @@
-import { flushOutbox } from '#shared/http/outbox'
 import { httpRoute } from '#shared/http/route'
+import { flushOutbox } from '#shared/queue/outbox'
 import { createTicket } from '#shared/services/tickets'
 
 export const handler = httpRoute('POST /tickets', async ({ deps, auth, body }) => {

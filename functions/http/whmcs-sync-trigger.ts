@@ -1,6 +1,6 @@
 import { actingTenant } from '#shared/auth/scope'
-import { flushOutbox } from '#shared/http/outbox'
 import { httpRoute } from '#shared/http/route'
+import { flushOutbox } from '#shared/queue/outbox'
 import { requestManualSync } from '#shared/services/whmcs-sync'
 
 export const handler = httpRoute('POST /integrations/whmcs/sync', async ({ deps, auth, query }) => {

@@ -1,5 +1,5 @@
-import { flushOutbox } from '#shared/http/outbox'
 import { type Event, httpRoute } from '#shared/http/route'
+import { flushOutbox } from '#shared/queue/outbox'
 import { handleWhmcsWebhook } from '#shared/services/whmcs-inbound'
 
 /** WHMCS hook events. Public route: the HMAC signature over the raw body is the authentication. */

@@ -1,6 +1,6 @@
 import { getDeps } from '#shared/deps'
-import { flushOutbox } from '#shared/http/outbox'
 import { logger } from '#shared/logger'
+import { flushOutbox } from '#shared/queue/outbox'
 import { queueScheduledSyncs } from '#shared/services/whmcs-sync'
 
 /** EventBridge (every 5 minutes): one `sync` job per active tenant with WHMCS configured. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../db/sql.ts'
+import type { Deps } from '../deps.ts'
+import { logger } from '../logger.ts'
 import type { QueueName } from '../routes.ts'
 import type { QueuePort } from './port.ts'
 
@@ -50,4 +52,27 @@ export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Pro
     await sql`UPDATE outbox SET published_at = now() WHERE id IN ${sql(group.ids)}`
   }
   return rows.length
+}
+
+/** Publishes until the outbox is empty (each call moves at most one batch); returns how many were sent. */
+export async function drainOutbox(sql: Db, queue: QueuePort): Promise<number> {
+  let total = 0
+  let batch: number
+  do {
+    batch = await publishOutbox(sql, queue)
+    total += batch
+  } while (batch > 0)
+  return total
+}
+
+/**
+ * Publishes jobs a request or a job just committed. A failure is logged, not returned: the data is saved
+ * and the outbox sweep schedule will deliver the job, so the caller must not retry (and duplicate) its work.
+ */
+export async function flushOutbox(deps: Deps): Promise<void> {
+  try {
+    await drainOutbox(deps.sql, deps.queue)
+  } catch (error) {
+    logger.warn('outbox publish failed; the sweep will retry', { error: error as Error })
+  }
 }

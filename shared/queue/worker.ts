@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
 import { type QueueName, queues } from '../routes.ts'
+import { flushOutbox } from './outbox.ts'
 
 export interface JobContext {
   deps: Deps
@@ -25,7 +26,8 @@ export const batchErrors = new WeakMap<SQSEvent, Map<string, string>>()
 /**
  * Builds an SQS worker: each record is parsed with zod and handled on its own, and only the records that
  * failed are reported back (`reportBatchItemFailures`), so one poison message never retries the batch.
- * After `maxReceiveCount` receives, SQS (or the local queue) moves a failing message to its DLQ.
+ * After `maxReceiveCount` receives, SQS (or the local queue) moves a failing message to its DLQ. Jobs that
+ * the records wrote to the outbox are published after the batch.
  */
 export function sqsWorker<S extends z.ZodType>(
   queue: QueueName,
@@ -51,7 +53,13 @@ export function sqsWorker<S extends z.ZodType>(
         throw error
       }
     }
-    return processPartialResponse(event, onRecord, processor, { context, throwOnFullBatchFailure: false })
+    const response = await processPartialResponse(event, onRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    })
+    // Jobs the records enqueued (drafts from a sync, a WHMCS note from a draft) leave right away.
+    await flushOutbox(deps)
+    return response
   }
   return middy(handler).use(injectLambdaContext(logger))
 }

@@ -57,6 +57,7 @@ import { audit } from './audit.ts'
 import { loadActivePrompt } from './prompts.ts'
 import { loadRerankingConfig } from './reranking.ts'
 import { queueDraft } from './tickets.ts'
+import { queueWhmcsNote } from './whmcs-send.ts'
 
 /** The `draft` queue's message, as `queueDraft` enqueues it. */
 export const draftJobSchema = z.object({
@@ -388,6 +389,8 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
           statusChanged: escalateNow,
         },
       })
+      // Staff working in WHMCS see why (when the tenant turned escalation notes on).
+      await queueWhmcsNote(tx, job.tenantId, row.id)
     }
     return row.id
   })

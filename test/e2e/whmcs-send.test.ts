@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flushOutbox } from '#shared/http/outbox'
 import { logger } from '#shared/logger'
+import { flushOutbox } from '#shared/queue/outbox'
 import { queueWhmcsNote, queueWhmcsSend, taggedApprovalIds, tagReply } from '#shared/services/whmcs-send'
 import { DRAFTDESK_REPLY_MARKER } from '#shared/whmcs/signature'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
@@ -293,5 +293,25 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     const notes = fake.store.mustGet(1).notes.filter((n) => n.message.includes('Mentions a chargeback'))
     expect(notes).toHaveLength(1)
     expect(notes[0]!.message).toContain('escalated')
+  })
+
+  it('notes an escalated draft in WHMCS by itself: draft worker, outbox, send worker, AddTicketNote', async () => {
+    // Prepare: a WHMCS-linked ticket whose customer threatens a chargeback.
+    const { ticketId } = await approval('n/a')
+    await sql()`
+      INSERT INTO messages (tenant_id, ticket_id, role, content)
+      VALUES (${acme.id}, ${ticketId}, 'user', 'Refund me now or I open a chargeback with my bank')`
+    const before = fake.store.mustGet(1).notes.length
+    // Act
+    const res = await app.call('POST', `/tickets/${ticketId}/drafts`, undefined, { token: acme.agent })
+    await app.rt.queues.idle()
+    // Assess
+    expect(res.status).toBe(202)
+    const [draft] =
+      await sql()`SELECT id, escalated FROM ai_replies WHERE ticket_id = ${ticketId} ORDER BY id DESC LIMIT 1`
+    expect(draft!.escalated).toBe(true)
+    const notes = fake.store.mustGet(1).notes.slice(before)
+    expect(notes).toHaveLength(1)
+    expect(notes[0]!.message).toMatch(/chargeback/i)
   })
 })
