@@ -43,6 +43,8 @@ export async function buildAwsDeps(): Promise<Deps> {
       ollamaHost: config.OLLAMA_HOST,
       embedModel: config.OLLAMA_EMBED_MODEL,
       chatModel: config.OLLAMA_CHAT_MODEL,
+      timeoutMs: config.OLLAMA_TIMEOUT_MS,
+      retries: config.OLLAMA_RETRIES,
     },
     providerLogger,
   )

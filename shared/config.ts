@@ -27,6 +27,10 @@ const schema = z.object({
   OLLAMA_HOST: z.string().url().optional(),
   OLLAMA_EMBED_MODEL: z.string().default('nomic-embed-text'),
   OLLAMA_CHAT_MODEL: z.string().default('qwen2.5:3b'),
+  /** Per-request Ollama timeout in ms (provider defaults: 30 s embed, 60 s chat). */
+  OLLAMA_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Ollama retries after the first attempt, on transient failures (provider default 3). */
+  OLLAMA_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
   RERANKER_URL: z.string().url().optional(),
   CORS_ORIGINS: z.string().default('*'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
