@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
 import { integrationsContract } from './integrations.ts'
+import { kbContract } from './kb.ts'
 import { promptsContract } from './prompts.ts'
 import { reviewContract } from './review.ts'
 import { systemContract } from './system.ts'
@@ -22,6 +23,7 @@ export interface RouteSpec {
 export const contract = {
   ...systemContract,
   ...identityContract,
+  ...kbContract,
   ...ticketsContract,
   ...draftsContract,
   ...promptsContract,

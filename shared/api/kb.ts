@@ -1,0 +1,107 @@
+import { z } from 'zod'
+import type { SourceKind } from '../rag/search.ts'
+import { id, idParams, pageQuery, tenantScope } from './common.ts'
+
+export const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const
+export type KbCategory = (typeof KB_CATEGORIES)[number]
+
+export const SOURCE_KINDS = [
+  'global_kb',
+  'tenant_kb',
+  'approved_example',
+  'correction',
+] as const satisfies readonly SourceKind[]
+
+/** Most articles a single `POST /kb/import` accepts; the CLI sends batches well below it. */
+export const MAX_IMPORT_ARTICLES = 500
+
+const category = z.enum(KB_CATEGORIES)
+const title = z.string().trim().min(1).max(500)
+const content = z.string().trim().min(1).max(200_000)
+/** Stored comma-separated (seed 001's `tags varchar(500)`), so a tag cannot itself contain a comma. */
+const tag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^,]+$/, 'a tag cannot contain a comma')
+const tags = z
+  .array(tag)
+  .max(50)
+  .refine((t) => t.join(',').length <= 500, 'tags take at most 500 characters in total')
+
+/** One article as `POST /kb/articles` and `POST /kb/import` take it (also applied to parsed Markdown). */
+export const kbArticleInput = z
+  .object({
+    title,
+    content,
+    category: category.default('custom'),
+    tags: tags.default([]),
+    isActive: z.boolean().default(true),
+  })
+  .strict()
+
+export const kbContract = {
+  'POST /kb/articles': {
+    summary: 'Create a KB article; `global: true` (superadmin) shares it with every tenant. Queues indexing',
+    body: kbArticleInput.extend({ global: z.boolean().default(false) }).extend(tenantScope.shape),
+  },
+  'GET /kb/articles': {
+    summary: "List the tenant's articles and the global ones, newest first",
+    query: pageQuery.extend({
+      q: z.string().trim().min(1).max(200).optional(),
+      category: category.optional(),
+    }),
+  },
+  'GET /kb/articles/{id}': { summary: 'One article with its indexing state', params: idParams },
+  'PATCH /kb/articles/{id}': {
+    summary: 'Update an article (global ones: superadmin only); a content change queues re-indexing',
+    params: idParams,
+    body: z
+      .object({ title, content, category, tags, isActive: z.boolean() })
+      .partial()
+      .strict()
+      .refine((b) => Object.keys(b).length > 0, 'nothing to update'),
+  },
+  'DELETE /kb/articles/{id}': {
+    status: 204,
+    summary: 'Delete an article (global ones: superadmin only); its chunks are archived at once',
+    params: idParams,
+  },
+  'POST /kb/import': {
+    summary:
+      'Upsert up to 500 articles by title (JSON, or Markdown files with front matter); unchanged ones are left alone',
+    status: 200,
+    body: z
+      .object({
+        articles: z.array(kbArticleInput).min(1).max(MAX_IMPORT_ARTICLES).optional(),
+        markdown: z
+          .array(
+            z
+              .object({ filename: z.string().trim().min(1).max(500), text: z.string().min(1).max(200_000) })
+              .strict(),
+          )
+          .min(1)
+          .max(MAX_IMPORT_ARTICLES)
+          .optional(),
+        global: z.boolean().default(false),
+        tenantId: id.optional(),
+      })
+      .strict()
+      .refine(
+        (b) => (b.articles ? 1 : 0) + (b.markdown ? 1 : 0) === 1,
+        'send either `articles` or `markdown`',
+      ),
+  },
+  'POST /kb/search': {
+    status: 200,
+    summary: 'Hybrid search (vector + full text, fused) over current KB chunks of the tenant and global ones',
+    body: z
+      .object({
+        query: z.string().trim().min(1).max(2_000),
+        k: z.coerce.number().int().min(1).max(50).default(5),
+        sourceKinds: z.array(z.enum(SOURCE_KINDS)).min(1).max(4).optional(),
+      })
+      .strict(),
+  },
+} as const
