@@ -46,12 +46,13 @@ export interface HybridSearchOptions {
 export const RRF_K = 60
 
 /**
- * HNSW candidate list size, picked with bench/kb.ts (100k chunks, 10 tenants + global, filtered as here):
- * recall@10 vs exact search was 0.62 at pgvector's default 40 (with 42 of 50 queries starved by the tenant
- * filter), 0.92 at 100 and 0.96 at 200 with iterative scan, for p95 9.5 → 11 ms; IVFFlat (lists = 100)
- * needed probes = 10 and 34 ms p95 for 0.98, and exact search took 265 ms.
+ * HNSW candidate list size, picked with bench/kb.ts (100k chunks over 10 tenants + global, filtered as
+ * here, recall@10 against exact search): pgvector's default 40 starves (0.55–0.62, most queries get fewer
+ * than 10 rows); with iterative scan 200 hovered at the 0.95 target between index builds (0.94–0.96) and
+ * 400 held it (0.976–0.98) for ~1.5 ms more at p95 (13 → 14.5 ms in WASM Postgres). IVFFlat (lists = 100)
+ * needed probes = 10 and 39 ms p95 for 0.97; exact search took 235 ms.
  */
-export const HNSW_EF_SEARCH = 200
+export const HNSW_EF_SEARCH = 400
 
 /**
  * Reciprocal rank fusion of ranked id lists: score(d) = Σ 1 / (RRF_K + rank(d)), divided by the best possible

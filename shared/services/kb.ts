@@ -6,10 +6,9 @@
  * same transaction (the embed worker re-chunks and re-embeds); deleting or deactivating an article also
  * archives its chunks right away — that needs no model — so search stops returning it immediately.
  */
-import matter from 'gray-matter'
 import type { z } from 'zod'
 import type { AiProvider } from '../ai/provider.ts'
-import { type KbCategory, kbArticleInput } from '../api/kb.ts'
+import type { KbCategory, kbArticleInput } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { actingTenant } from '../auth/scope.ts'
 import { type Db, definedOnly, type Sql } from '../db/sql.ts'
@@ -243,59 +242,9 @@ export async function deleteArticle(sql: Sql, auth: AuthContext, articleId: numb
   })
 }
 
-/** Front matter engines that run code (`---js`) must never see uploaded text. */
-const refuseEngine = {
-  parse: () => {
-    throw new Error('only YAML or JSON front matter is accepted')
-  },
-}
-
-/**
- * Turns a Markdown file with optional front matter into an article. Title: front matter `title`, else the
- * first `# heading`, else the file name. Also reads `category`, `tags` (list or comma-separated) and
- * `isActive`/`active`/`draft`. Throws BadRequestError naming the file when the result is not a valid article.
- */
-export function parseMarkdownArticle(filename: string, text: string): ArticleInput {
-  let parsed: matter.GrayMatterFile<string>
-  try {
-    // Options also switch off gray-matter's process-wide cache, which would keep every upload in memory.
-    parsed = matter(text, { engines: { javascript: refuseEngine, js: refuseEngine, coffee: refuseEngine } })
-  } catch (error) {
-    throw new BadRequestError(`${filename}: unreadable front matter (${(error as Error).message})`)
-  }
-  const data = parsed.data as Record<string, unknown>
-  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(parsed.content)?.[1]
-  const baseName = filename
-    .replace(/^.*[\\/]/, '')
-    .replace(/\.(md|markdown|mdx|txt)$/i, '')
-    .replace(/[-_]+/g, ' ')
-  const rawTags = data.tags
-  const tags = Array.isArray(rawTags)
-    ? rawTags.map(String)
-    : typeof rawTags === 'string'
-      ? rawTags.split(',')
-      : []
-  const active = data.isActive ?? data.active ?? (data.draft === true ? false : undefined)
-  const candidate = {
-    title: String(data.title ?? heading ?? baseName),
-    content: parsed.content,
-    ...(data.category !== undefined ? { category: String(data.category).toLowerCase() } : {}),
-    tags: tags.map((t) => t.trim()).filter(Boolean),
-    ...(typeof active === 'boolean' ? { isActive: active } : {}),
-  }
-  const result = kbArticleInput.safeParse(candidate)
-  if (!result.success) {
-    throw new BadRequestError(
-      `${filename}: not a valid article`,
-      result.error.issues.map((i) => ({ file: filename, path: i.path.join('.'), message: i.message })),
-    )
-  }
-  return result.data
-}
-
 export interface ImportInput {
-  articles?: ArticleInput[]
-  markdown?: Array<{ filename: string; text: string }>
+  /** Markdown files are parsed by the caller (shared/services/kb-markdown.ts). */
+  articles: ArticleInput[]
   global?: boolean
   tenantId?: number
 }
@@ -317,8 +266,7 @@ export interface ImportResult {
  */
 export async function importArticles(sql: Sql, auth: AuthContext, input: ImportInput): Promise<ImportResult> {
   const tenantId = targetTenant(auth, input)
-  const articles =
-    input.articles ?? (input.markdown ?? []).map((f) => parseMarkdownArticle(f.filename, f.text))
+  const { articles } = input
   return sql
     .begin(async (tx) => {
       // Title keys come from Postgres' lower(), the same function the unique index uses.

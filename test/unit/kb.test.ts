@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { kbContract } from '#shared/api/kb'
 import { approvedReplyText } from '#shared/rag/indexer'
 import { RRF_K, reciprocalRankFusion } from '#shared/rag/search'
-import { parseMarkdownArticle } from '#shared/services/kb'
+import { parseMarkdownArticle } from '#shared/services/kb-markdown'
 import { embedJobSchema } from '../../functions/workers/embed.ts'
 
 describe('Function: parseMarkdownArticle', () => {

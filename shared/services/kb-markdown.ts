@@ -1,0 +1,58 @@
+/**
+ * Markdown knowledge-base files → articles, for `POST /kb/import` and the `kb:import` CLI. A module of its
+ * own so the YAML front matter parser is bundled only into the Lambdas that read Markdown.
+ */
+import matter from 'gray-matter'
+import { kbArticleInput } from '../api/kb.ts'
+import { BadRequestError } from '../http/errors.ts'
+import type { ArticleInput } from './kb.ts'
+
+/** Front matter engines that run code (`---js`) must never see uploaded text. */
+const refuseEngine = {
+  parse: () => {
+    throw new Error('only YAML or JSON front matter is accepted')
+  },
+}
+
+/**
+ * Turns a Markdown file with optional front matter into an article. Title: front matter `title`, else the
+ * first `# heading`, else the file name. Also reads `category`, `tags` (list or comma-separated) and
+ * `isActive`/`active`/`draft`. Throws BadRequestError naming the file when the result is not a valid article.
+ */
+export function parseMarkdownArticle(filename: string, text: string): ArticleInput {
+  let parsed: matter.GrayMatterFile<string>
+  try {
+    // Options also switch off gray-matter's process-wide cache, which would keep every upload in memory.
+    parsed = matter(text, { engines: { javascript: refuseEngine, js: refuseEngine, coffee: refuseEngine } })
+  } catch (error) {
+    throw new BadRequestError(`${filename}: unreadable front matter (${(error as Error).message})`)
+  }
+  const data = parsed.data as Record<string, unknown>
+  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(parsed.content)?.[1]
+  const baseName = filename
+    .replace(/^.*[\\/]/, '')
+    .replace(/\.(md|markdown|mdx|txt)$/i, '')
+    .replace(/[-_]+/g, ' ')
+  const rawTags = data.tags
+  const tags = Array.isArray(rawTags)
+    ? rawTags.map(String)
+    : typeof rawTags === 'string'
+      ? rawTags.split(',')
+      : []
+  const active = data.isActive ?? data.active ?? (data.draft === true ? false : undefined)
+  const candidate = {
+    title: String(data.title ?? heading ?? baseName),
+    content: parsed.content,
+    ...(data.category !== undefined ? { category: String(data.category).toLowerCase() } : {}),
+    tags: tags.map((t) => t.trim()).filter(Boolean),
+    ...(typeof active === 'boolean' ? { isActive: active } : {}),
+  }
+  const result = kbArticleInput.safeParse(candidate)
+  if (!result.success) {
+    throw new BadRequestError(
+      `${filename}: not a valid article`,
+      result.error.issues.map((i) => ({ file: filename, path: i.path.join('.'), message: i.message })),
+    )
+  }
+  return result.data
+}
