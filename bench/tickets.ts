@@ -46,7 +46,9 @@ for (let i = 0; i < 300; i++) {
 const filtered: number[] = []
 for (let i = 0; i < 200; i++) {
   const s = performance.now()
-  await fetch(`${app.url}/tickets?limit=50&status=escalated&priority=urgent`, { headers }).then((r) => r.arrayBuffer())
+  await fetch(`${app.url}/tickets?limit=50&status=escalated&priority=urgent`, { headers }).then((r) =>
+    r.arrayBuffer(),
+  )
   filtered.push(performance.now() - s)
 }
 
@@ -54,8 +56,18 @@ for (let i = 0; i < 200; i++) {
 const result = await autocannon({ url, connections: 16, duration: 10, headers })
 
 table([
-  { case: 'runtime start (boot PGlite, migrate, listen, first login)', p50: ms(startMs), p95: '', throughput: '' },
-  { case: 'GET /tickets?limit=50, sequential', p50: ms(quantile(seq, 0.5)), p95: ms(quantile(seq, 0.95)), throughput: '' },
+  {
+    case: 'runtime start (boot PGlite, migrate, listen, first login)',
+    p50: ms(startMs),
+    p95: '',
+    throughput: '',
+  },
+  {
+    case: 'GET /tickets?limit=50, sequential',
+    p50: ms(quantile(seq, 0.5)),
+    p95: ms(quantile(seq, 0.95)),
+    throughput: '',
+  },
   {
     case: 'GET /tickets?limit=50&status&priority, sequential',
     p50: ms(quantile(filtered, 0.5)),

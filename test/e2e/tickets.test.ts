@@ -62,7 +62,10 @@ describe('Function: tickets', () => {
     expect(huge.body.error.code).toBe('payload_too_large')
     const empty = await app.call('POST', '/tickets', undefined, { token: acme.agent })
     expect(empty.status).toBe(400)
-    expect(empty.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['content', 'subject'])
+    expect(empty.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'content',
+      'subject',
+    ])
     const badId = await app.call('GET', '/tickets/abc', undefined, { token: acme.agent })
     expect(badId.status).toBe(400)
   })
