@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 
 const schema = z.object({ jwtSecret: z.string().min(32), dataKey: z.string().min(40) })
 export type LocalSecrets = z.infer<typeof schema>

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SQSClient } from '@aws-sdk/client-sqs'
-import { z } from 'zod'
+import * as z from 'zod'
 import { selectProvider } from './ai/select.ts'
 import { parseConfig } from './config.ts'
 import { createSql } from './db/sql.ts'

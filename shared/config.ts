@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Process configuration, parsed once from the environment with zod. A bad value fails fast with a message

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { AiProviderError } from '#shared/ai/provider'
 import { logger } from '#shared/logger'
 import { sqsWorker } from '#shared/queue/worker'

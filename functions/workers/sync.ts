@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { id } from '#shared/api/common'
 import { sqsWorker } from '#shared/queue/worker'
 import { runWhmcsSync } from '#shared/services/whmcs-sync'

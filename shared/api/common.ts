@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Path id: a positive integer. Anything else is a 400, not a database error. */
 export const id = z.coerce.number().int().positive().max(2_147_483_647)

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { roleSchema } from '../auth/roles.ts'
 import { email, id, idParams, pageQuery, password, tenantScope } from './common.ts'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { id, pageQuery, tenantScope } from './common.ts'
 
 /** WHMCS sends ids and counters as numbers or as strings, depending on version and hook. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { SourceKind } from '../rag/search.ts'
 import { id, idParams, pageQuery, tenantScope } from './common.ts'
 

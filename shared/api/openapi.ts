@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { routes } from '../routes.ts'
 import { contract, type RouteSpec } from './contract.ts'
 

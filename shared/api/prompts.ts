@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { DEFAULT_PROMPT } from '../drafting/prompt.ts'
 import { rerankingConfigSchema } from '../drafting/rerank.ts'
 import { idParams, tenantScope } from './common.ts'

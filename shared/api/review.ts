@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { idParams, pageQuery, tenantScope } from './common.ts'
 
 // A query-string timestamp: an ISO date (`2025-01-31`, UTC midnight) or a date-time with `Z` or an offset;

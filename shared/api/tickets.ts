@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { PRIORITIES, TICKET_STATUSES } from '../drafting/status.ts'
 import { email, id, idParams, pageQuery } from './common.ts'
 

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose'
-import { z } from 'zod'
+import * as z from 'zod'
 import { UnauthorizedError } from '../http/errors.ts'
 import { type AuthContext, roleSchema } from './roles.ts'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Roles from lowest to highest; each includes the rights of those before it. */
 export const ROLES = ['user', 'support_agent', 'admin', 'superadmin'] as const

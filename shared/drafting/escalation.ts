@@ -13,7 +13,7 @@
  * - a phrase of several words allows up to two filler words between them, so `верн* деньг*` matches
  *   "верните мне, пожалуйста, деньги".
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { foldText } from './text.ts'
 
 /** Categories that ship with defaults. Tenants may add their own category names. */

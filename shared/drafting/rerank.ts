@@ -3,7 +3,7 @@
  * when configured, by a cross-encoder served with the Hugging Face TEI `/rerank` protocol.
  */
 import pRetry, { AbortError } from 'p-retry'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Source kinds of retrievable passages. */
 export type RerankSourceKind = 'global_kb' | 'tenant_kb' | 'approved_example' | 'correction'

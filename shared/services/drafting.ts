@@ -24,7 +24,7 @@
  * - retrieval strength (confidence) = the source-weighted rerank scores of the passages shown to the
  *   model (see shared/drafting/confidence.ts for the whole formula).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AiProvider } from '../ai/provider.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Config } from '../config.ts'

@@ -1,5 +1,5 @@
 import { issueToken, type JwtSettings } from '../auth/jwt.ts'
-import { DUMMY_HASH, verifyPassword } from '../auth/passwords.ts'
+import { dummyPasswordHash, verifyPassword } from '../auth/passwords.ts'
 import type { Role } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
 import { TooManyRequestsError, UnauthorizedError } from '../http/errors.ts'
@@ -36,7 +36,7 @@ export async function login(
            u.failed_logins, u.locked_until
     FROM users u JOIN tenants t ON t.id = u.tenant_id
     WHERE t.slug = ${input.tenant} AND t.is_active AND u.email = ${input.email}`
-  const ok = await verifyPassword(input.password, user?.hashedPassword ?? DUMMY_HASH)
+  const ok = await verifyPassword(input.password, user?.hashedPassword ?? (await dummyPasswordHash()))
   if (!user?.isActive) throw new UnauthorizedError('invalid credentials')
   if (user.lockedUntil && user.lockedUntil > now) {
     const seconds = Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000)

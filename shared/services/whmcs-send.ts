@@ -20,7 +20,7 @@
  * still produce one duplicate; the opposite choice (never retry an unknown outcome) would silently drop
  * replies, which is worse for a support desk.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { id } from '../api/common.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'

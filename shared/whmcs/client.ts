@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util'
 import pRetry from 'p-retry'
-import { z } from 'zod'
+import * as z from 'zod'
 
 export interface WhmcsClientOptions {
   /** Base URL of the WHMCS install (`https://billing.example.com`), or the full `.../includes/api.php`. */
