@@ -1,11 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import * as z from 'zod'
+import { OllamaProvider } from './ai/ollama.ts'
 import { selectProvider } from './ai/select.ts'
 import { parseConfig } from './config.ts'
 import { createSql } from './db/sql.ts'
 import type { Deps } from './deps.ts'
-import { logger, providerLogger } from './logger.ts'
+import { providerLogger } from './logger.ts'
 import { SqsQueue } from './queue/sqs.ts'
 
 // SDK clients live at module scope: created once per container, reused across invocations.
@@ -38,16 +39,18 @@ export async function buildAwsDeps(): Promise<Deps> {
   const host = config.DB_HOST ?? db.host
   const url = `postgres://${encodeURIComponent(db.username)}@${host}:${db.port ?? 5432}/${config.DB_NAME}?sslmode=require`
   const sql = createSql(url, { max: 1, prepare: false, password: db.password })
-  const ai = await selectProvider(
-    {
-      ollamaHost: config.OLLAMA_HOST,
-      embedModel: config.OLLAMA_EMBED_MODEL,
-      chatModel: config.OLLAMA_CHAT_MODEL,
-      timeoutMs: config.OLLAMA_TIMEOUT_MS,
-      retries: config.OLLAMA_RETRIES,
-    },
-    providerLogger,
-  )
+  const ollama = {
+    embedModel: config.OLLAMA_EMBED_MODEL,
+    chatModel: config.OLLAMA_CHAT_MODEL,
+    timeoutMs: config.OLLAMA_TIMEOUT_MS,
+    retries: config.OLLAMA_RETRIES,
+  }
+  // No start-up probe and no offline fallback in AWS: a container that started while the model host was
+  // briefly unreachable would otherwise write built-in vectors (another vector space) for its whole life.
+  // With Ollama down, AI calls fail and their jobs retry through SQS; endpoints without AI keep working.
+  const ai = config.OLLAMA_HOST
+    ? new OllamaProvider({ host: config.OLLAMA_HOST, ...ollama })
+    : await selectProvider({ ...ollama }, providerLogger)
   return {
     config,
     sql,
