@@ -15,7 +15,7 @@ import { type Db, definedOnly, type Sql } from '../db/sql.ts'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { articleOwner, syncSourceChunks } from '../rag/indexer.ts'
-import { hybridSearch, type SourceKind } from '../rag/search.ts'
+import { hybridSearch, type SearchHit, type SourceKind } from '../rag/search.ts'
 import { audit } from './audit.ts'
 
 export type ArticleInput = z.output<typeof kbArticleInput>
@@ -370,17 +370,8 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
     .catch(conflictOnTitle)
 }
 
-export interface KbSearchItem {
-  chunkId: number
-  articleId: number | null
-  approvedReplyId: number | null
-  title: string | null
-  sourceKind: SourceKind
-  text: string
-  vectorScore: number | null
-  textScore: number | null
-  fusedScore: number
-}
+/** A search hit as the API shows it: the retrieval fields without internal metadata. */
+export type KbSearchItem = Omit<SearchHit, 'metadata'>
 
 /** `POST /kb/search`: hybrid search in the caller's tenant (plus global), scores rounded for reading. */
 export async function searchKb(

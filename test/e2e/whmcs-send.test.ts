@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { logger } from '#shared/logger'
 import { flushOutbox } from '#shared/queue/outbox'
 import { queueWhmcsNote, queueWhmcsSend, taggedApprovalIds, tagReply } from '#shared/services/whmcs-send'
 import { DRAFTDESK_REPLY_MARKER } from '#shared/whmcs/signature'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
+import { captureOutput } from '../helpers/logs.ts'
 
 const CREDS = { identifier: 'send-ident-5d1e', secret: 'send-secret-Zr81PqW0', accessKey: 'send-access-77Yx' }
 
@@ -216,26 +216,12 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
       () => ({ result: 'error', message: `Access denied for ${CREDS.identifier}/${CREDS.secret}` }),
       10,
     )
-    const written: string[] = []
-    const stdout = process.stdout.write.bind(process.stdout)
-    const stderr = process.stderr.write.bind(process.stderr)
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk))
-      return true
-    }
-    logger.setLogLevel('DEBUG')
-    process.stdout.write = capture as typeof process.stdout.write
-    process.stderr.write = capture as typeof process.stderr.write
-    try {
+    const { output: logText } = await captureOutput(async () => {
       // Act
       await queue(a.approvedReplyId)
       await flushOutbox(app.rt.deps)
       await drained()
-    } finally {
-      process.stdout.write = stdout
-      process.stderr.write = stderr
-      logger.setLogLevel('SILENT')
-    }
+    })
     // Assess
     const row = await sendRow(a.approvedReplyId)
     expect(row).toMatchObject({ status: 'failed', attempts: 5 })
@@ -247,7 +233,6 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     const [audit] = await sql()`
       SELECT details FROM audit_logs WHERE action = 'reply_send_failed' AND entity_id = ${a.approvedReplyId}`
     expect(audit).toBeDefined()
-    const logText = written.join('')
     expect(logText).toContain('job failed')
     const everything = [logText, JSON.stringify(row), JSON.stringify(dead), JSON.stringify(audit)].join('\n')
     for (const secret of Object.values(CREDS)) expect(everything).not.toContain(secret)

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runWhmcsSync, type SyncOptions } from '#shared/services/whmcs-sync'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TestApp } from '../helpers/app.ts'
+import { captureOutput } from '../helpers/logs.ts'
 
 const CREDS = { identifier: 'dd-ident-7f3a9c', secret: 'dd-secret-Q2x8LmZ4vB', accessKey: 'dd-access-Hk29' }
 // Failing calls must fail fast in tests; production keeps the client's backoff.
@@ -306,30 +307,14 @@ describe('Function: runWhmcsSync', () => {
         message: `Invalid secret ${CREDS.secret} for ${CREDS.identifier} (${CREDS.accessKey})`,
       }),
     )
-    const { logger } = await import('#shared/logger')
-    const written: string[] = []
-    const stdout = process.stdout.write.bind(process.stdout)
-    const stderr = process.stderr.write.bind(process.stderr)
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk))
-      return true
-    }
-    logger.setLogLevel('DEBUG')
-    process.stdout.write = capture as typeof process.stdout.write
-    process.stderr.write = capture as typeof process.stderr.write
-    let result: Awaited<ReturnType<typeof sync>>
-    try {
-      // Act
-      result = await sync(tenant.id)
+    // Act
+    const { result, output: logText } = await captureOutput(async () => {
+      const first = await sync(tenant.id)
       await sync(tenant.id)
-    } finally {
-      process.stdout.write = stdout
-      process.stderr.write = stderr
-      logger.setLogLevel('SILENT')
-    }
+      return first
+    })
     // Assess
     expect(result).toMatchObject({ outcome: 'failed' })
-    const logText = written.join('')
     expect(logText).toContain('whmcs sync failed')
     const [row] =
       await sql()`SELECT error_message, metadata_json FROM integration_sync_logs WHERE tenant_id = ${tenant.id} ORDER BY id LIMIT 1`
