@@ -8,16 +8,12 @@
  */
 import { fromWhmcsStatus, type Priority, type TicketStatus } from '../drafting/status.ts'
 
-/** Draftdesk ticket statuses: the one list in shared/drafting/status.ts. */
-export type DraftdeskTicketStatus = TicketStatus
-
 /** WHMCS's built-in ticket statuses. Installations may add custom ones. */
 export type WhmcsTicketStatus = 'Open' | 'Answered' | 'Customer-Reply' | 'On Hold' | 'In Progress' | 'Closed'
 
-export type DraftdeskPriority = Priority
 export type WhmcsPriority = 'Low' | 'Medium' | 'High'
 
-const OUTBOUND_STATUS: Record<DraftdeskTicketStatus, WhmcsTicketStatus | null> = {
+const OUTBOUND_STATUS: Record<TicketStatus, WhmcsTicketStatus | null> = {
   open: 'Open',
   reopened: 'Open',
   in_progress: 'In Progress',
@@ -40,7 +36,7 @@ function normalise(value: string): string {
  * Maps a WHMCS ticket status to Draftdesk's; unknown (custom) statuses count as `open`. Delegates to
  * {@link fromWhmcsStatus}, the one inbound status table, so the webhook, the sync and the state machine agree.
  */
-export function whmcsStatusToDraftdesk(status: string | null | undefined): DraftdeskTicketStatus {
+export function whmcsStatusToDraftdesk(status: string | null | undefined): TicketStatus {
   return fromWhmcsStatus(status ?? '')
 }
 
@@ -49,12 +45,12 @@ export function whmcsStatusToDraftdesk(status: string | null | undefined): Draft
  *
  * @returns `null` when WHMCS has no equivalent and its status should be left unchanged
  */
-export function draftdeskStatusToWhmcs(status: DraftdeskTicketStatus): WhmcsTicketStatus | null {
+export function draftdeskStatusToWhmcs(status: TicketStatus): WhmcsTicketStatus | null {
   return OUTBOUND_STATUS[status]
 }
 
 /** Maps a WHMCS priority to Draftdesk's; `Urgent` (a common custom value) is kept, unknown is `medium`. */
-export function whmcsPriorityToDraftdesk(priority: string | null | undefined): DraftdeskPriority {
+export function whmcsPriorityToDraftdesk(priority: string | null | undefined): Priority {
   switch (normalise(priority ?? '')) {
     case 'low':
       return 'low'
@@ -68,7 +64,7 @@ export function whmcsPriorityToDraftdesk(priority: string | null | undefined): D
 }
 
 /** Maps a Draftdesk priority to WHMCS's; stock WHMCS has no "Urgent", so it becomes `High`. */
-export function draftdeskPriorityToWhmcs(priority: DraftdeskPriority): WhmcsPriority {
+export function draftdeskPriorityToWhmcs(priority: Priority): WhmcsPriority {
   switch (priority) {
     case 'low':
       return 'Low'
