@@ -119,8 +119,10 @@ export async function hybridSearch(
     // Chunks matching every term come first, then by rank of the any-term query. Dividing the rank by the
     // chunk length (flag 2) stops long chunks winning on term count alone: with the built-in provider 28 of
     // the 32 paraphrased test questions get their article first (flag 1, log length: 26; no flag: 25).
+    // `q` is MATERIALIZED on purpose: inlined, the two tsqueries are rebuilt for every chunk row (a generic
+    // plan cannot fold them), which made this leg ~3x slower at 10k chunks (bench/drafts.ts).
     const byText = await tx<{ id: number }[]>`
-      WITH q AS (
+      WITH q AS MATERIALIZED (
         SELECT websearch_to_tsquery('english', ${opts.query}) AS all_terms, ${anyTermQuery(tx, opts.query)} AS any_term
       )
       SELECT c.id FROM kb_chunks c, q
