@@ -161,31 +161,28 @@ export function scoreConfidence(input: ConfidenceInput): ConfidenceResult {
   const sourceTerms = new Set(input.sourceTexts.flatMap(contentTerms))
   const length = input.replyLength ?? input.reply.length
 
-  const signal = (
-    component: ConfidenceComponent['component'],
-    weight: number,
-    value: number,
-    detail: string,
-  ): ConfidenceComponent => {
-    const v = clamp01(value)
-    return { component, kind: 'signal', weight, value: round3(v), points: Math.round(weight * v), detail }
-  }
-  const penalty = (
-    component: ConfidenceComponent['component'],
-    weight: number,
-    value: number,
-    detail: string,
-  ): ConfidenceComponent => {
-    const v = clamp01(value)
-    return {
-      component,
-      kind: 'penalty',
-      weight,
-      value: round3(v),
-      points: negate(Math.round(weight * v)),
-      detail,
+  // Signals add their points, penalties subtract them; both measure a value in 0..1 against a weight.
+  const part =
+    (kind: 'signal' | 'penalty') =>
+    (
+      component: ConfidenceComponent['component'],
+      weight: number,
+      value: number,
+      detail: string,
+    ): ConfidenceComponent => {
+      const v = clamp01(value)
+      const points = Math.round(weight * v)
+      return {
+        component,
+        kind,
+        weight,
+        value: round3(v),
+        points: kind === 'penalty' ? negate(points) : points,
+        detail,
+      }
     }
-  }
+  const signal = part('signal')
+  const penalty = part('penalty')
 
   const retrievalValue = retrievalStrength(input.retrievalScores)
   const hasKeyword = input.escalationReasons.some((r) => r.code === 'keyword')

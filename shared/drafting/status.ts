@@ -35,17 +35,10 @@ export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const
 /** A ticket priority. */
 export type Priority = (typeof PRIORITIES)[number]
 
-/** Statuses in which the ticket still needs work from someone. */
-export const ACTIVE_STATUSES: readonly TicketStatus[] = [
-  'open',
-  'in_progress',
-  'answered',
-  'customer_reply',
-  'pending_customer',
-  'on_hold',
-  'escalated',
-  'reopened',
-]
+/** Statuses in which the ticket still needs work from someone: all but resolved and closed. */
+export const ACTIVE_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter(
+  (s) => s !== 'resolved' && s !== 'closed',
+)
 
 /** Allowed `from → to` transitions (excluding the always-allowed same-status no-op). */
 export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
