@@ -42,8 +42,11 @@ export const cursor = (max: number) =>
       return n
     })
 
-/** Keyset pagination of tables with `integer` ids. */
-export const pageQuery = z.object({
+/**
+ * Keyset pagination of tables with `integer` ids. Query schemas are strict like bodies: a misspelt
+ * parameter (`needsreview=true`) is a 400, not silently ignored.
+ */
+export const pageQuery = z.strictObject({
   cursor: cursor(MAX_INT).optional(),
   limit: intParam(1, 200).default(50),
 })
@@ -60,7 +63,7 @@ export function page<T extends { id: number | string }>(
 }
 
 /** Optional `tenantId` a superadmin adds to act on another tenant. */
-export const tenantScope = z.object({ tenantId: id.optional() })
+export const tenantScope = z.strictObject({ tenantId: id.optional() })
 
 /**
  * A PATCH body: every field optional, no unknown field, and at least one field (`{}` is a 400 "nothing to

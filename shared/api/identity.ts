@@ -16,8 +16,9 @@ const whmcsUrl = z
   .url({ protocol: /^https?$/, error: 'an http(s) URL' })
   .max(500)
   .refine((u) => {
-    const parsed = new URL(u)
-    return parsed.username === '' && parsed.password === ''
+    // Refinements run even after the url check failed: a non-URL must not throw here.
+    const parsed = URL.canParse(u) ? new URL(u) : null
+    return !parsed || (parsed.username === '' && parsed.password === '')
   }, 'must not contain a user name or password')
 
 /** Customer-facing accounts cannot be created as superadmin through the API. */

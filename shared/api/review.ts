@@ -31,6 +31,7 @@ export const reviewContract = {
     query: z
       .object({ from: instant.optional(), to: instant.optional() })
       .extend(tenantScope.shape)
+      .strict()
       .refine((q) => !q.from || !q.to || q.from < q.to, {
         message: 'from must be before to',
         path: ['from'],
