@@ -9,7 +9,7 @@
  * new route or field is fuzzed without editing this file. Each field is mutated on top of a request that is
  * otherwise valid, so the bad value is what the route sees. Deterministic: a seeded generator.
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { contract, type RouteSpec } from '#shared/api/contract'
@@ -18,9 +18,8 @@ import { routeKey, routes } from '#shared/routes'
 import { signWebhook } from '#shared/whmcs/signature'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON Schema documents are walked generically.
+/** JSON Schema documents are walked generically. */
 type JsonSchema = Record<string, any>
-type Where = 'path' | 'query' | 'body'
 interface Case {
   label: string
   path: Record<string, string>
