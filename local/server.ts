@@ -46,38 +46,23 @@ export function createApiServer(
       const route = matches.find((r) => r.def.method === method)
       if (!route) {
         const status = matches.length ? 405 : 404
-        return send(
-          res,
-          {
-            statusCode: status,
-            body: JSON.stringify({
-              error: {
-                code: status === 404 ? 'not_found' : 'method_not_allowed',
-                message: `no route for ${method} ${url.pathname}`,
-              },
-            }),
-            headers: { 'content-type': 'application/json' },
-          },
-          requestId,
-        )
+        const code = status === 404 ? 'not_found' : 'method_not_allowed'
+        return send(res, errorResult(status, code, `no route for ${method} ${url.pathname}`), requestId)
       }
       const values = route.pattern.exec(url.pathname)!.slice(1)
+      const pathValues = decodePath(values)
+      if (!pathValues) {
+        const message = 'the path is not valid percent-encoded UTF-8'
+        return send(res, errorResult(400, 'bad_request', message), requestId)
+      }
       const body = await readBody(req)
-      const event = toEvent(req, url, route, values, body, requestId)
+      const event = toEvent(req, url, route, pathValues, body, requestId)
       const handler = await load(route.def)
       const result = await handler(event, httpContext(requestId))
       send(res, result, requestId)
     } catch (error) {
       logger.error('local server error', { error: error as Error })
-      send(
-        res,
-        {
-          statusCode: 500,
-          body: JSON.stringify({ error: { code: 'internal_error', message: 'internal server error' } }),
-          headers: { 'content-type': 'application/json' },
-        },
-        requestId,
-      )
+      send(res, errorResult(500, 'internal_error', 'internal server error'), requestId)
     } finally {
       logger.debug('request', {
         method: req.method,
@@ -88,6 +73,26 @@ export function createApiServer(
     }
   })
 }
+
+/** Percent-decoded path parameters, or null when one is not valid percent-encoded UTF-8 (`%E0%A4%A`). */
+function decodePath(values: string[]): string[] | null {
+  try {
+    return values.map((v) => decodeURIComponent(v))
+  } catch {
+    return null
+  }
+}
+
+/** An error answered by the local gateway itself, in the API's error format. */
+const errorResult = (
+  statusCode: number,
+  code: string,
+  message: string,
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  body: JSON.stringify({ error: { code, message } }),
+  headers: { 'content-type': 'application/json' },
+})
 
 /**
  * Reads at most 1 MiB + 1 byte: enough for the handler to see "too large" and answer 413 in the usual
@@ -120,7 +125,7 @@ function toEvent(
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v
   const query: Record<string, string> = {}
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`
-  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(values[i]!)]))
+  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, values[i]!]))
   const now = Date.now()
   return {
     version: '2.0',
@@ -155,7 +160,11 @@ function toEvent(
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2, requestId: string): void {
   res.statusCode = result.statusCode ?? 200
-  for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, String(v))
+  // A header set to undefined means "none" (middy's security headers unset Server and X-Powered-By that
+  // way); API Gateway drops it when it serialises the result, so must we, not send "undefined".
+  for (const [k, v] of Object.entries(result.headers ?? {})) {
+    if (v !== undefined && v !== null) res.setHeader(k, String(v))
+  }
   res.setHeader('x-request-id', requestId)
   res.end(result.body ?? '')
 }

@@ -5,6 +5,7 @@
  */
 import { Ollama } from 'ollama'
 import pRetry from 'p-retry'
+import { cleanText } from '../http/safe-input.ts'
 import {
   type AiProvider,
   AiProviderError,
@@ -191,7 +192,8 @@ export class OllamaProvider implements AiProvider {
     const response = await this.withRetry('chat', model, this.chatTimeoutMs, () =>
       this.chatClient.chat({ model, messages, stream: false, options: modelOptions }),
     )
-    const content = response.message?.content ?? ''
+    // A model can emit a NUL or a broken surrogate pair; Postgres would then refuse the whole draft.
+    const content = cleanText(response.message?.content ?? '')
     return {
       content,
       model: response.model ?? model,

@@ -1,24 +1,54 @@
 import * as z from 'zod'
+import { findUnsafeInput } from '../http/safe-input.ts'
+
+/** Largest Postgres `integer`: ids and counters above it are a 400, not an "out of range" 500. */
+export const MAX_INT = 2_147_483_647
+
+/**
+ * An integer in [min, max] from a path, query string or JSON body: a JSON integer, or a string of decimal
+ * digits. No coercion: `0x10`, `1e1`, ` 1`, `1.0` and `+1` are 400s, never 16, 10 or 1.
+ */
+export const intParam = (min: number, max: number) =>
+  z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^\d{1,16}$/, 'decimal digits only')
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max))
 
 /** Path id: a positive integer. Anything else is a 400, not a database error. */
-export const id = z.coerce.number().int().positive().max(2_147_483_647)
+export const id = intParam(1, MAX_INT)
 export const idParams = z.object({ id })
 
-/** Keyset pagination: `cursor` is the last id of the previous page, opaque to clients. */
-export const pageQuery = z.object({
-  cursor: z
+/**
+ * Keyset cursor: the last id of the previous page, base64url-encoded and opaque to clients. Anything that
+ * does not decode to decimal digits in 1..max is a 400 (`bigint` tables pass a larger max).
+ */
+export const cursor = (max: number) =>
+  z
     .string()
+    .max(32)
     .regex(/^[A-Za-z0-9_-]+$/)
     .transform((c, ctx) => {
-      const n = Number(Buffer.from(c, 'base64url').toString('utf8'))
-      if (!Number.isInteger(n) || n <= 0) {
+      const text = Buffer.from(c, 'base64url').toString('utf8')
+      const n = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN
+      if (!Number.isSafeInteger(n) || n < 1 || n > max) {
         ctx.addIssue({ code: 'custom', message: 'invalid cursor' })
         return z.NEVER
       }
       return n
     })
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+
+/**
+ * Keyset pagination of tables with `integer` ids. Query schemas are strict like bodies: a misspelt
+ * parameter (`needsreview=true`) is a 400, not silently ignored.
+ */
+export const pageQuery = z.strictObject({
+  cursor: cursor(MAX_INT).optional(),
+  limit: intParam(1, 200).default(50),
 })
 
 /** Builds `{ items, nextCursor }` from a page fetched with `limit + 1` rows. */
@@ -33,7 +63,32 @@ export function page<T extends { id: number | string }>(
 }
 
 /** Optional `tenantId` a superadmin adds to act on another tenant. */
-export const tenantScope = z.object({ tenantId: id.optional() })
+export const tenantScope = z.strictObject({ tenantId: id.optional() })
+
+/**
+ * A PATCH body: every field optional, no unknown field, and at least one field (`{}` is a 400 "nothing to
+ * update", not a silent no-op 200).
+ */
+export const patchBody = <S extends z.ZodRawShape>(shape: S) =>
+  z
+    .object(shape)
+    .partial()
+    .strict()
+    .refine((b) => Object.keys(b).length > 0, 'nothing to update')
+
+/**
+ * A free-form JSON object (tenant settings): at most `maxDepth` levels and `maxBytes` of JSON, so what is
+ * stored stays small enough to load on every draft.
+ */
+export const jsonObject = (maxBytes = 64 * 1024, maxDepth = 16) =>
+  z.record(z.string().max(200), z.unknown()).superRefine((value, ctx) => {
+    // Depth first: measuring the size of a very deep value would itself recurse that deep.
+    if (findUnsafeInput(value, maxDepth).some((i) => i.code === 'too_deep')) {
+      ctx.addIssue({ code: 'custom', message: `nested deeper than ${maxDepth} levels` })
+    } else if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) {
+      ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes as JSON` })
+    }
+  })
 
 export const email = z.string().trim().toLowerCase().email().max(255)
 export const password = z.string().min(8, 'at least 8 characters').max(200)

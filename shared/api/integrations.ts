@@ -15,8 +15,9 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 /**
  * Body of `POST /webhooks/whmcs/{tenantSlug}`, as integrations/whmcs/draftdesk.php sends it: the hook name
- * and the WHMCS hook variables it forwards. Unknown keys are kept (a newer hook may add some); unknown
- * event names are acknowledged and ignored, so a newer hook never gets stuck retrying them.
+ * and the WHMCS hook variables it forwards. Deliberately loose, unlike API bodies: unknown keys are accepted
+ * (a newer hook may add some; they are never stored); unknown event names are acknowledged and ignored,
+ * so a newer hook never gets stuck retrying them.
  */
 export const whmcsWebhookBody = z.object({
   event: z.string().trim().min(1).max(64),

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import type { SourceKind } from '../rag/search.ts'
-import { id, idParams, pageQuery, tenantScope } from './common.ts'
+import { id, idParams, intParam, pageQuery, patchBody, tenantScope } from './common.ts'
 
 export const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const
 export type KbCategory = (typeof KB_CATEGORIES)[number]
@@ -57,11 +57,7 @@ export const kbContract = {
   'PATCH /kb/articles/{id}': {
     summary: 'Update an article (global ones: superadmin only); a content change queues re-indexing',
     params: idParams,
-    body: z
-      .object({ title, content, category, tags, isActive: z.boolean() })
-      .partial()
-      .strict()
-      .refine((b) => Object.keys(b).length > 0, 'nothing to update'),
+    body: patchBody({ title, content, category, tags, isActive: z.boolean() }),
   },
   'DELETE /kb/articles/{id}': {
     status: 204,
@@ -99,7 +95,7 @@ export const kbContract = {
     body: z
       .object({
         query: z.string().trim().min(1).max(2_000),
-        k: z.coerce.number().int().min(1).max(50).default(5),
+        k: intParam(1, 50).default(5),
         sourceKinds: z.array(z.enum(SOURCE_KINDS)).min(1).max(4).optional(),
       })
       .strict(),

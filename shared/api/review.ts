@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { idParams, pageQuery, tenantScope } from './common.ts'
+import { cursor, idParams, pageQuery, tenantScope } from './common.ts'
 
 // A query-string timestamp: an ISO date (`2025-01-31`, UTC midnight) or a date-time with `Z` or an offset;
 // anything else is a 400. Declared as strings so the OpenAPI document says what to send.
@@ -31,6 +31,7 @@ export const reviewContract = {
     query: z
       .object({ from: instant.optional(), to: instant.optional() })
       .extend(tenantScope.shape)
+      .strict()
       .refine((q) => !q.from || !q.to || q.from < q.to, {
         message: 'from must be before to',
         path: ['from'],
@@ -38,7 +39,9 @@ export const reviewContract = {
   },
   'GET /audit': {
     summary: 'Audit log of the tenant, newest first: who did what, when',
+    // audit_logs.id is a bigint: its cursors may pass int4.
     query: pageQuery.extend({
+      cursor: cursor(Number.MAX_SAFE_INTEGER).optional(),
       entityType: z.string().trim().min(1).max(50).optional(),
       action: z
         .string()

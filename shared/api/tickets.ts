@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { PRIORITIES, TICKET_STATUSES } from '../drafting/status.ts'
-import { email, id, idParams, pageQuery } from './common.ts'
+import { email, id, idParams, pageQuery, patchBody } from './common.ts'
 
 const status = z.enum(TICKET_STATUSES)
 const priority = z.enum(PRIORITIES)
@@ -32,11 +32,7 @@ export const ticketsContract = {
   'PATCH /tickets/{id}': {
     summary: 'Change status (state machine), priority or assignee',
     params: idParams,
-    body: z
-      .object({ status, priority, assignedTo: id.nullable() })
-      .partial()
-      .strict()
-      .refine((b) => Object.keys(b).length > 0, 'nothing to update'),
+    body: patchBody({ status, priority, assignedTo: id.nullable() }),
   },
   'POST /tickets/{id}/messages': {
     summary: 'Add a message; a customer message queues a new draft',

@@ -35,7 +35,7 @@ export async function issueToken(
   return { token, expiresAt: new Date(exp * 1000) }
 }
 
-/** Verifies signature, algorithm, issuer, audience and expiry; any failure is a 401. */
+/** Verifies signature, algorithm, issuer, audience and expiry (required); any failure is a 401. */
 export async function verifyToken(settings: JwtSettings, token: string, now: Date): Promise<AuthContext> {
   try {
     const { payload } = await jwtVerify(token, settings.key, {
@@ -43,6 +43,8 @@ export async function verifyToken(settings: JwtSettings, token: string, now: Dat
       issuer: settings.issuer,
       audience: settings.audience,
       currentDate: now,
+      // jose checks `exp` only when present: a token without one would never expire.
+      requiredClaims: ['exp', 'sub'],
     })
     const c = claims.parse(payload)
     return { kind: 'user', tenantId: c.tid, userId: Number(c.sub), role: c.role }

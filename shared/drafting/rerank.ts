@@ -201,26 +201,30 @@ export function applyCrossEncoderScores<T extends RerankCandidate>(
 /** Default model of the seed's `reranking_configs.model_name`. */
 export const DEFAULT_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L-6-v2'
 
-const weightsSchema = z.object({
-  global_kb: z.number().min(0).max(1),
-  tenant_kb: z.number().min(0).max(1),
-  approved_example: z.number().min(0).max(1),
-  correction: z.number().min(0).max(1),
-})
+const weightsSchema = z
+  .object({
+    global_kb: z.number().min(0).max(1),
+    tenant_kb: z.number().min(0).max(1),
+    approved_example: z.number().min(0).max(1),
+    correction: z.number().min(0).max(1),
+  })
+  .strict()
 
 /**
  * The reranking config without cross-field checks. Exported so callers can derive `.partial()` and
  * similar shapes, which zod does not allow on a refined schema; validate the result with
  * {@link rerankingConfigSchema} afterwards.
  */
-export const rerankingConfigBaseSchema = z.object({
-  isEnabled: z.boolean(),
-  modelName: z.string().trim().min(1).max(255),
-  weights: weightsSchema,
-  topKInitial: z.number().int().min(1).max(100),
-  topKRerank: z.number().int().min(1).max(100),
-  scoreThreshold: z.number().min(0).max(1),
-})
+export const rerankingConfigBaseSchema = z
+  .object({
+    isEnabled: z.boolean(),
+    modelName: z.string().trim().min(1).max(255),
+    weights: weightsSchema,
+    topKInitial: z.number().int().min(1).max(100),
+    topKRerank: z.number().int().min(1).max(100),
+    scoreThreshold: z.number().min(0).max(1),
+  })
+  .strict()
 
 /** Tolerance on the weight sum, so 0.1 + 0.2 style float sums and 3-decimal UIs still validate. */
 const WEIGHT_SUM_TOLERANCE = 0.001

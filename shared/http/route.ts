@@ -13,6 +13,7 @@ import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
 import { routeKey, routes } from '../routes.ts'
 import { ForbiddenError, HttpError, PayloadTooLargeError, ValidationError } from './errors.ts'
+import { findUnsafeInput } from './safe-input.ts'
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
@@ -92,7 +93,8 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
       const input = {
         params: parse(spec.params, event.pathParameters ?? {}, 'path'),
         query: parse(spec.query, event.queryStringParameters ?? {}, 'query'),
-        body: parse(spec.body, event.body ?? {}, 'body'),
+        // A JSON `null` body stays null (a 400 from the schema), not `{}` that an all-optional schema accepts.
+        body: parse(spec.body, event.body, 'body'),
         auth,
         deps,
         event,
@@ -104,8 +106,18 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
   return handler
 }
 
+/**
+ * Validates one part of the request. Text Postgres cannot store and over-deep structures are refused
+ * first, whatever the schema says (free-form fields such as tenant settings included); then the schema.
+ */
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined
+  const unsafe = findUnsafeInput(value)
+  if (unsafe.length > 0) {
+    throw new ValidationError(
+      unsafe.map((i) => ({ in: where, path: i.path.join('.'), message: i.message, code: i.code })),
+    )
+  }
   const result = schema.safeParse(value)
   if (!result.success) {
     throw new ValidationError(

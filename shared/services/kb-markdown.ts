@@ -5,6 +5,7 @@
 import matter from 'gray-matter'
 import { kbArticleInput } from '../api/kb.ts'
 import { BadRequestError } from '../http/errors.ts'
+import { findUnsafeInput } from '../http/safe-input.ts'
 import type { ArticleInput } from './kb.ts'
 
 /** Front matter engines that run code (`---js`) must never see uploaded text. */
@@ -47,11 +48,14 @@ export function parseMarkdownArticle(filename: string, text: string): ArticleInp
     tags: tags.map((t) => t.trim()).filter(Boolean),
     ...(typeof active === 'boolean' ? { isActive: active } : {}),
   }
+  // YAML escapes ("\0", "\uD800") can produce text the request check never saw.
+  const unsafe = findUnsafeInput(candidate)
   const result = kbArticleInput.safeParse(candidate)
-  if (!result.success) {
+  if (unsafe.length > 0 || !result.success) {
+    const issues = unsafe.length > 0 ? unsafe : (result.error?.issues ?? [])
     throw new BadRequestError(
       `${filename}: not a valid article`,
-      result.error.issues.map((i) => ({ file: filename, path: i.path.join('.'), message: i.message })),
+      issues.map((i) => ({ file: filename, path: i.path.join('.'), message: i.message })),
     )
   }
   return result.data

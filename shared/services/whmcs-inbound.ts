@@ -10,6 +10,7 @@ import { decryptSecret } from '../crypto.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { canTransition, fromWhmcsStatus, type TicketStatus } from '../drafting/status.ts'
 import { BadRequestError, UnauthorizedError, ValidationError } from '../http/errors.ts'
+import { cleanJson } from '../http/safe-input.ts'
 import { logger } from '../logger.ts'
 import { whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER, verifyWebhook, WEBHOOK_HEADERS } from '../whmcs/signature.ts'
@@ -291,7 +292,9 @@ export async function handleWhmcsWebhook(
   }
   let json: unknown
   try {
-    json = JSON.parse(req.rawBody)
+    // WHMCS text is stored as WHMCS has it, minus what Postgres cannot hold (NUL, lone surrogates): a
+    // refusal would only make the hook's outbox retry the same signed bytes for ever.
+    json = cleanJson(JSON.parse(req.rawBody))
   } catch {
     throw new BadRequestError('body is not valid JSON')
   }

@@ -7,6 +7,7 @@
 import { inspect } from 'node:util'
 import pRetry from 'p-retry'
 import * as z from 'zod'
+import { cleanJson, cleanText } from '../http/safe-input.ts'
 
 export interface WhmcsClientOptions {
   /** Base URL of the WHMCS install (`https://billing.example.com`), or the full `.../includes/api.php`. */
@@ -413,7 +414,8 @@ export class WhmcsClient {
 
     let json: unknown
     try {
-      json = JSON.parse(raw)
+      // Cleaned of what Postgres cannot store (NUL, lone surrogates): one odd ticket must not fail a sync.
+      json = cleanJson(JSON.parse(raw))
     } catch {
       const retryable = status >= 500
       throw new WhmcsError(
@@ -476,7 +478,7 @@ export class WhmcsClient {
 
   /** A short, single-line, credential-free excerpt of an unexpected body, to make the error actionable. */
   #snippet(raw: string): string {
-    const flat = raw.replace(/\s+/g, ' ').trim()
+    const flat = cleanText(raw).replace(/\s+/g, ' ').trim()
     const cut = flat.length > 120 ? `${flat.slice(0, 120)}…` : flat
     return this.#redact(cut) || '(empty body)'
   }

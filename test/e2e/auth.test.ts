@@ -80,16 +80,21 @@ describe('Function: auth (login, JWT, API keys)', () => {
     expect(row!.n).toBe(5)
   })
 
-  it('rejects missing, forged, expired and wrong-audience tokens with 401', async () => {
+  it('rejects missing, forged, expired, never-expiring and wrong-audience tokens with 401', async () => {
     const key = app.rt.deps.jwtKey
-    const sign = (claims: { iss?: string; aud?: string; exp?: number }, signingKey: Uint8Array = key) =>
-      new SignJWT({ tid: acme.id, role: 'admin' })
+    const sign = (
+      claims: { iss?: string; aud?: string; exp?: number | null },
+      signingKey: Uint8Array = key,
+    ) => {
+      // A real, active user: every case below differs from a valid token in one claim only.
+      const jwt = new SignJWT({ tid: acme.id, role: 'support_agent' })
         .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('1')
+        .setSubject(String(acme.agentId))
         .setIssuer(claims.iss ?? 'draftdesk')
         .setAudience(claims.aud ?? 'draftdesk-api')
-        .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 60)
-        .sign(signingKey)
+      if (claims.exp !== null) jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 60)
+      return jwt.sign(signingKey)
+    }
     const cases = {
       none: undefined,
       garbage: 'not-a-jwt',
@@ -97,7 +102,11 @@ describe('Function: auth (login, JWT, API keys)', () => {
       expired: await sign({ exp: Math.floor(Date.now() / 1000) - 10 }),
       audience: await sign({ aud: 'someone-else' }),
       issuer: await sign({ iss: 'evil' }),
+      // Validly signed, right issuer and audience, but no `exp`: it would be valid for ever.
+      noExpiry: await sign({ exp: null }),
     }
+    const control = await app.call('GET', '/tickets', undefined, { token: await sign({}) })
+    expect(control.status).toBe(200)
     for (const [name, token] of Object.entries(cases)) {
       const res = await app.call('GET', '/tickets', undefined, token ? { token } : {})
       expect(res.status, name).toBe(401)

@@ -144,6 +144,44 @@ describe('Function: WHMCS sync routes, worker and schedule', () => {
     expect(anonymous.status).toBe(401)
   })
 
+  it('imports every ticket when WHMCS holds one with NUL bytes and lone surrogates (cleaned, not blocking)', async () => {
+    // Prepare: the poisoned ticket sits between two ordinary ones, on the first page
+    const fake = await startFakeWhmcs({ ...CREDS, tickets: 1 })
+    const poisoned = fake.store.addTicket({
+      subject: 'Refund\u0000 please \ud83d',
+      message: 'Opening\u0000 text',
+      name: 'Mal\udc00ory',
+    })
+    fake.store.addReply(poisoned.id, { message: 'Reply with \u0000NUL and \ud800 surrogate' })
+    fake.store.addTicket({})
+    const tenant = await createTenant(app, 'poison')
+    try {
+      await app.call(
+        'PATCH',
+        `/tenants/${tenant.id}`,
+        { whmcsUrl: fake.url, whmcsIdentifier: CREDS.identifier, whmcsSecret: CREDS.secret },
+        { token: app.superToken },
+      )
+      // Act
+      await app.call('POST', '/integrations/whmcs/sync', undefined, { token: tenant.admin })
+      await syncDrained()
+      // Assess
+      const logs = await app.call('GET', '/integrations/sync-logs', undefined, { token: tenant.admin })
+      expect(logs.body.items[0]).toMatchObject({ status: 'success', recordsProcessed: 3, errorMessage: null })
+      const [ticket] = await app.rt.deps.sql<{ id: number; subject: string }[]>`
+        SELECT id, subject FROM tickets WHERE tenant_id = ${tenant.id} AND whmcs_ticket_id = ${poisoned.id}`
+      expect(ticket!.subject).toBe('Refund please \ufffd')
+      const messages = await app.rt.deps.sql<{ content: string }[]>`
+        SELECT content FROM messages WHERE ticket_id = ${ticket!.id} ORDER BY id`
+      expect(messages.map((m) => m.content)).toEqual(['Opening text', 'Reply with NUL and \ufffd surrogate'])
+      const [count] = await app.rt.deps.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM tickets WHERE tenant_id = ${tenant.id}`
+      expect(count!.n).toBe(3)
+    } finally {
+      await fake.close()
+    }
+  })
+
   it('answers 409 when the tenant has no WHMCS connection', async () => {
     // Act
     const res = await app.call('POST', '/integrations/whmcs/sync', undefined, { token: bare.admin })

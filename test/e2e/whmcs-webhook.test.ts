@@ -111,8 +111,8 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
         'x-draftdesk-signature': signWebhook(acme.webhookSecret, now, raw),
       },
     })
-    const stale = await post(acme, body, { timestamp: now - 301 })
-    const future = await post(acme, body, { timestamp: now + 301 })
+    const stale = await post(acme, body, { timestamp: now - 310 })
+    const future = await post(acme, body, { timestamp: now + 310 })
     const unknownTenant = await post({ slug: 'no-such-tenant', webhookSecret: acme.webhookSecret }, body)
     const unsigned = await app.call('POST', `/webhooks/whmcs/${acme.slug}`, body)
     // Assess
@@ -224,6 +224,28 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
     expect((await ticketOf(acme.id, 106))!.status).toBe('closed')
     expect(unknown.body).toMatchObject({ duplicate: false, ignored: 'unknown_ticket', ticketId: null })
     expect(otherEvent.body).toMatchObject({ ignored: 'unknown_event' })
+  })
+
+  it('stores a signed event with NUL bytes and lone surrogates cleaned (200), never a 500 that WHMCS retries', async () => {
+    // Prepare: text as a broken WHMCS mail import might hold it
+    const body = open(120, {
+      subject: 'Invoice\u0000 broken \ud800 here',
+      message: 'Line one\u0000\u0000 and a lone \udc00 surrogate',
+      deptname: 'Tech\u0000nical',
+    })
+    // Act
+    const first = await post(acme, body)
+    const again = await post(acme, body)
+    // Assess
+    expect(first.status).toBe(200)
+    expect(first.body).toMatchObject({ duplicate: false, draftQueued: true })
+    expect(again.status).toBe(200)
+    const ticket = await ticketOf(acme.id, 120)
+    expect(ticket!.subject).toBe('Invoice broken \ufffd here')
+    const rows = await sql()<{ content: string; department: string }[]>`
+      SELECT m.content, t.department FROM messages m JOIN tickets t ON t.id = m.ticket_id
+      WHERE m.ticket_id = ${ticket!.id}`
+    expect(rows).toEqual([{ content: 'Line one and a lone \ufffd surrogate', department: 'Technical' }])
   })
 
   it('rejects a signed but malformed body with 400', async () => {

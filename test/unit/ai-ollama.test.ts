@@ -239,6 +239,15 @@ describe('Function: OllamaProvider.chat', () => {
     expect(result.content).toBe('custom reply')
   })
 
+  it('cleans NUL bytes and lone surrogates out of a reply, which Postgres could not store', async () => {
+    // Prepare
+    fake.setReplyWith(() => 'Dear\u0000 customer \ud800[1]')
+    // Act
+    const result = await provider().chat([{ role: 'user', content: 'hi' }])
+    // Assess
+    expect(result.content).toBe('Dear customer \ufffd[1]')
+  })
+
   it('retries after a 500 on chat', async () => {
     // Prepare
     fake.failNext(2, '/api/chat')
