@@ -14,3 +14,10 @@ CREATE TABLE login_throttle (
 );
 -- The per-user counters this table replaces (they were read, then written: racy, and only for real users).
 ALTER TABLE users DROP COLUMN failed_logins, DROP COLUMN locked_until;
+
+-- Webhook replay: the same signed bytes must never act twice, whatever X-Draftdesk-Event-Id says. The
+-- digest of each accepted signature is kept with its event; a v1 signature (which does not cover the event
+-- id) replayed under a fresh id hits this index and is answered as a duplicate.
+ALTER TABLE webhook_events ADD COLUMN signature_digest char(64);
+CREATE UNIQUE INDEX ux_webhook_events_signature ON webhook_events (tenant_id, signature_digest)
+  WHERE signature_digest IS NOT NULL;
