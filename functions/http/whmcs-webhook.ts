@@ -1,6 +1,6 @@
 import { type Event, httpRoute } from '#shared/http/route'
 import { flushOutbox } from '#shared/queue/outbox'
-import { handleWhmcsWebhook } from '#shared/services/whmcs-inbound'
+import { handleWhmcsWebhook } from '#shared/services/whmcs-webhook'
 
 /** WHMCS hook events. Public route: the HMAC signature over the raw body is the authentication. */
 export const handler = httpRoute('POST /webhooks/whmcs/{tenantSlug}', async ({ deps, params, event }) => {

@@ -1,5 +1,6 @@
 import { sqsWorker } from '#shared/queue/worker'
-import { draftJobSchema, generateDraft, markDraftFailed } from '#shared/services/drafting'
+import { markDraftFailed } from '#shared/services/draft-requests'
+import { draftJobSchema, generateDraft } from '#shared/services/drafting'
 
 /**
  * Drafts a reply for one customer message. A failure is thrown so the queue retries it with backoff; on

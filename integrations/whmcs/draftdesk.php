@@ -8,8 +8,10 @@
  * - Skips the replies Draftdesk itself posted (no loops).
  * - Shows the current Draftdesk draft on the admin ticket page, with an "Insert draft" button.
  *
- * Signature: X-Draftdesk-Signature = "sha256=" . hex(HMAC-SHA256(webhook secret, "<timestamp>.<raw body>")),
- * identical to shared/whmcs/signature.ts on the Draftdesk side.
+ * Signature (v2): X-Draftdesk-Signature = "v2=" . hex(HMAC-SHA256(webhook secret,
+ * "<timestamp>.<event id>.<raw body>")), identical to signWebhookV2 in shared/whmcs/signature.ts. The event
+ * id is signed, so a captured request cannot be replayed under another id. (Hooks before 1.1 sent v1,
+ * "sha256=" over "<timestamp>.<raw body>"; Draftdesk accepts it until the tenant requires v2.)
  *
  * Compatible with PHP 7.4 and later. See README.md in this folder for installation.
  */
@@ -339,10 +341,10 @@ function draftdesk_webhook_url(): string
     return rtrim(DRAFTDESK_URL, '/') . '/webhooks/whmcs/' . rawurlencode(DRAFTDESK_TENANT);
 }
 
-/** "sha256=<hex>" over "<timestamp>.<body>", exactly as shared/whmcs/signature.ts computes it. */
-function draftdesk_sign(string $secret, int $timestamp, string $body): string
+/** "v2=<hex>" over "<timestamp>.<event id>.<body>", exactly as signWebhookV2 in shared/whmcs/signature.ts. */
+function draftdesk_sign(string $secret, int $timestamp, string $eventId, string $body): string
 {
-    return 'sha256=' . hash_hmac('sha256', $timestamp . '.' . $body, $secret);
+    return 'v2=' . hash_hmac('sha256', $timestamp . '.' . $eventId . '.' . $body, $secret);
 }
 
 /**
@@ -449,11 +451,11 @@ function draftdesk_deliver(DraftdeskOutbox $outbox, array $row): bool
     $payload = (string) $row['payload'];
     $headers = [
         'Content-Type' => 'application/json',
-        'User-Agent' => 'Draftdesk-WHMCS-Hook/1.0',
+        'User-Agent' => 'Draftdesk-WHMCS-Hook/1.1',
         'X-Draftdesk-Event' => (string) $row['event'],
         'X-Draftdesk-Event-Id' => (string) $row['event_id'],
         'X-Draftdesk-Timestamp' => (string) $timestamp,
-        'X-Draftdesk-Signature' => draftdesk_sign(DRAFTDESK_WEBHOOK_SECRET, $timestamp, $payload),
+        'X-Draftdesk-Signature' => draftdesk_sign(DRAFTDESK_WEBHOOK_SECRET, $timestamp, (string) $row['event_id'], $payload),
     ];
     $response = draftdesk_http('POST', draftdesk_webhook_url(), $headers, $payload, (int) DRAFTDESK_TIMEOUT);
     $now = draftdesk_now();
@@ -517,7 +519,7 @@ function draftdesk_fetch_draft(int $ticketId): array
     $url = rtrim(DRAFTDESK_URL, '/') . '/integrations/whmcs/tickets/' . $ticketId . '/draft';
     $response = draftdesk_http('GET', $url, [
         'Accept' => 'application/json',
-        'User-Agent' => 'Draftdesk-WHMCS-Hook/1.0',
+        'User-Agent' => 'Draftdesk-WHMCS-Hook/1.1',
         'x-api-key' => DRAFTDESK_API_KEY,
         'x-draftdesk-tenant' => DRAFTDESK_TENANT,
     ], null, (int) DRAFTDESK_PANEL_TIMEOUT);

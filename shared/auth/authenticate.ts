@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Deps } from '../deps.ts'
 import { UnauthorizedError } from '../http/errors.ts'
 import { verifyToken } from './jwt.ts'
-import type { AuthContext, Role } from './roles.ts'
+import { type AuthContext, lowerRole, type Role } from './roles.ts'
 
 export const jwtSettings = (deps: Deps) => ({
   key: deps.jwtKey,
@@ -34,18 +34,24 @@ export async function authenticate(
   }
   const apiKey = headers['x-api-key']
   if (apiKey) {
-    const [key] = await sql<{ id: number; tenantId: number; role: Role; createdBy: number | null }[]>`
+    // A key acts for its creator and never beyond what the creator may do now: the creator must still be
+    // an active user of the key's tenant (a deleted creator leaves created_by NULL, so the join drops the
+    // key), and the key's role is capped at the creator's current role.
+    const [key] = await sql<
+      { id: number; tenantId: number; role: Role; createdBy: number; creatorRole: Role }[]
+    >`
       UPDATE api_keys k SET last_used_at = now()
-      FROM tenants t
+      FROM tenants t, users u
       WHERE k.key_hash = ${hashApiKey(apiKey)} AND k.revoked_at IS NULL AND t.id = k.tenant_id AND t.is_active
-      RETURNING k.id, k.tenant_id, k.role, k.created_by`
+        AND u.id = k.created_by AND u.tenant_id = k.tenant_id AND u.is_active
+      RETURNING k.id, k.tenant_id, k.role, k.created_by, u.role AS creator_role`
     if (!key) throw new UnauthorizedError('invalid API key')
     return {
       kind: 'api_key',
       tenantId: key.tenantId,
       userId: key.createdBy,
       apiKeyId: key.id,
-      role: key.role,
+      role: lowerRole(key.role, key.creatorRole),
     }
   }
   throw new UnauthorizedError()

@@ -10,6 +10,9 @@ export const roleSchema = z.preprocess((v) => (v === 'agent' ? 'support_agent' :
 export const hasRole = (actual: Role, required: Role): boolean =>
   ROLES.indexOf(actual) >= ROLES.indexOf(required)
 
+/** The less privileged of two roles (an API key never outranks its creator). */
+export const lowerRole = (a: Role, b: Role): Role => (hasRole(a, b) ? b : a)
+
 /** Who is calling: a logged-in user (JWT) or a machine client (x-api-key). */
 export interface AuthContext {
   kind: 'user' | 'api_key'

@@ -26,7 +26,6 @@
  */
 import * as z from 'zod'
 import type { AiProvider } from '../ai/provider.ts'
-import type { AuthContext } from '../auth/roles.ts'
 import type { Config } from '../config.ts'
 import type { Sql } from '../db/sql.ts'
 import { extractCitations } from '../drafting/citations.ts'
@@ -50,13 +49,12 @@ import {
 } from '../drafting/rerank.ts'
 import { canTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
 import { foldText } from '../drafting/text.ts'
-import { ConflictError, NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
 import { audit } from './audit.ts'
+import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
 import { loadActivePrompt } from './prompts.ts'
 import { loadRerankingConfig } from './reranking.ts'
-import { queueDraft } from './tickets.ts'
 import { queueWhmcsNote } from './whmcs-send.ts'
 
 /** The `draft` queue's message, as `queueDraft` enqueues it. */
@@ -94,7 +92,7 @@ export interface DraftTimings {
 
 export type DraftOutcome =
   | { status: 'created'; aiReplyId: number; escalated: boolean; confidence: number; timings: DraftTimings }
-  | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' }
+  | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' | 'already_approved' }
 
 interface TicketRow {
   id: number
@@ -132,7 +130,6 @@ const QUERY_THREAD_CHARS = 400
 const QUERY_MAX_CHARS = 2000
 // Stored with each shown source so agents can check a citation without opening the article.
 const EXCERPT_CHARS = 500
-const MAX_ERROR_CHARS = 1000
 
 const SOURCE_LABEL: Record<RerankSourceKind, string> = {
   global_kb: 'Knowledge base',
@@ -181,6 +178,11 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
   const target =
     (job.messageId !== null ? thread.find((m) => m.id === job.messageId && m.role === 'user') : undefined) ??
     thread.findLast((m) => m.role === 'user')
+  // The message was answered (approved) after this job was queued: a draft now could never be approved.
+  // Checked here to save the model call, and again under the ticket lock where it is decisive.
+  if (await hasApprovedReply(sql, job.tenantId, ticket.id, target?.id ?? null)) {
+    return skipAnswered(sql, job.tenantId, ticket.id)
+  }
   const question = target?.content ?? ticket.content
   const earlier = target ? thread.filter((m) => m.id < target.id) : []
   const customerTexts = [...earlier.filter((m) => m.role === 'user').map((m) => m.content), question]
@@ -338,6 +340,9 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     const [current] = await tx<{ status: TicketStatus }[]>`
       SELECT status FROM tickets WHERE id = ${ticket.id} AND tenant_id = ${job.tenantId} FOR UPDATE`
     if (!current) return null
+    // Approval takes the same ticket lock, so an approval that committed while the model was writing is
+    // seen here; the job then stores nothing (and cannot escalate an answered ticket).
+    if (await hasApprovedReply(tx, job.tenantId, ticket.id, target?.id ?? null)) return 'already_approved'
     const [row] = await tx<{ id: number }[]>`
       INSERT INTO ai_replies (tenant_id, ticket_id, message_id, request_id, prompt_version_id, ai_reply,
         confidence_score, confidence_breakdown, context_sources, reranked_sources, intent_detected,
@@ -396,6 +401,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
   })
   const storeMs = lap()
   if (stored === null) return { status: 'skipped', reason: 'duplicate' }
+  if (stored === 'already_approved') return skipAnswered(sql, job.tenantId, ticket.id)
 
   const timings = {
     loadMs,
@@ -414,56 +420,6 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     confidence: confidence.score,
     timings,
   }
-}
-
-/**
- * Records a draft job that has failed for good where agents see it: `draft_state = 'failed'` with the
- * error on the ticket, and a `draft_failed` audit entry. Does nothing if the job did produce its draft.
- */
-export async function markDraftFailed(sql: Sql, job: DraftJob, error: unknown): Promise<void> {
-  const message = clip(error instanceof Error ? error.message : String(error), MAX_ERROR_CHARS)
-  await sql.begin(async (tx) => {
-    const [ticket] = await tx<{ id: number }[]>`
-      UPDATE tickets SET draft_state = 'failed', draft_error = ${message}, updated_at = now()
-      WHERE id = ${job.ticketId} AND tenant_id = ${job.tenantId}
-        AND NOT EXISTS (SELECT 1 FROM ai_replies WHERE tenant_id = ${job.tenantId} AND request_id = ${job.jobId})
-      RETURNING id`
-    if (!ticket) return
-    await audit(tx, {
-      tenantId: job.tenantId,
-      userId: job.userId,
-      action: 'draft_failed',
-      entityType: 'ticket',
-      entityId: ticket.id,
-      ticketId: ticket.id,
-      details: { jobId: job.jobId, trigger: job.trigger, messageId: job.messageId, error: message },
-    })
-  })
-}
-
-/**
- * Queues a new draft for the ticket's latest customer message (`POST /tickets/{id}/drafts`). The ticket
- * must be visible in the caller's tenant (else 404); a closed ticket is a 409, since the worker would
- * skip it anyway.
- */
-export async function requestRegeneration(
-  sql: Sql,
-  auth: AuthContext,
-  ticketId: number,
-): Promise<{ queued: true; jobId: string }> {
-  return sql.begin(async (tx) => {
-    const [ticket] = await tx<{ status: TicketStatus }[]>`
-      SELECT status FROM tickets WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
-    if (!ticket) throw new NotFoundError('ticket')
-    if (ticket.status === 'closed')
-      throw new ConflictError('the ticket is closed; reopen it to draft a reply')
-    const [latest] = await tx<{ id: number }[]>`
-      SELECT id FROM messages
-      WHERE tenant_id = ${auth.tenantId} AND ticket_id = ${ticketId} AND role = 'user'
-      ORDER BY id DESC LIMIT 1`
-    const job = await queueDraft(tx, auth.tenantId, ticketId, latest?.id ?? null, 'regenerate', auth.userId)
-    return { queued: true as const, jobId: job.jobId }
-  })
 }
 
 /** Relevance of a hit without a cross-encoder: its cosine similarity; text-only hits fall back to text rank. */

@@ -64,6 +64,32 @@ function assertPending(status: DraftStatus): void {
   throw new ConflictError(why[status], { status })
 }
 
+/**
+ * Whether a draft may still be approved. A pending one may. A superseded one may while its customer
+ * message has no approved reply, no staff member answered it by hand and the customer has not written
+ * again: it was superseded by a regeneration, and the agent who edited it on screen must not lose that
+ * text to a 409. Approved and rejected drafts never may.
+ */
+async function assertApprovable(sql: Db, tenantId: number, draft: DraftForReview, status: DraftStatus) {
+  if (status !== 'superseded') return assertPending(status)
+  const [state] = await sql<{ approved: boolean; staffReplied: boolean; customerWroteAgain: boolean }[]>`
+    SELECT
+      EXISTS (SELECT 1 FROM approved_replies WHERE tenant_id = ${tenantId} AND ticket_id = ${draft.ticketId}
+              AND message_id IS NOT DISTINCT FROM ${draft.messageId}) AS approved,
+      EXISTS (SELECT 1 FROM messages WHERE tenant_id = ${tenantId} AND ticket_id = ${draft.ticketId}
+              AND role = 'agent' AND id > coalesce(${draft.messageId}::int, 0)) AS staff_replied,
+      EXISTS (SELECT 1 FROM messages WHERE tenant_id = ${tenantId} AND ticket_id = ${draft.ticketId}
+              AND role = 'user' AND id > coalesce(${draft.messageId}::int, 0)) AS customer_wrote_again`
+  const why = state!.approved
+    ? 'this customer message already has an approved reply'
+    : state!.staffReplied
+      ? 'draft superseded by a manual reply'
+      : state!.customerWroteAgain
+        ? 'draft superseded: the customer wrote again; review the draft of the newest message'
+        : null
+  if (why) throw new ConflictError(why, { status })
+}
+
 interface DraftForReview {
   id: number
   ticketId: number
@@ -154,7 +180,9 @@ export async function llmEditSummary(
 }
 
 /**
- * Approves a pending draft of the caller's tenant, as is or with the agent's `finalReply`.
+ * Approves a draft of the caller's tenant, as is or with the agent's `finalReply`: a pending one, or one
+ * superseded by a regeneration while its message is still unanswered (see {@link assertApprovable}).
+ * The message's other pending drafts are superseded.
  *
  * In one transaction (ticket row locked first, as the draft worker does, so the two never deadlock):
  * stores `approved_replies` (one per ticket message; a second approval is a 409), marks the draft
@@ -163,7 +191,7 @@ export async function llmEditSummary(
  * with `sendToWhmcs`, the WHMCS reply; audits reply_approved, reply_edited and correction_flagged.
  * The caller flushes the outbox after commit.
  *
- * Errors: another tenant's or unknown draft → 404; not pending → 409; `sendToWhmcs` without a WHMCS
+ * Errors: another tenant's or unknown draft → 404; not approvable → 409; `sendToWhmcs` without a WHMCS
  * connection or WHMCS ticket → 400.
  */
 export async function approveDraft(
@@ -175,7 +203,7 @@ export async function approveDraft(
   const { sql } = deps
   // Checked before the model call so a 404/409/400 costs nothing; re-checked under lock below.
   const draft = await loadDraft(sql, auth.tenantId, draftId)
-  assertPending(draft.status)
+  await assertApprovable(sql, auth.tenantId, draft, draft.status)
   const sendToWhmcs = input.sendToWhmcs ?? false
   if (sendToWhmcs) assertCanSend(draft)
 
@@ -197,7 +225,7 @@ export async function approveDraft(
     const [locked] = await tx<{ status: DraftStatus }[]>`
       SELECT status FROM ai_replies WHERE id = ${draftId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
     if (!ticket || !locked) throw new NotFoundError('draft')
-    assertPending(locked.status)
+    await assertApprovable(tx, auth.tenantId, draft, locked.status)
 
     // The unique (ticket_id, message_id) constraint is the one-approval-per-message rule; DO NOTHING turns
     // a lost race (two drafts of one message approved at once) into a clean 409 instead of a 500.
@@ -219,6 +247,11 @@ export async function approveDraft(
     await tx`
       UPDATE ai_replies SET status = 'approved', updated_at = now()
       WHERE id = ${draftId} AND tenant_id = ${auth.tenantId}`
+    // This message (and any earlier one) is answered: its other drafts, e.g. a regeneration, are moot.
+    await tx`
+      UPDATE ai_replies SET status = 'superseded', updated_at = now()
+      WHERE tenant_id = ${auth.tenantId} AND ticket_id = ${draft.ticketId} AND status = 'pending'
+        AND (${draft.messageId}::int IS NULL OR message_id IS NULL OR message_id <= ${draft.messageId}::int)`
     const [message] = await tx<{ id: number }[]>`
       INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id, metadata_json)
       VALUES (${auth.tenantId}, ${draft.ticketId}, 'agent', ${finalReply}, ${auth.userId},

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/roles.ts'
 import { type Db, definedOnly, type Sql } from '../db/sql.ts'
 import { assertTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
-import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts'
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../http/errors.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { audit } from './audit.ts'
 
@@ -58,22 +58,41 @@ export async function queueDraft(
   return enqueue(tx, 'draft', tenantId, { tenantId, ticketId, messageId, trigger, userId })
 }
 
+/**
+ * A customer's ticket always carries the customer's own account email: staff may file on a client's
+ * behalf, a customer may not file under someone else's address. Naming another email is a 400 rather
+ * than silently replaced, so a client that sends it learns the field is not theirs to set.
+ */
+async function ownEmail(tx: Db, auth: AuthContext, requested: string | undefined): Promise<string | null> {
+  const [me] = await tx<{ email: string }[]>`
+    SELECT email FROM users WHERE id = ${auth.userId} AND tenant_id = ${auth.tenantId}`
+  const own = me?.email ?? null
+  if (requested !== undefined && requested.toLowerCase() !== own?.toLowerCase()) {
+    throw new ValidationError(
+      [
+        {
+          in: 'body',
+          path: 'clientEmail',
+          message: 'a customer can only file tickets under their own email',
+        },
+      ],
+      'clientEmail must be your own account email',
+    )
+  }
+  return own
+}
+
 export async function createTicket(
   sql: Sql,
   auth: AuthContext,
   input: { subject: string; content: string; priority: Priority; department?: string; clientEmail?: string },
 ): Promise<TicketView> {
   return sql.begin(async (tx) => {
-    const clientEmail =
-      input.clientEmail ??
-      (auth.role === 'user'
-        ? ((await tx<{ email: string }[]>`SELECT email FROM users WHERE id = ${auth.userId}`)[0]?.email ??
-          null)
-        : null)
+    const clientEmail = auth.role === 'user' ? await ownEmail(tx, auth, input.clientEmail) : input.clientEmail
     const [ticket] = await tx<TicketView[]>`
       INSERT INTO tickets (tenant_id, subject, content, priority, department, client_email, source, created_by_id)
       VALUES (${auth.tenantId}, ${input.subject}, ${input.content}, ${input.priority}, ${input.department ?? null},
-              ${clientEmail}, ${auth.kind === 'api_key' ? 'api' : 'web'}, ${auth.userId})
+              ${clientEmail ?? null}, ${auth.kind === 'api_key' ? 'api' : 'web'}, ${auth.userId})
       RETURNING ${TICKET_COLUMNS(tx)}`
     const [message] = await tx<{ id: number }[]>`
       INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id)

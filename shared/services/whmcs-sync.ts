@@ -267,10 +267,11 @@ export async function runWhmcsSync(
       }
     }
     if (complete) await reconcileUnseen(ctx)
-    await sql`
+    const finished = await sql`
       UPDATE integration_sync_logs SET status = 'success', completed_at = now(), error_message = NULL,
         metadata_json = metadata_json || ${sql.json({ complete, failures: 0 })}
-      WHERE id = ${logId}`
+      WHERE id = ${logId} AND status = 'running' RETURNING id`
+    if (finished.length === 0) throw new RunTakenOver(`sync log ${logId} was taken over`)
     logger.info('whmcs sync finished', {
       tenantId: job.tenantId,
       logId,
@@ -281,6 +282,14 @@ export async function runWhmcsSync(
     })
     return { outcome: 'success', logId, recordsProcessed: ctx.processed, complete }
   } catch (error) {
+    // The run's row belongs to the delivery that took over; nothing here may touch it.
+    if (error instanceof RunTakenOver) {
+      logger.warn('whmcs sync stopped: taken over by a redelivery of its job', {
+        tenantId: job.tenantId,
+        logId,
+      })
+      return { outcome: 'skipped', reason: 'already_running', logId }
+    }
     const message = redactCredentials(error instanceof Error ? error.message : String(error), creds)
     await sql`
       UPDATE integration_sync_logs SET status = 'failed', completed_at = now(), error_message = ${message},
@@ -317,11 +326,15 @@ async function beginRun(sql: Sql, job: SyncJob, opts: Required<Omit<SyncOptions,
     const dbNow = last?.now ?? new Date()
     if (last?.status === 'running') {
       const heartbeat = new Date(last.metadataJson.heartbeatAt ?? last.startedAt)
-      if (dbNow.getTime() - heartbeat.getTime() < SYNC_STALE_MS)
+      // The queue delivers a job again only once its earlier delivery is gone (crash, restart, timeout):
+      // a row held by this very job is a dead run to take over now, not a live one to wait for. Should the
+      // earlier delivery still be alive, its next page sees the row is no longer its own and stops.
+      const ownJob = job.jobId !== undefined && last.metadataJson.jobId === job.jobId
+      if (!ownJob && dbNow.getTime() - heartbeat.getTime() < SYNC_STALE_MS)
         return { skipped: 'already_running', logId: last.id }
       await tx`
         UPDATE integration_sync_logs SET status = 'failed', completed_at = now(),
-          error_message = 'interrupted: the worker stopped before finishing (timeout or crash)',
+          error_message = ${ownJob ? 'interrupted: the job was delivered again after its worker stopped (crash or restart)' : 'interrupted: the worker stopped before finishing (timeout or crash)'},
           metadata_json = metadata_json || ${tx.json({ complete: false, failures: (last.metadataJson.failures ?? 0) + 1 })}
         WHERE id = ${last.id}`
       last.status = 'failed'
@@ -434,10 +447,7 @@ async function processPage(
     ctx.meta.messagesAdded += counts.messages
     ctx.meta.draftsQueued += counts.drafts
     ctx.meta.heartbeatAt = new Date().toISOString()
-    await tx`
-      UPDATE integration_sync_logs SET records_processed = records_processed + ${summaries.length},
-        metadata_json = ${tx.json(ctx.meta as never)}
-      WHERE id = ${ctx.logId}`
+    await saveProgress(tx, ctx, summaries.length)
   })
   ctx.processed += summaries.length
   await publish(ctx.deps)
@@ -574,9 +584,25 @@ async function reconcileUnseen(ctx: RunContext): Promise<void> {
       WHERE tenant_id = ${ctx.tenantId} AND whmcs_ticket_id IN ${tx(ids)}`
     ctx.meta.reconciled += ids.length
     ctx.meta.detailsFetched += details.size
-    await tx`UPDATE integration_sync_logs SET metadata_json = ${tx.json(ctx.meta as never)} WHERE id = ${ctx.logId}`
+    await saveProgress(tx, ctx, 0)
   })
   await publish(ctx.deps)
+}
+
+/** Thrown inside a page's transaction when another delivery of the job took the run over. */
+class RunTakenOver extends Error {}
+
+/**
+ * Moves the run's log row forward in the page's transaction. The row must still be `running`: if a
+ * redelivery of the job took it over, this run is a leftover, and its page rolls back instead of
+ * racing the new run.
+ */
+async function saveProgress(tx: Db, ctx: RunContext, records: number): Promise<void> {
+  const rows = await tx`
+    UPDATE integration_sync_logs SET records_processed = records_processed + ${records},
+      metadata_json = ${tx.json(ctx.meta as never)}
+    WHERE id = ${ctx.logId} AND tenant_id = ${ctx.tenantId} AND status = 'running' RETURNING id`
+  if (rows.length === 0) throw new RunTakenOver(`sync log ${ctx.logId} was taken over`)
 }
 
 /** Publishes the drafts a page queued; a failure is left to the outbox sweep (the data is committed). */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DRAFTDESK_REPLY_MARKER, signWebhook } from '#shared/whmcs/signature'
+import { DRAFTDESK_REPLY_MARKER, signWebhook, signWebhookV2 } from '#shared/whmcs/signature'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const runFile = promisify(execFile)
@@ -25,23 +25,45 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
     ;[acme, globex] = await Promise.all([createTenant(app, 'acme'), createTenant(app, 'globex')])
   })
 
-  /** Posts an event the way integrations/whmcs/draftdesk.php does. */
+  /** Posts an event the way integrations/whmcs/draftdesk.php does (`v1`: as hooks installed before v2). */
   const post = (
     tenant: { slug: string; webhookSecret: string },
     body: unknown,
-    o: { eventId?: string; timestamp?: number; raw?: string; signWith?: string } = {},
+    o: { eventId?: string; timestamp?: number; raw?: string; signWith?: string; v1?: boolean } = {},
   ) => {
     const raw = o.raw ?? JSON.stringify(body)
     const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000)
-    return app.call('POST', `/webhooks/whmcs/${tenant.slug}`, undefined, {
+    const eventId = o.eventId ?? randomUUID()
+    const secret = o.signWith ?? tenant.webhookSecret
+    return replay(tenant, raw, {
+      'X-Draftdesk-Event-Id': eventId,
+      'X-Draftdesk-Timestamp': String(timestamp),
+      'X-Draftdesk-Signature': o.v1
+        ? signWebhook(secret, timestamp, raw)
+        : signWebhookV2(secret, timestamp, eventId, raw),
+    })
+  }
+  /** Sends exactly these bytes and headers again, as someone who captured a request would. */
+  const replay = (tenant: { slug: string }, raw: string, headers: Record<string, string>) =>
+    app.call('POST', `/webhooks/whmcs/${tenant.slug}`, undefined, {
+      raw,
+      headers: { 'content-type': 'application/json', ...headers },
+    })
+  const capture = (body: unknown, secret: string, o: { v1?: boolean; eventId?: string } = {}) => {
+    const raw = JSON.stringify(body)
+    const timestamp = Math.floor(Date.now() / 1000)
+    const eventId = o.eventId ?? randomUUID()
+    const signature = o.v1
+      ? signWebhook(secret, timestamp, raw)
+      : signWebhookV2(secret, timestamp, eventId, raw)
+    return {
       raw,
       headers: {
-        'content-type': 'application/json',
-        'X-Draftdesk-Event-Id': o.eventId ?? randomUUID(),
+        'X-Draftdesk-Event-Id': eventId,
         'X-Draftdesk-Timestamp': String(timestamp),
-        'X-Draftdesk-Signature': signWebhook(o.signWith ?? tenant.webhookSecret, timestamp, raw),
+        'X-Draftdesk-Signature': signature,
       },
-    })
+    }
   }
   const sql = () => app.rt.deps.sql
   const ticketOf = async (tenantId: number, whmcsTicketId: number) =>
@@ -111,8 +133,9 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
         'x-draftdesk-signature': signWebhook(acme.webhookSecret, now, raw),
       },
     })
-    const stale = await post(acme, body, { timestamp: now - 310 })
-    const future = await post(acme, body, { timestamp: now + 310 })
+    // Far outside the window: the 300 s edge is unit-tested, and a slow run must not drift into it.
+    const stale = await post(acme, body, { timestamp: now - 3600 })
+    const future = await post(acme, body, { timestamp: now + 3600 })
     const unknownTenant = await post({ slug: 'no-such-tenant', webhookSecret: acme.webhookSecret }, body)
     const unsigned = await app.call('POST', `/webhooks/whmcs/${acme.slug}`, body)
     // Assess
@@ -163,6 +186,69 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
     const [n] = await sql()`SELECT count(*)::int AS n FROM messages WHERE ticket_id = ${ticket!.id}`
     expect(n!.n).toBe(2)
     expect(await draftJobs(ticket!.id)).toBe(2)
+  })
+
+  it('answers a v1-signed request replayed under a fresh event id as a duplicate that changes nothing', async () => {
+    // Prepare: a hook from before v2 sends a reply without replyid, and later a Closed status change.
+    await post(acme, open(111), { v1: true })
+    const ticket = await ticketOf(acme.id, 111)
+    const reply = capture(
+      { event: 'TicketUserReply', data: { ticketid: 111, message: 'Any news?' } },
+      acme.webhookSecret,
+      { v1: true },
+    )
+    const close = capture(
+      { event: 'TicketStatusChange', data: { ticketid: 111, status: 'Closed' } },
+      acme.webhookSecret,
+      { v1: true },
+    )
+    expect((await replay(acme, reply.raw, reply.headers)).body).toMatchObject({ duplicate: false })
+    expect((await replay(acme, close.raw, close.headers)).body).toMatchObject({ duplicate: false })
+    await sql()`UPDATE tickets SET status = 'reopened' WHERE id = ${ticket!.id}`
+    // Act: the same signed bytes, each under three new event ids.
+    const replays = []
+    for (const captured of [reply, reply, reply, close, close, close]) {
+      const headers = { ...captured.headers, 'X-Draftdesk-Event-Id': randomUUID() }
+      replays.push(await replay(acme, captured.raw, headers))
+    }
+    // Assess
+    for (const r of replays) expect(r.body).toEqual({ duplicate: true })
+    const [messages] = await sql()`SELECT count(*)::int AS n FROM messages WHERE ticket_id = ${ticket!.id}`
+    expect(messages!.n).toBe(2)
+    expect(await draftJobs(ticket!.id)).toBe(2)
+    expect((await ticketOf(acme.id, 111))!.status).toBe('reopened')
+  })
+
+  it('rejects a v2-signed request under another event id, and requires v2 once the tenant says so', async () => {
+    // Prepare
+    await post(acme, open(112))
+    const reply = capture(
+      { event: 'TicketUserReply', data: { ticketid: 112, message: 'Hi' } },
+      acme.webhookSecret,
+    )
+    // Act
+    const first = await replay(acme, reply.raw, reply.headers)
+    const again = await replay(acme, reply.raw, reply.headers)
+    const renamed = await replay(acme, reply.raw, { ...reply.headers, 'X-Draftdesk-Event-Id': randomUUID() })
+    const v1Before = await post(globex, open(113), { v1: true })
+    const switched = await app.call(
+      'PATCH',
+      `/tenants/${globex.id}`,
+      { settings: { requireWebhookSignatureV2: true } },
+      { token: app.superToken },
+    )
+    const v1After = await post(globex, open(114), { v1: true })
+    const v2After = await post(globex, open(115))
+    // Assess
+    expect(first.body).toMatchObject({ duplicate: false, draftQueued: true })
+    expect(again.body).toEqual({ duplicate: true })
+    expect(renamed.status).toBe(401)
+    expect(v1Before.status).toBe(200)
+    expect(switched.status).toBe(200)
+    expect(v1After.status).toBe(401)
+    expect(v1After.body).toEqual({ error: { code: 'unauthorized', message: 'invalid webhook signature' } })
+    expect(v2After.body).toMatchObject({ duplicate: false, event: 'TicketOpen' })
+    expect(await ticketOf(globex.id, 114)).toBeUndefined()
   })
 
   it('records a staff reply, supersedes pending drafts, and ignores replies Draftdesk posted itself', async () => {

@@ -40,6 +40,11 @@ export interface FakeOllama {
   failNext(n: number, path?: string): void
   /** Never answer the next `n` requests (to `path`, if given); the socket stays open until `close`. */
   hangNext(n: number, path?: string): void
+  /**
+   * Holds the next request to `path` until `release()`: `arrived` resolves once it is being held, so a
+   * test can act while the caller waits on the model, without guessing a delay.
+   */
+  holdNext(path: string): { arrived: Promise<void>; release(): void }
   setReplyWith(reply: FakeOllamaOptions['replyWith']): void
   close(): Promise<void>
 }
@@ -100,6 +105,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   const latency = new Map<string | undefined, number>([[undefined, options.latencyMs ?? 0]])
   const failures = new FaultQueue()
   const hangs = new FaultQueue()
+  const holds: Array<{ path: string; arrive(): void; released: Promise<void> }> = []
   const calls: FakeCall[] = []
 
   const isPulled = (model: unknown) =>
@@ -112,6 +118,12 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     const body = await readBody(req)
     calls.push({ path, body })
     if (hangs.take(path)) return
+    const hold = holds.findIndex((h) => h.path === path)
+    if (hold >= 0) {
+      const [held] = holds.splice(hold, 1)
+      held!.arrive()
+      await held!.released
+    }
     const delay = latency.get(path) ?? latency.get(undefined) ?? 0
     if (delay > 0) await sleep(delay)
     if (failures.take(path)) return json(res, 500, { error: 'injected failure' })
@@ -187,6 +199,18 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     setLatency: (ms, path) => latency.set(path, ms),
     failNext: (n, path) => failures.add(n, path),
     hangNext: (n, path) => hangs.add(n, path),
+    holdNext: (path) => {
+      let arrive!: () => void
+      let release!: () => void
+      const arrived = new Promise<void>((r) => {
+        arrive = r
+      })
+      const released = new Promise<void>((r) => {
+        release = r
+      })
+      holds.push({ path, arrive, released })
+      return { arrived, release }
+    },
     setReplyWith: (reply) => {
       replyWith = reply ?? defaultReply
     },

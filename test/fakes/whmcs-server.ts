@@ -290,6 +290,11 @@ export interface FakeWhmcs {
   failOn(predicate: Predicate, kind: FailureKind, times?: number, message?: string): void
   /** Answers matching calls with a hand-made JSON body (once by default). */
   respondWith(predicate: Predicate, respond: ResponderRule['respond'], times?: number): void
+  /**
+   * Holds the next matching call until `release()`; `arrived` resolves once it is held, so a test can act
+   * while the client waits on WHMCS, without guessing a delay.
+   */
+  hold(predicate: Predicate): { arrived: Promise<void>; release(): void }
   /** Removes every `failOn` and `respondWith` rule. */
   reset(): void
   /** Delay before every answer, e.g. to measure throughput against a slow WHMCS. */
@@ -312,6 +317,7 @@ export async function startFakeWhmcs(options: StartFakeWhmcsOptions): Promise<Fa
   const calls: FakeCall[] = []
   let failures: FailureRule[] = []
   let responders: ResponderRule[] = []
+  const holds: Array<{ predicate: Predicate; arrive(): void; released: Promise<void> }> = []
   let latencyMs = 0
 
   const server = createServer((req, res) => {
@@ -339,6 +345,12 @@ export async function startFakeWhmcs(options: StartFakeWhmcsOptions): Promise<Fa
     for (const [key, value] of all) if (!CREDENTIAL_FIELDS.has(key) && key !== 'action') params[key] = value
     const call: FakeCall = { action, params }
     calls.push(call)
+    const held = holds.findIndex((h) => h.predicate(call))
+    if (held >= 0) {
+      const [h] = holds.splice(held, 1)
+      h!.arrive()
+      await h!.released
+    }
 
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
 
@@ -398,6 +410,18 @@ export async function startFakeWhmcs(options: StartFakeWhmcsOptions): Promise<Fa
     url: `http://127.0.0.1:${port}`,
     store,
     calls,
+    hold(predicate) {
+      let arrive!: () => void
+      let release!: () => void
+      const arrived = new Promise<void>((r) => {
+        arrive = r
+      })
+      const released = new Promise<void>((r) => {
+        release = r
+      })
+      holds.push({ predicate, arrive, released })
+      return { arrived, release }
+    },
     failOn(predicate, kind, times = Number.POSITIVE_INFINITY, message = 'Simulated WHMCS failure') {
       failures.push({ predicate, kind, remaining: times, message })
     },

@@ -280,6 +280,33 @@ describe('Function: runWhmcsSync', () => {
     expect(dead).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('interrupted') })
   })
 
+  it('lets a redelivered job take over its own run at once, and stops the leftover delivery', async () => {
+    // Prepare: the first delivery commits page 1, then waits on WHMCS for page 2.
+    const { tenant } = await connected('taken-over', 6)
+    const fake = fakes.at(-1)!
+    const job = { tenantId: tenant.id, trigger: 'schedule' as const, jobId: 'job-takeover' }
+    const page2 = fake.hold((c) => c.action === 'GetTickets' && c.params.limitstart === '3')
+    const leftover = runWhmcsSync(app.rt.deps, job, { ...FAST, pageSize: 3 })
+    await page2.arrived
+    // Act: the queue delivers the same job again (the first worker looks dead), then the first wakes up.
+    const redelivered = await runWhmcsSync(app.rt.deps, job, { ...FAST, pageSize: 3 })
+    page2.release()
+    const late = await leftover
+    // Assess
+    expect(redelivered).toMatchObject({ outcome: 'success', complete: true })
+    expect(late).toMatchObject({ outcome: 'skipped', reason: 'already_running' })
+    const runs = await sql()<{ status: string; errorMessage: string | null; recordsProcessed: number }[]>`
+      SELECT status, error_message, records_processed FROM integration_sync_logs
+      WHERE tenant_id = ${tenant.id} ORDER BY id`
+    expect(runs).toEqual([
+      { status: 'failed', errorMessage: expect.stringMatching(/^interrupted/), recordsProcessed: 3 },
+      { status: 'success', errorMessage: null, recordsProcessed: 6 },
+    ])
+    const c = await counts(tenant.id)
+    expect(c).toMatchObject({ tickets: 6, distinctTickets: 6 })
+    expect(c.messages).toBe(c.distinctMessages)
+  })
+
   it('skips tenants without WHMCS and does nothing for a job that already succeeded', async () => {
     // Prepare
     const bare = await createTenant(app, 'bare')

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { DRAFTDESK_REPLY_MARKER, signWebhook, verifyWebhook } from '#shared/whmcs/signature'
+import { DRAFTDESK_REPLY_MARKER, signWebhookV2, verifyWebhook } from '#shared/whmcs/signature'
 
 const run = promisify(execFile)
 const root = resolve(import.meta.dirname, '../..')
@@ -69,12 +69,20 @@ describe.runIf(phpAvailable)('Function: WHMCS hook draftdesk.php', () => {
       secret: result.secret,
       timestampHeader: result.timestamp,
       signatureHeader: result.signature,
+      eventIdHeader: result.eventId,
       rawBody,
       now: Number(result.timestamp) * 1000,
+      requireV2: true,
     }
-    expect(verifyWebhook(input)).toEqual({ ok: true })
-    expect(signWebhook(result.secret, result.timestamp, rawBody)).toBe(result.signature)
+    expect(result.signature).toMatch(/^v2=[0-9a-f]{64}$/)
+    expect(verifyWebhook(input)).toMatchObject({ ok: true, version: 2 })
+    expect(signWebhookV2(result.secret, result.timestamp, result.eventId, rawBody)).toBe(result.signature)
     expect(verifyWebhook({ ...input, secret: 'other' })).toEqual({ ok: false, reason: 'bad_signature' })
+    // The event id is signed: the same request under another id does not verify.
+    expect(verifyWebhook({ ...input, eventIdHeader: `${result.eventId.slice(0, -1)}0` })).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    })
     expect(verifyWebhook({ ...input, rawBody: Buffer.concat([rawBody, Buffer.from(' ')]) })).toEqual({
       ok: false,
       reason: 'bad_signature',
@@ -156,9 +164,11 @@ describe.runIf(phpAvailable)('Function: WHMCS hook draftdesk.php', () => {
             secret,
             timestampHeader: request.headers['x-draftdesk-timestamp'] as string,
             signatureHeader: request.headers['x-draftdesk-signature'] as string,
+            eventIdHeader: request.headers['x-draftdesk-event-id'] as string,
             rawBody: request.body,
+            requireV2: true,
           })
-          expect(verdict).toEqual({ ok: true })
+          expect(verdict).toMatchObject({ ok: true, version: 2 })
         }
         expect(received[1]!.body.equals(received[0]!.body)).toBe(true)
       } finally {

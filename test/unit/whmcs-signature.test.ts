@@ -4,6 +4,7 @@ import {
   DRAFTDESK_REPLY_MARKER,
   markDraftdeskReply,
   signWebhook,
+  signWebhookV2,
   verifyWebhook,
 } from '#shared/whmcs/signature'
 
@@ -22,6 +23,16 @@ describe('Function: signWebhook', () => {
   })
 })
 
+describe('Function: signWebhookV2', () => {
+  it('is v2=<hex HMAC-SHA256 over "timestamp.eventId.body">', () => {
+    // Act
+    const signature = signWebhookV2(secret, ts, 'evt-1', body)
+    // Assess
+    expect(signature).toBe(`v2=${hmacSha256Hex(secret, `${ts}.evt-1.${body}`)}`)
+    expect(signWebhookV2(secret, String(ts), 'evt-1', Buffer.from(body))).toBe(signature)
+  })
+})
+
 describe('Function: verifyWebhook', () => {
   const valid = {
     secret,
@@ -32,12 +43,12 @@ describe('Function: verifyWebhook', () => {
   }
 
   it('accepts a valid signature', () => {
-    expect(verifyWebhook(valid)).toEqual({ ok: true })
+    expect(verifyWebhook(valid)).toMatchObject({ ok: true })
   })
 
   it('accepts a Buffer body and an upper-case hex signature', () => {
     const upper = `sha256=${valid.signatureHeader.slice(7).toUpperCase()}`
-    expect(verifyWebhook({ ...valid, rawBody: Buffer.from(body), signatureHeader: upper })).toEqual({
+    expect(verifyWebhook({ ...valid, rawBody: Buffer.from(body), signatureHeader: upper })).toMatchObject({
       ok: true,
     })
   })
@@ -80,9 +91,9 @@ describe('Function: verifyWebhook', () => {
     // Act + Assess
     expect(verifyWebhook(signedAt(-301))).toEqual({ ok: false, reason: 'stale' })
     expect(verifyWebhook(signedAt(301))).toEqual({ ok: false, reason: 'stale' })
-    expect(verifyWebhook(signedAt(-300))).toEqual({ ok: true })
+    expect(verifyWebhook(signedAt(-300))).toMatchObject({ ok: true })
     expect(verifyWebhook({ ...signedAt(-30), toleranceSeconds: 10 })).toEqual({ ok: false, reason: 'stale' })
-    expect(verifyWebhook({ ...valid, now: now.getTime() })).toEqual({ ok: true })
+    expect(verifyWebhook({ ...valid, now: now.getTime() })).toMatchObject({ ok: true })
   })
 
   it('treats a non-numeric timestamp as stale', () => {
@@ -102,6 +113,43 @@ describe('Function: verifyWebhook', () => {
       ok: false,
       reason: 'missing_headers',
     })
+  })
+})
+
+describe('Function: verifyWebhook (v2 and the v1 transition)', () => {
+  const v2 = {
+    secret,
+    timestampHeader: String(ts),
+    eventIdHeader: 'evt-42',
+    signatureHeader: signWebhookV2(secret, ts, 'evt-42', body),
+    rawBody: body,
+    now,
+  }
+
+  it('accepts v2 and returns one digest per signed request', () => {
+    // Act
+    const first = verifyWebhook(v2)
+    const again = verifyWebhook({ ...v2 })
+    const v1 = verifyWebhook({ ...v2, signatureHeader: signWebhook(secret, ts, body) })
+    // Assess
+    expect(first).toMatchObject({ ok: true, version: 2, digest: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(again).toEqual(first)
+    expect(v1).toMatchObject({ ok: true, version: 1 })
+    expect((v1 as { digest: string }).digest).not.toBe((first as { digest: string }).digest)
+  })
+
+  it('rejects v2 under another or a missing event id', () => {
+    expect(verifyWebhook({ ...v2, eventIdHeader: 'evt-43' })).toEqual({ ok: false, reason: 'bad_signature' })
+    expect(verifyWebhook({ ...v2, eventIdHeader: undefined })).toEqual({
+      ok: false,
+      reason: 'missing_headers',
+    })
+  })
+
+  it('refuses v1 when v2 is required, and still accepts v2', () => {
+    const v1 = { ...v2, signatureHeader: signWebhook(secret, ts, body), requireV2: true }
+    expect(verifyWebhook(v1)).toEqual({ ok: false, reason: 'v1_not_allowed' })
+    expect(verifyWebhook({ ...v2, requireV2: true })).toMatchObject({ ok: true, version: 2 })
   })
 })
 

@@ -261,8 +261,8 @@ namespace {
     check(preg_match('/^\d+$/', $headers['X-Draftdesk-Timestamp']) === 1 && $timestamp >= $before && $timestamp <= $after, 'timestamp is wall-clock unix seconds');
     $expectedEventId = hash('sha256', "TicketUserReply|42|9001|Customer-Reply|{$clock}");
     check($headers['X-Draftdesk-Event-Id'] === $expectedEventId, 'event id = sha256(event|ticketid|replyid|status|time)');
-    $expectedSignature = 'sha256=' . hash_hmac('sha256', $timestamp . '.' . $request['body'], DRAFTDESK_WEBHOOK_SECRET);
-    check($headers['X-Draftdesk-Signature'] === $expectedSignature, 'signature = HMAC-SHA256(secret, "timestamp.body")');
+    $expectedSignature = 'v2=' . hash_hmac('sha256', $timestamp . '.' . $expectedEventId . '.' . $request['body'], DRAFTDESK_WEBHOOK_SECRET);
+    check($headers['X-Draftdesk-Signature'] === $expectedSignature, 'signature = v2 HMAC-SHA256(secret, "timestamp.eventId.body")');
     $decoded = json_decode($request['body'], true);
     check($decoded['event'] === 'TicketUserReply' && $decoded['occurredAt'] === $clock, 'body carries event and occurredAt');
     check($decoded['data']['ticketid'] === 42 && $decoded['data']['replyid'] === 9001, 'body carries ticketid and replyid');
@@ -309,7 +309,7 @@ namespace {
     check(count($GLOBALS['requests']) === 3 && $row['delivered_at'] !== null, 'delivered once Draftdesk is back');
     $retry = $GLOBALS['requests'][2];
     check($retry['headers']['X-Draftdesk-Event-Id'] === $openId, 'retry keeps the event id');
-    check($retry['headers']['X-Draftdesk-Signature'] === draftdesk_sign(DRAFTDESK_WEBHOOK_SECRET, (int) $retry['headers']['X-Draftdesk-Timestamp'], $retry['body']), 'retry is signed afresh');
+    check($retry['headers']['X-Draftdesk-Signature'] === draftdesk_sign(DRAFTDESK_WEBHOOK_SECRET, (int) $retry['headers']['X-Draftdesk-Timestamp'], $openId, $retry['body']), 'retry is signed afresh');
     run_hook('AfterCronJob', []);
     check(count($GLOBALS['requests']) === 3, 'delivered events are not sent again');
 
