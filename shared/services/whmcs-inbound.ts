@@ -15,6 +15,7 @@ import { whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER, verifyWebhook, WEBHOOK_HEADERS } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
 import { queueDraft } from './tickets.ts'
+import { answeredMessageId, type ReviewedReply, reviewStaffReply } from './whmcs-review.ts'
 
 /** What Draftdesk knows about a WHMCS ticket; absent fields leave the stored value alone. */
 export interface WhmcsTicketFields {
@@ -51,6 +52,8 @@ export interface IngestResult {
   messagesAdded: number
   draftQueued: boolean
   draftsSuperseded: number
+  /** Staff replies that settled a pending draft (implicit review), in thread order. */
+  reviewed: ReviewedReply[]
 }
 
 const CLOSED: readonly TicketStatus[] = ['closed', 'resolved']
@@ -188,8 +191,9 @@ export async function supersedePendingDrafts(tx: Db, tenantId: number, ticketId:
  *
  * `messages` are in thread order and exclude Draftdesk's own replies. When the last of them is a customer
  * message that was new, one draft is queued for it (only the latest: earlier unanswered messages are
- * context, not separate drafts). When the last is a new staff reply, or the ticket closed, pending drafts
- * are superseded. Closed tickets get no draft.
+ * context, not separate drafts). Every new staff reply that answers a customer message with a pending
+ * draft records what the agent did with it ({@link reviewStaffReply}); when the last message is a new staff
+ * reply, or the ticket closed, the drafts still pending are superseded. Closed tickets get no draft.
  */
 export async function ingestWhmcsThread(
   tx: Db,
@@ -203,6 +207,22 @@ export async function ingestWhmcsThread(
   const last = messages.at(-1)
   const lastInserted = last ? inserted.find((m) => m.externalId === last.externalId) : undefined
   const closed = CLOSED.includes(ticket.status)
+
+  const reviewed: ReviewedReply[] = []
+  for (const stored of inserted) {
+    if (stored.role !== 'agent') continue
+    const message = messages.find((m) => m.externalId === stored.externalId)!
+    const reply = { messageId: stored.id, externalId: stored.externalId }
+    const answers = await answeredMessageId(tx, tenantId, ticket.id, messages, reply)
+    const admin = message.metadata?.admin
+    const review = await reviewStaffReply(tx, tenantId, ticket.id, answers, {
+      ...reply,
+      content: message.content,
+      admin: typeof admin === 'string' ? admin : undefined,
+      via: message.metadata?.via === 'sync' ? 'sync' : 'webhook',
+    })
+    if (review) reviewed.push(review)
+  }
 
   let draftQueued = false
   let draftsSuperseded = 0
@@ -220,6 +240,7 @@ export async function ingestWhmcsThread(
     messagesAdded: inserted.length,
     draftQueued,
     draftsSuperseded,
+    reviewed,
   }
 }
 
@@ -244,6 +265,8 @@ export type WebhookResult =
       /** Why nothing changed, when nothing did. */
       ignored?: 'unknown_event' | 'unknown_ticket' | 'own_reply'
       draftQueued: boolean
+      /** A staff reply that settled a pending draft: the outcome recorded. */
+      review?: ReviewedReply
     }
 
 const EVENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
@@ -349,13 +372,18 @@ async function applyWebhookEvent(
   }
   const done = (
     ticketId: number | null,
-    extra: { ignored?: 'unknown_ticket' | 'own_reply' | 'unknown_event'; draftQueued?: boolean } = {},
+    extra: {
+      ignored?: 'unknown_ticket' | 'own_reply' | 'unknown_event'
+      draftQueued?: boolean
+      review?: ReviewedReply
+    } = {},
   ) => ({
     duplicate: false as const,
     event,
     ticketId,
     draftQueued: extra.draftQueued ?? false,
     ...(extra.ignored ? { ignored: extra.ignored } : {}),
+    ...(extra.review ? { review: extra.review } : {}),
   })
   const known = async () =>
     (
@@ -423,7 +451,7 @@ async function applyWebhookEvent(
       )
       // A staff reply without a body (should not happen) still means a human answered.
       if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
-      return done(result.ticketId)
+      return done(result.ticketId, { review: result.reviewed[0] })
     }
     case 'TicketClose':
     case 'TicketStatusChange': {
