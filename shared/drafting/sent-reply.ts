@@ -155,7 +155,14 @@ export function compareSentReply(draft: string, sent: string): SentReplyComparis
   const a = normaliseWhitespace(draftCore)
   const b = normaliseWhitespace(core)
   if (a === b || isDraftWithFraming(draftCore, core)) {
-    return { outcome: 'sent_as_drafted', similarity: 1, plain, core, review: classifyApproval(draftCore) }
+    // The framing lines around the draft (a name, a company) are not part of what learning should keep.
+    return {
+      outcome: 'sent_as_drafted',
+      similarity: 1,
+      plain,
+      core: a === b ? core : draftCore,
+      review: classifyApproval(draftCore),
+    }
   }
   const similarity = similarityRatio(draftCore, core)
   const overlap = Math.max(trigramOverlap(draftCore, core), trigramOverlap(core, draftCore))
