@@ -34,6 +34,14 @@ const DRAFT =
   'Your site returns HTTP 500 because the new PHP version disabled the ionCube loader. Open cPanel, go to ' +
   'Select PHP Version and enable the ioncube_loader extension.\n\nThe site works again within a minute.'
 
+// The callbacks below run in the page; these types stand in for the DOM lib, which the Node side lacks.
+type PageGlobals = {
+  document: { getElementById(id: string): { textContent: string | null } | null }
+  loadedOnce?: boolean
+}
+const statusIs = (text: string) =>
+  (globalThis as unknown as PageGlobals).document.getElementById('draftdesk-status')?.textContent === text
+
 async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
@@ -51,6 +59,7 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
   let phpLog = ''
   let apiKey = ''
   const sql = () => app.rt.deps.sql
+  // A browser, PHP and the drafting workers share two cores with the rest of the suite: generous bounds.
 
   beforeAll(async () => {
     if (missing.length > 0) throw new Error(`CI=true but ${missing.join(', ')} is missing`)
@@ -140,7 +149,9 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
     return page
   }
 
-  it('Insert draft, edit, send: the hook delivers TicketAdminReply and Draftdesk records "sent edited"', async () => {
+  it('Insert draft, edit, send: the hook delivers TicketAdminReply and Draftdesk records "sent edited"', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare
     const { ticketId, draftId } = await ticketWithDraft(4201, 'HTTP 500 after the PHP upgrade')
     const page = await open(4201, 880001)
@@ -156,7 +167,7 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
     await page.$eval(
       '#replymessage',
       (box, [from, to]) => {
-        const area = box as HTMLTextAreaElement
+        const area = box as unknown as { value: string }
         area.value = area.value.replace(from!, to!)
       },
       ['within a minute', 'after you clear the browser cache'],
@@ -178,30 +189,24 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
     await page.close()
   })
 
-  it('Regenerate shows the new draft without a reload; Not helpful records a rejection with the reason', async () => {
+  it('Regenerate shows the new draft without a reload; Not helpful records a rejection with the reason', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare
     const { ticketId, draftId } = await ticketWithDraft(4202, 'My mails bounce since Monday')
     const page = await open(4202)
     await page.evaluate(() => {
-      ;(window as unknown as { loadedOnce: boolean }).loadedOnce = true
+      ;(globalThis as unknown as PageGlobals).loadedOnce = true
     })
     // Act: Regenerate, then wait for the panel to show a different draft.
     await page.click('#draftdesk-regenerate')
-    await page.waitForFunction(
-      () => document.getElementById('draftdesk-status')?.textContent === 'New draft ready.',
-      undefined,
-      { timeout: 90_000 },
-    )
+    await page.waitForFunction(statusIs, 'New draft ready.', { timeout: 90_000 })
     const newId = await page.getAttribute('.draftdesk-actions', 'data-draft-id')
-    const sameDocument = await page.evaluate(
-      () => (window as unknown as { loadedOnce?: boolean }).loadedOnce === true,
-    )
+    const sameDocument = await page.evaluate(() => (globalThis as unknown as PageGlobals).loadedOnce === true)
     await page.click('#draftdesk-not-helpful')
     await page.fill('#draftdesk-reason', 'Wrong mail server name')
     await page.click('#draftdesk-not-helpful-form button[type="submit"]')
-    await page.waitForFunction(
-      () => document.getElementById('draftdesk-status')?.textContent === 'Thanks, recorded as not helpful.',
-    )
+    await page.waitForFunction(statusIs, 'Thanks, recorded as not helpful.')
     // Assess
     expect(sameDocument).toBe(true)
     expect(Number(newId)).toBeGreaterThan(draftId)
@@ -223,7 +228,9 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
     await page.close()
   })
 
-  it('shows confidence components and escalation reasons in words, and never exposes the API key', async () => {
+  it('shows confidence components and escalation reasons in words, and never exposes the API key', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare
     const { ticketId } = await ticketWithDraft(4203, 'I want a refund for my hosting plan')
     await sql()`
