@@ -15,7 +15,7 @@ import { whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER, verifyWebhook, WEBHOOK_HEADERS } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
 import { queueDraft } from './tickets.ts'
-import { answeredMessageId, type ReviewedReply, reviewStaffReply } from './whmcs-review.ts'
+import { type ReviewedReply, reviewStaffReplies, supersedePendingDrafts } from './whmcs-review.ts'
 
 /** What Draftdesk knows about a WHMCS ticket; absent fields leave the stored value alone. */
 export interface WhmcsTicketFields {
@@ -178,22 +178,14 @@ export async function insertWhmcsMessages(
   return inserted.sort((a, b) => order.get(a.externalId)! - order.get(b.externalId)!)
 }
 
-/** A human answered (or the ticket closed): drafts still waiting for review are no longer needed. */
-export async function supersedePendingDrafts(tx: Db, tenantId: number, ticketId: number): Promise<number> {
-  const rows = await tx`
-    UPDATE ai_replies SET status = 'superseded', updated_at = now()
-    WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND status = 'pending' RETURNING id`
-  return rows.length
-}
-
 /**
  * Stores a WHMCS ticket and (part of) its thread, in the caller's transaction.
  *
  * `messages` are in thread order and exclude Draftdesk's own replies. When the last of them is a customer
  * message that was new, one draft is queued for it (only the latest: earlier unanswered messages are
- * context, not separate drafts). Every new staff reply that answers a customer message with a pending
- * draft records what the agent did with it ({@link reviewStaffReply}); when the last message is a new staff
- * reply, or the ticket closed, the drafts still pending are superseded. Closed tickets get no draft.
+ * context, not separate drafts). New staff replies review the pending draft they answer
+ * ({@link reviewStaffReplies}); when the last is a new staff reply, or the ticket closed, the drafts still
+ * pending are superseded. Closed tickets get no draft.
  */
 export async function ingestWhmcsThread(
   tx: Db,
@@ -208,22 +200,7 @@ export async function ingestWhmcsThread(
   const lastInserted = last ? inserted.find((m) => m.externalId === last.externalId) : undefined
   const closed = CLOSED.includes(ticket.status)
 
-  const reviewed: ReviewedReply[] = []
-  for (const stored of inserted) {
-    if (stored.role !== 'agent') continue
-    const message = messages.find((m) => m.externalId === stored.externalId)!
-    const reply = { messageId: stored.id, externalId: stored.externalId }
-    const answers = await answeredMessageId(tx, tenantId, ticket.id, messages, reply)
-    const admin = message.metadata?.admin
-    const review = await reviewStaffReply(tx, tenantId, ticket.id, answers, {
-      ...reply,
-      content: message.content,
-      admin: typeof admin === 'string' ? admin : undefined,
-      via: message.metadata?.via === 'sync' ? 'sync' : 'webhook',
-    })
-    if (review) reviewed.push(review)
-  }
-
+  const reviewed = await reviewStaffReplies(tx, tenantId, ticket.id, messages, inserted)
   let draftQueued = false
   let draftsSuperseded = 0
   if (lastInserted?.role === 'user' && !closed) {
@@ -370,20 +347,15 @@ async function applyWebhookEvent(
     deptId: data.deptid,
     whmcsUserId: data.userid,
   }
-  const done = (
-    ticketId: number | null,
-    extra: {
-      ignored?: 'unknown_ticket' | 'own_reply' | 'unknown_event'
-      draftQueued?: boolean
-      review?: ReviewedReply
-    } = {},
-  ) => ({
+  type Extra = Partial<
+    Pick<Extract<WebhookResult, { duplicate: false }>, 'ignored' | 'draftQueued' | 'review'>
+  >
+  const done = (ticketId: number | null, extra: Extra = {}) => ({
     duplicate: false as const,
     event,
     ticketId,
-    draftQueued: extra.draftQueued ?? false,
-    ...(extra.ignored ? { ignored: extra.ignored } : {}),
-    ...(extra.review ? { review: extra.review } : {}),
+    draftQueued: false,
+    ...extra,
   })
   const known = async () =>
     (

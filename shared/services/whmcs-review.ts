@@ -12,6 +12,7 @@
 import type { Db } from '../db/sql.ts'
 import { compareSentReply, type SentOutcome } from '../drafting/sent-reply.ts'
 import { recordApproval } from './review.ts'
+import type { WhmcsMessage } from './whmcs-inbound.ts'
 
 export interface StaffReply {
   /** The stored `agent` message. */
@@ -108,4 +109,41 @@ export async function reviewStaffReply(
     approvedReplyId: approval.id,
     draftId: draft.id,
   }
+}
+
+/**
+ * Reviews every staff reply of `inserted` (the messages of `thread` just stored) against the pending draft
+ * of the customer message it answers, in thread order.
+ */
+export async function reviewStaffReplies(
+  tx: Db,
+  tenantId: number,
+  ticketId: number,
+  thread: readonly WhmcsMessage[],
+  inserted: ReadonlyArray<{ id: number; externalId: string; role: 'user' | 'agent' }>,
+): Promise<ReviewedReply[]> {
+  const reviewed: ReviewedReply[] = []
+  for (const stored of inserted) {
+    if (stored.role !== 'agent') continue
+    const message = thread.find((m) => m.externalId === stored.externalId)!
+    const reply = { messageId: stored.id, externalId: stored.externalId }
+    const answers = await answeredMessageId(tx, tenantId, ticketId, thread, reply)
+    const admin = message.metadata?.admin
+    const review = await reviewStaffReply(tx, tenantId, ticketId, answers, {
+      ...reply,
+      content: message.content,
+      admin: typeof admin === 'string' ? admin : undefined,
+      via: message.metadata?.via === 'sync' ? 'sync' : 'webhook',
+    })
+    if (review) reviewed.push(review)
+  }
+  return reviewed
+}
+
+/** A human answered (or the ticket closed): drafts still waiting for review are no longer needed. */
+export async function supersedePendingDrafts(tx: Db, tenantId: number, ticketId: number): Promise<number> {
+  const rows = await tx`
+    UPDATE ai_replies SET status = 'superseded', updated_at = now()
+    WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND status = 'pending' RETURNING id`
+  return rows.length
 }
