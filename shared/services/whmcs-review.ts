@@ -123,6 +123,11 @@ export async function reviewStaffReplies(
   inserted: ReadonlyArray<{ id: number; externalId: string; role: 'user' | 'agent' }>,
 ): Promise<ReviewedReply[]> {
   const reviewed: ReviewedReply[] = []
+  if (!inserted.some((m) => m.role === 'agent')) return reviewed
+  // One query decides for most threads (a first import, a ticket without drafts): nothing to review.
+  const [pending] = await tx`
+    SELECT 1 FROM ai_replies WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND status = 'pending' LIMIT 1`
+  if (!pending) return reviewed
   for (const stored of inserted) {
     if (stored.role !== 'agent') continue
     const message = thread.find((m) => m.externalId === stored.externalId)!
