@@ -76,15 +76,15 @@ describe('Function: implicit review from WHMCS staff replies', () => {
     await app?.stop()
   })
 
-  const post = async (body: unknown, eventId: string = randomUUID()) => {
+  const post = async (body: unknown, eventId: string = randomUUID(), tenant: TenantFixture = t) => {
     const raw = JSON.stringify(body)
     const timestamp = Math.floor(Date.now() / 1000)
-    const res = await app.call('POST', `/webhooks/whmcs/${t.slug}`, undefined, {
+    const res = await app.call('POST', `/webhooks/whmcs/${tenant.slug}`, undefined, {
       raw,
       headers: {
         'x-draftdesk-event-id': eventId,
         'x-draftdesk-timestamp': String(timestamp),
-        'x-draftdesk-signature': signWebhook(t.webhookSecret, timestamp, raw),
+        'x-draftdesk-signature': signWebhook(tenant.webhookSecret, timestamp, raw),
       },
     })
     expect(res.status).toBe(200)
@@ -94,16 +94,19 @@ describe('Function: implicit review from WHMCS staff replies', () => {
     runWhmcsSync(app.rt.deps, { tenantId: t.id, trigger: 'manual' }, { client: { retries: 0 } })
 
   /** A WHMCS ticket opened by webhook, drafted by the worker, with the draft's text set to `text`. */
-  const ticketWithDraft = async (whmcsTicketId: number, message: string, text = DRAFT) => {
-    await post({
-      event: 'TicketOpen',
-      data: { ticketid: whmcsTicketId, ticketmask: `REV-${whmcsTicketId}`, subject: message, message },
-    })
+  const ticketWithDraft = async (
+    whmcsTicketId: number,
+    message: string,
+    text = DRAFT,
+    tenant: TenantFixture = t,
+  ) => {
+    const data = { ticketid: whmcsTicketId, ticketmask: `REV-${whmcsTicketId}`, subject: message, message }
+    await post({ event: 'TicketOpen', data }, randomUUID(), tenant)
     await app.rt.queues.idle()
     const [row] = await sql()<{ ticketId: number; draftId: number }[]>`
       SELECT t.id AS ticket_id, d.id AS draft_id FROM tickets t
       JOIN ai_replies d ON d.ticket_id = t.id AND d.status = 'pending'
-      WHERE t.tenant_id = ${t.id} AND t.whmcs_ticket_id = ${whmcsTicketId}`
+      WHERE t.tenant_id = ${tenant.id} AND t.whmcs_ticket_id = ${whmcsTicketId}`
     expect(row).toBeDefined()
     await sql()`UPDATE ai_replies SET ai_reply = ${text} WHERE id = ${row!.draftId}`
     return row!
@@ -350,5 +353,20 @@ describe('Function: implicit review from WHMCS staff replies', () => {
     const agents =
       await sql()`SELECT count(*)::int AS n FROM messages WHERE ticket_id = ${row!.ticketId} AND role = 'agent'`
     expect(agents[0]!.n).toBe(1)
+  })
+
+  it("keeps tenants apart: a staff reply reviews only the signing tenant's draft of that WHMCS ticket id", async () => {
+    // Prepare: two WHMCS installs share id spaces, so both tenants have a ticket 7010 with a pending draft.
+    const other = await createTenant(app, 'whmcs-review-other')
+    const mine = await ticketWithDraft(7010, 'Is my domain renewed?')
+    const theirs = await ticketWithDraft(7010, 'Is my domain renewed?', DRAFT, other)
+    // Act
+    const answer = await post(staffReply(7010, 91010, `Hi,\n\n${DRAFT}`), randomUUID(), other)
+    // Assess
+    expect(answer.review).toMatchObject({ outcome: 'sent_as_drafted', draftId: theirs.draftId })
+    expect(await approvalsOf(mine.ticketId)).toEqual([])
+    expect((await draftOf(mine.ticketId)).status).toBe('pending')
+    const [row] = await sql()`SELECT tenant_id FROM approved_replies WHERE ai_reply_id = ${theirs.draftId}`
+    expect(row!.tenantId).toBe(other.id)
   })
 })
