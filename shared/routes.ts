@@ -97,6 +97,8 @@ export const routes: readonly RouteDef[] = [
   r('POST', '/integrations/whmcs/sync', 'whmcs-sync-trigger', 'admin'),
   r('POST', '/webhooks/whmcs/{tenantSlug}', 'whmcs-webhook', 'public'),
   r('GET', '/integrations/whmcs/tickets/{whmcsTicketId}/draft', 'whmcs-ticket-draft', 'support_agent'),
+  r('POST', '/integrations/whmcs/tickets/{whmcsTicketId}/drafts', 'whmcs-ticket-regenerate', 'support_agent'),
+  r('POST', '/integrations/whmcs/drafts/{id}/not-helpful', 'whmcs-draft-not-helpful', 'support_agent'),
 ]
 
 export const queues: readonly QueueDef[] = [

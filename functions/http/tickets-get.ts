@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { listDrafts } from '#shared/services/drafts-view'
+import { listDrafts, markDraftsShown } from '#shared/services/drafts-view'
 import { getTicket, listMessages } from '#shared/services/tickets'
 
 export const handler = httpRoute('GET /tickets/{id}', async ({ deps, auth, params }) => {
@@ -8,5 +8,6 @@ export const handler = httpRoute('GET /tickets/{id}', async ({ deps, auth, param
   // Drafts are staff-only: customers see the conversation, never unapproved AI text.
   const latestDraft =
     auth.role === 'user' ? null : ((await listDrafts(deps.sql, auth.tenantId, ticket.id, 1))[0] ?? null)
+  if (latestDraft) await markDraftsShown(deps.sql, auth.tenantId, [latestDraft.id], 'api')
   return { ...ticket, messages, latestDraft }
 })

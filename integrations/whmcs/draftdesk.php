@@ -504,66 +504,102 @@ function draftdesk_retry_pending(): array
 // ---------------------------------------------------------------------------------------------------
 // Admin ticket panel
 
+/** Seconds between the panel's checks for a regenerated draft, and how many checks before it gives up. */
+if (!defined('DRAFTDESK_PANEL_POLL_SECONDS')) {
+    define('DRAFTDESK_PANEL_POLL_SECONDS', 2);
+}
+if (!defined('DRAFTDESK_PANEL_POLL_MAX')) {
+    define('DRAFTDESK_PANEL_POLL_MAX', 15);
+}
+
 function draftdesk_h($value): string
 {
     return htmlspecialchars((string) $value, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
 }
 
 /**
- * Reads the current draft: GET {DRAFTDESK_URL}/integrations/whmcs/tickets/{ticketid}/draft with x-api-key.
- * Expected answer: {"draft": null | {"body", "confidence" (0-100), "escalated", "escalationReasons": [],
- * "sources": [{"title", "url"?, "kind"?, "score"?}], "reviewUrl"?}}; 404 means no draft.
+ * Calls the Draftdesk API for the panel with the panel's API key and the short panel timeout, so no panel
+ * action can hold the WHMCS page longer than DRAFTDESK_PANEL_TIMEOUT. Returns ['status', 'json' (array|null),
+ * 'error' (?string)].
  */
-function draftdesk_fetch_draft(int $ticketId): array
+function draftdesk_panel_api(string $method, string $path, ?array $body = null): array
 {
-    $url = rtrim(DRAFTDESK_URL, '/') . '/integrations/whmcs/tickets/' . $ticketId . '/draft';
-    $response = draftdesk_http('GET', $url, [
+    $headers = [
         'Accept' => 'application/json',
         'User-Agent' => 'Draftdesk-WHMCS-Hook/1.1',
         'x-api-key' => DRAFTDESK_API_KEY,
         'x-draftdesk-tenant' => DRAFTDESK_TENANT,
-    ], null, (int) DRAFTDESK_PANEL_TIMEOUT);
+    ];
+    $payload = null;
+    if ($body !== null) {
+        $headers['Content-Type'] = 'application/json';
+        $payload = json_encode($body, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
+    }
+    $response = draftdesk_http($method, rtrim(DRAFTDESK_URL, '/') . $path, $headers, $payload, (int) DRAFTDESK_PANEL_TIMEOUT);
+    $decoded = $response['body'] !== '' ? json_decode($response['body'], true) : null;
+    return [
+        'status' => $response['status'],
+        'json' => is_array($decoded) ? $decoded : null,
+        'error' => $response['status'] > 0 ? null : (string) $response['error'],
+    ];
+}
+
+/**
+ * Reads the current draft: GET {DRAFTDESK_URL}/integrations/whmcs/tickets/{ticketid}/draft with x-api-key.
+ * Expected answer: {"draftState"?, "draft": null | {"id"?, "body", "confidence" (0-100), "confidenceComponents"?:
+ * [{"label", "points", "detail"}], "escalated", "escalationReasons": [], "sources": [{"title", "url"?, "kind"?,
+ * "score"?}], "reviewUrl"?}}; 404 means no draft.
+ */
+function draftdesk_fetch_draft(int $ticketId): array
+{
+    $response = draftdesk_panel_api('GET', '/integrations/whmcs/tickets/' . $ticketId . '/draft');
     if ($response['status'] === 404) {
-        return ['draft' => null];
+        return ['draft' => null, 'draftState' => null];
     }
     if ($response['status'] < 200 || $response['status'] >= 300) {
         return ['error' => $response['status'] > 0 ? 'HTTP ' . $response['status'] : 'unreachable'];
     }
-    $decoded = json_decode($response['body'], true);
-    if (!is_array($decoded)) {
+    $decoded = $response['json'];
+    if ($decoded === null) {
         return ['error' => 'unexpected answer'];
     }
-    return ['draft' => isset($decoded['draft']) && is_array($decoded['draft']) ? $decoded['draft'] : null];
+    return [
+        'draft' => isset($decoded['draft']) && is_array($decoded['draft']) ? $decoded['draft'] : null,
+        'draftState' => isset($decoded['draftState']) && is_string($decoded['draftState']) ? $decoded['draftState'] : null,
+    ];
 }
 
-/** AdminAreaViewTicketPage: the HTML of the Draftdesk panel (empty when the panel is not configured). */
-function draftdesk_admin_panel(array $vars): string
+/** The inside of the panel for a fetch result: the draft, its confidence and reasons, sources and buttons. */
+function draftdesk_panel_body(array $result): string
 {
-    if (DRAFTDESK_API_KEY === '' || !isset($vars['ticketid'])) {
-        return '';
-    }
-    try {
-        $result = draftdesk_fetch_draft((int) $vars['ticketid']);
-    } catch (Throwable $e) {
-        $result = ['error' => 'unreachable'];
-    }
-    $open = '<div class="panel panel-default draftdesk-panel" id="draftdesk-panel" style="margin-bottom:15px">'
-        . '<div class="panel-heading"><strong>Draftdesk</strong> suggested reply</div><div class="panel-body">';
-    $close = '</div></div>';
     if (isset($result['error'])) {
-        return $open . '<p class="text-muted">Draftdesk is not reachable right now (' . draftdesk_h($result['error'])
-            . '). The ticket works as usual.</p>' . $close;
+        return '<p class="text-muted">Draftdesk is not reachable right now (' . draftdesk_h($result['error'])
+            . '). The ticket works as usual.</p>';
     }
     $draft = $result['draft'];
+    $generating = isset($result['draftState']) && $result['draftState'] === 'queued';
     if ($draft === null || !isset($draft['body']) || (string) $draft['body'] === '') {
-        return $open . '<p class="text-muted">No draft yet for this ticket.</p>' . $close;
+        return '<p class="text-muted">' . ($generating ? 'Draftdesk is writing a draft for this ticket.' : 'No draft yet for this ticket.') . '</p>';
     }
 
+    $html = '';
     $confidence = isset($draft['confidence']) ? max(0, min(100, (int) round((float) $draft['confidence']))) : null;
-    $html = $open;
     if ($confidence !== null) {
         $label = $confidence >= 75 ? 'success' : ($confidence >= 50 ? 'warning' : 'danger');
-        $html .= '<p>Confidence: <span class="label label-' . $label . '">' . $confidence . ' / 100</span></p>';
+        $html .= '<p style="margin-bottom:3px">Confidence: <span class="label label-' . $label . '">' . $confidence . ' / 100</span></p>';
+    }
+    $components = isset($draft['confidenceComponents']) && is_array($draft['confidenceComponents']) ? $draft['confidenceComponents'] : [];
+    if (count($components) > 0) {
+        $html .= '<ul class="draftdesk-confidence small text-muted" style="margin:0 0 8px 0">';
+        foreach ($components as $component) {
+            if (!is_array($component) || !isset($component['label'])) {
+                continue;
+            }
+            $points = isset($component['points']) ? (int) $component['points'] : 0;
+            $html .= '<li><strong>' . draftdesk_h($component['label']) . '</strong> ' . ($points > 0 ? '+' : '') . $points
+                . (isset($component['detail']) && $component['detail'] !== '' ? ': ' . draftdesk_h($component['detail']) : '') . '</li>';
+        }
+        $html .= '</ul>';
     }
     $reasons = isset($draft['escalationReasons']) && is_array($draft['escalationReasons']) ? $draft['escalationReasons'] : [];
     if (!empty($draft['escalated']) || count($reasons) > 0) {
@@ -577,7 +613,7 @@ function draftdesk_admin_panel(array $vars): string
         }
         $html .= '</div>';
     }
-    $html .= '<pre style="white-space:pre-wrap;word-wrap:break-word;max-height:320px;overflow:auto">'
+    $html .= '<pre class="draftdesk-draft" style="white-space:pre-wrap;word-wrap:break-word;max-height:320px;overflow:auto">'
         . draftdesk_h($draft['body']) . '</pre>';
     // The text to insert travels in a hidden textarea, so the browser un-escapes it and no JS string
     // building can be broken out of.
@@ -607,30 +643,224 @@ function draftdesk_admin_panel(array $vars): string
         $html .= '</ol>';
     }
 
-    $html .= '<button type="button" class="btn btn-primary btn-sm" id="draftdesk-insert">Insert draft</button>';
+    $draftId = isset($draft['id']) ? (int) $draft['id'] : 0;
+    $pending = !isset($draft['status']) || $draft['status'] === 'pending';
+    $html .= '<div class="draftdesk-actions" data-draft-id="' . $draftId . '">'
+        . '<button type="button" class="btn btn-primary btn-sm" id="draftdesk-insert">Insert draft</button> '
+        . '<button type="button" class="btn btn-default btn-sm" id="draftdesk-regenerate">Regenerate</button>';
+    if ($pending && $draftId > 0) {
+        $html .= ' <button type="button" class="btn btn-default btn-sm" id="draftdesk-not-helpful">Not helpful</button>';
+    }
     if (isset($draft['reviewUrl']) && preg_match('#^https?://#i', (string) $draft['reviewUrl'])) {
         $html .= ' <a class="btn btn-default btn-sm" target="_blank" rel="noopener noreferrer" href="'
             . draftdesk_h($draft['reviewUrl']) . '">Review in Draftdesk</a>';
     }
-    $html .= <<<'HTML'
+    $html .= '</div>';
+    if ($pending && $draftId > 0) {
+        $html .= '<form id="draftdesk-not-helpful-form" style="display:none;margin-top:8px">'
+            . '<input type="text" class="form-control input-sm" id="draftdesk-reason" maxlength="500" required'
+            . ' placeholder="What was wrong with it? (e.g. wrong price, outdated steps)">'
+            . ' <button type="submit" class="btn btn-default btn-sm" style="margin-top:5px">Send</button></form>';
+    }
+    return $html;
+}
+
+/** Emits a JSON answer for a panel action and ends the request; replaceable for tests. */
+function draftdesk_respond_json(int $status, array $body, ?callable $set = null): void
+{
+    static $responder = null;
+    if ($set !== null) {
+        $responder = $set;
+        return;
+    }
+    if ($responder !== null) {
+        $responder($status, $body);
+        return;
+    }
+    if (!headers_sent()) {
+        http_response_code($status);
+        header('Content-Type: application/json; charset=utf-8');
+        header('Cache-Control: no-store');
+    }
+    echo json_encode($body, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE);
+    exit;
+}
+
+/**
+ * The panel's buttons post back to the ticket page they are on (`draftdesk_action`), so the admin's WHMCS
+ * session, permissions and CSRF token apply, and the API key never reaches the browser. This proxies the
+ * action to Draftdesk within the panel timeout and answers JSON.
+ */
+function draftdesk_panel_action(int $ticketId, array $post): void
+{
+    if (function_exists('check_token')) {
+        check_token('WHMCS.admin.default'); // WHMCS stops the request itself on a bad token
+    }
+    $action = isset($post['draftdesk_action']) ? (string) $post['draftdesk_action'] : '';
+    try {
+        if ($action === 'draft') {
+            $result = draftdesk_fetch_draft($ticketId);
+            $draft = isset($result['draft']) && is_array($result['draft']) ? $result['draft'] : null;
+            draftdesk_respond_json(200, [
+                'ok' => !isset($result['error']),
+                'draftId' => $draft !== null && isset($draft['id']) ? (int) $draft['id'] : null,
+                'draftState' => isset($result['draftState']) ? $result['draftState'] : null,
+                'html' => draftdesk_panel_body($result),
+            ]);
+            return;
+        }
+        if ($action === 'regenerate') {
+            $response = draftdesk_panel_api('POST', '/integrations/whmcs/tickets/' . $ticketId . '/drafts');
+        } elseif ($action === 'not_helpful') {
+            $draftId = isset($post['draftid']) ? (int) $post['draftid'] : 0;
+            $reason = isset($post['reason']) ? trim((string) $post['reason']) : '';
+            if ($draftId <= 0 || $reason === '') {
+                draftdesk_respond_json(400, ['ok' => false, 'message' => 'Say briefly what was wrong with the draft.']);
+                return;
+            }
+            $response = draftdesk_panel_api('POST', '/integrations/whmcs/drafts/' . $draftId . '/not-helpful', ['reason' => substr($reason, 0, 500)]);
+        } else {
+            draftdesk_respond_json(400, ['ok' => false, 'message' => 'unknown action']);
+            return;
+        }
+        $ok = $response['status'] >= 200 && $response['status'] < 300;
+        $message = $ok ? null : ($response['status'] > 0
+            ? (isset($response['json']['error']['message']) ? (string) $response['json']['error']['message'] : 'HTTP ' . $response['status'])
+            : 'Draftdesk is not reachable right now');
+        draftdesk_respond_json($ok ? 200 : 502, ['ok' => $ok, 'message' => $message]);
+    } catch (Throwable $e) {
+        draftdesk_respond_json(502, ['ok' => false, 'message' => 'Draftdesk is not reachable right now']);
+    }
+}
+
+/** AdminAreaViewTicketPage: the HTML of the Draftdesk panel (empty when the panel is not configured). */
+function draftdesk_admin_panel(array $vars): string
+{
+    if (DRAFTDESK_API_KEY === '' || !isset($vars['ticketid'])) {
+        return '';
+    }
+    $ticketId = (int) $vars['ticketid'];
+    if (isset($_SERVER['REQUEST_METHOD']) && $_SERVER['REQUEST_METHOD'] === 'POST' && isset($_POST['draftdesk_action'])) {
+        draftdesk_panel_action($ticketId, $_POST);
+        return '';
+    }
+    try {
+        $result = draftdesk_fetch_draft($ticketId);
+    } catch (Throwable $e) {
+        $result = ['error' => 'unreachable'];
+    }
+    // The browser waits a little longer than PHP does, so PHP's own timeout answers first.
+    $config = json_encode([
+        'timeoutMs' => ((int) DRAFTDESK_PANEL_TIMEOUT + 1) * 1000,
+        'pollMs' => (int) (DRAFTDESK_PANEL_POLL_SECONDS * 1000),
+        'pollMax' => (int) DRAFTDESK_PANEL_POLL_MAX,
+    ]);
+    return '<div class="panel panel-default draftdesk-panel" id="draftdesk-panel" style="margin-bottom:15px"'
+        . ' data-config="' . draftdesk_h($config) . '">'
+        . '<div class="panel-heading"><strong>Draftdesk</strong> suggested reply</div><div class="panel-body">'
+        . '<div id="draftdesk-body">' . draftdesk_panel_body($result) . '</div>'
+        . '<p id="draftdesk-status" class="small text-muted" style="margin:8px 0 0 0" role="status" aria-live="polite"></p>'
+        . '</div></div>' . draftdesk_panel_script();
+}
+
+/** The panel's behaviour; event delegation, so a body replaced after Regenerate keeps working. */
+function draftdesk_panel_script(): string
+{
+    return <<<'HTML'
 <script>
 (function () {
-  var button = document.getElementById('draftdesk-insert');
-  if (!button) { return; }
-  button.addEventListener('click', function () {
-    var source = document.getElementById('draftdesk-draft-text');
-    var box = document.getElementById('replymessage') || document.querySelector('textarea[name="message"]');
-    if (!source || !box) { return; }
-    box.value = source.value;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-    box.dispatchEvent(new Event('change', { bubbles: true }));
-    box.focus();
-    if (box.scrollIntoView) { box.scrollIntoView({ behavior: 'smooth', block: 'center' }); }
+  var panel = document.getElementById('draftdesk-panel');
+  if (!panel) { return; }
+  var config = JSON.parse(panel.getAttribute('data-config') || '{}');
+  var body = document.getElementById('draftdesk-body');
+  var status = document.getElementById('draftdesk-status');
+  function say(text) { status.textContent = text; }
+  function currentDraftId() {
+    var actions = body.querySelector('.draftdesk-actions');
+    return actions ? actions.getAttribute('data-draft-id') : null;
+  }
+  function csrfToken() {
+    if (window.csrfToken) { return window.csrfToken; }
+    var input = document.querySelector('input[name="token"]');
+    return input ? input.value : '';
+  }
+  // Every call ends within the panel timeout: the page never waits on Draftdesk.
+  function action(name, fields) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, config.timeoutMs || 3000);
+    var form = new URLSearchParams();
+    form.set('draftdesk_action', name);
+    form.set('token', csrfToken());
+    Object.keys(fields || {}).forEach(function (k) { form.set(k, fields[k]); });
+    return fetch(window.location.href, {
+      method: 'POST', body: form, credentials: 'same-origin', signal: controller.signal,
+      headers: { 'X-Requested-With': 'XMLHttpRequest' }
+    }).then(function (res) {
+      return res.json().catch(function () { return { ok: false, message: 'HTTP ' + res.status }; });
+    }).catch(function () {
+      return { ok: false, message: 'Draftdesk did not answer in time' };
+    }).finally(function () { clearTimeout(timer); });
+  }
+  function poll(previousId, attempt) {
+    if (attempt >= (config.pollMax || 15)) {
+      say('The new draft is not ready yet. It will show here when you reload the ticket.');
+      return;
+    }
+    setTimeout(function () {
+      action('draft').then(function (answer) {
+        if (answer.ok && answer.draftId && String(answer.draftId) !== String(previousId)) {
+          body.innerHTML = answer.html;
+          say('New draft ready.');
+        } else if (answer.ok && answer.draftState === 'failed') {
+          say('Draftdesk could not write a new draft. Try again later.');
+        } else {
+          poll(previousId, attempt + 1);
+        }
+      });
+    }, config.pollMs || 2000);
+  }
+  panel.addEventListener('click', function (event) {
+    var target = event.target;
+    if (target.id === 'draftdesk-insert') {
+      var source = document.getElementById('draftdesk-draft-text');
+      var box = document.getElementById('replymessage') || document.querySelector('textarea[name="message"]');
+      if (!source || !box) { return; }
+      box.value = source.value;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      box.dispatchEvent(new Event('change', { bubbles: true }));
+      box.focus();
+      if (box.scrollIntoView) { box.scrollIntoView({ behavior: 'smooth', block: 'center' }); }
+    } else if (target.id === 'draftdesk-regenerate') {
+      var previousId = currentDraftId();
+      target.disabled = true;
+      say('Writing a new draft…');
+      action('regenerate').then(function (answer) {
+        target.disabled = false;
+        if (!answer.ok) { say('Regenerate failed: ' + (answer.message || 'unknown error')); return; }
+        say('Writing a new draft… it appears here when ready.');
+        poll(previousId, 0);
+      });
+    } else if (target.id === 'draftdesk-not-helpful') {
+      var form = document.getElementById('draftdesk-not-helpful-form');
+      if (form) { form.style.display = 'block'; document.getElementById('draftdesk-reason').focus(); }
+    }
+  });
+  panel.addEventListener('submit', function (event) {
+    if (event.target.id !== 'draftdesk-not-helpful-form') { return; }
+    event.preventDefault();
+    var reason = document.getElementById('draftdesk-reason').value.trim();
+    if (!reason) { say('Say briefly what was wrong with the draft.'); return; }
+    action('not_helpful', { draftid: currentDraftId(), reason: reason }).then(function (answer) {
+      if (!answer.ok) { say('Not recorded: ' + (answer.message || 'unknown error')); return; }
+      event.target.style.display = 'none';
+      var button = document.getElementById('draftdesk-not-helpful');
+      if (button) { button.disabled = true; }
+      say('Thanks, recorded as not helpful.');
+    });
   });
 })();
 </script>
 HTML;
-    return $html . $close;
 }
 
 // ---------------------------------------------------------------------------------------------------

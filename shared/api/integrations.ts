@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { id, pageQuery, tenantScope } from './common.ts'
+import { id, idParams, pageQuery, tenantScope } from './common.ts'
 
 /** WHMCS sends ids and counters as numbers or as strings, depending on version and hook. */
 const intish = z
@@ -68,7 +68,23 @@ export const integrationsContract = {
   'GET /integrations/whmcs/tickets/{whmcsTicketId}/draft': {
     summary:
       'The current draft of the ticket with this WHMCS ticket id, for the WHMCS admin panel ' +
-      '({ draft: null | { body, confidence, escalated, escalationReasons, sources, ... } }); 404 for an unknown ticket',
+      '({ draftState, draft: null | { id, body, confidence, confidenceComponents, escalated, escalationReasons, ' +
+      'sources, ... } }); marks a pending draft as shown in WHMCS; 404 for an unknown ticket',
     params: z.object({ whmcsTicketId: id }),
+  },
+  'POST /integrations/whmcs/tickets/{whmcsTicketId}/drafts': {
+    status: 202,
+    summary:
+      'The WHMCS panel’s Regenerate: queue a new draft for the latest customer message of the ticket with this ' +
+      'WHMCS ticket id (answers { queued, jobId, ticketId }; poll the draft route for a newer draft id)',
+    params: z.object({ whmcsTicketId: id }),
+  },
+  'POST /integrations/whmcs/drafts/{id}/not-helpful': {
+    status: 200,
+    summary:
+      'The WHMCS panel’s Not helpful: reject a pending draft with a short reason (counted in analytics as a ' +
+      'rejection in the whmcs channel); 409 when the draft is no longer pending',
+    params: idParams,
+    body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
   },
 } as const

@@ -388,7 +388,7 @@ export async function indexApprovedReply(
   const load = async (db: Db, lock = false) =>
     (
       await db<ApprovedReplyRow[]>`
-        SELECT ar.id, ar.final_reply, ar.is_correction, ar.ticket_id, ar.ai_reply_id, ar.used_for_training,
+        SELECT ar.id, coalesce(ar.learning_text, ar.final_reply) AS final_reply, ar.is_correction, ar.ticket_id, ar.ai_reply_id, ar.used_for_training,
                m.content AS question, t.subject, t.content AS ticket_content
         FROM approved_replies ar
         JOIN tickets t ON t.id = ar.ticket_id AND t.tenant_id = ar.tenant_id

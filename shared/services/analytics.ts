@@ -6,20 +6,25 @@
  * per-prompt-version ones. Queries go through the (tenant_id, created_at) index.
  *
  * Definitions (the tests compute the same by hand):
- * - approval rate = approved / (approved + rejected): drafts an agent decided on. Pending and superseded
- *   drafts (regenerated, answered by hand, or outdated by a new customer message) were never judged.
+ * - approval rate = used / (used + not used) over drafts an agent decided on: used = approved through the
+ *   API or sent from WHMCS (as drafted or edited), not used = rejected (API or the panel's Not helpful) or
+ *   replaced by the agent's own answer in WHMCS. Pending and superseded drafts (regenerated, answered
+ *   without a draft, or outdated by a new customer message) were never judged.
  * - approved-unedited rate = approvals with `edited = false` / approvals; correction rate likewise.
  * - edit similarity = mean `approved_replies.edit_distance`, which stores the Levenshtein *similarity*
  *   ratio (1 = unchanged, see shared/drafting/review.ts); edit distance = 1 − similarity.
  * - escalation rate = escalated drafts / drafts; per reason = drafts carrying that reason / drafts, the
  *   reason being `code` plus, for keyword rules, the `category`.
  * - calibration: drafts by confidence bucket [0,20) [20,40) [40,60) [60,80) [80,100] with each bucket's
- *   approval rate; a calibrated scorer approves more in higher buckets.
+ *   approval rate, WHMCS outcomes included (`approved` = used, `rejected` = not used, as above); a
+ *   calibrated scorer is used more in higher buckets.
+ * - byChannel: the same decisions split by where they were made (API, WHMCS); see analytics-channels.ts.
  * - latency p50/p95: `percentile_cont` (interpolated) over `latency_ms`; tokens: sum and mean of
  *   `tokens_used`. Drafts without a value are left out of these.
  * Approvals count in the window of their draft, not of the approval.
  */
 import type { Db, Sql } from '../db/sql.ts'
+import { type ChannelBreakdown, type ChannelRow, channelMetrics, channelRows } from './analytics-channels.ts'
 
 export const CONFIDENCE_BUCKETS = [
   { bucket: '0-20', min: 0, max: 20 },
@@ -53,7 +58,15 @@ export interface EscalationReasonCount {
 /** The figures of one group of drafts (the whole window or one prompt version). */
 export interface ReviewMetrics {
   drafts: number
-  byStatus: { pending: number; approved: number; rejected: number; superseded: number }
+  byStatus: {
+    pending: number
+    approved: number
+    rejected: number
+    superseded: number
+    sentAsDrafted: number
+    sentEdited: number
+    replaced: number
+  }
   approvalRate: number | null
   approvedUneditedRate: number | null
   correctionRate: number | null
@@ -65,6 +78,7 @@ export interface ReviewMetrics {
   calibration: CalibrationBucket[]
   latencyMs: { p50: number | null; p95: number | null; mean: number | null }
   tokens: { total: number; mean: number | null }
+  byChannel: ChannelBreakdown
 }
 
 export interface PromptVersionMetrics extends ReviewMetrics {
@@ -101,6 +115,9 @@ interface BaseRow {
   approved: number
   rejected: number
   superseded: number
+  sentAsDrafted: number
+  sentEdited: number
+  replaced: number
   approvals: number
   approvedUnedited: number
   corrections: number
@@ -175,6 +192,9 @@ export async function analyticsSummary(
       count(*) FILTER (WHERE d.status = 'approved')::int AS approved,
       count(*) FILTER (WHERE d.status = 'rejected')::int AS rejected,
       count(*) FILTER (WHERE d.status = 'superseded')::int AS superseded,
+      count(*) FILTER (WHERE d.status = 'sent_as_drafted')::int AS sent_as_drafted,
+      count(*) FILTER (WHERE d.status = 'sent_edited')::int AS sent_edited,
+      count(*) FILTER (WHERE d.status = 'replaced')::int AS replaced,
       count(ar.id)::int AS approvals,
       count(ar.id) FILTER (WHERE NOT ar.edited)::int AS approved_unedited,
       count(ar.id) FILTER (WHERE ar.is_correction)::int AS corrections,
@@ -195,8 +215,8 @@ export async function analyticsSummary(
     SELECT GROUPING(d.prompt_version_id) AS g, d.prompt_version_id,
       least(floor(d.confidence_score / 20)::int, 4) AS bucket,
       count(*)::int AS drafts,
-      count(*) FILTER (WHERE d.status = 'approved')::int AS approved,
-      count(*) FILTER (WHERE d.status = 'rejected')::int AS rejected,
+      count(*) FILTER (WHERE d.status IN ('approved', 'sent_as_drafted', 'sent_edited'))::int AS approved,
+      count(*) FILTER (WHERE d.status IN ('rejected', 'replaced'))::int AS rejected,
       avg(d.confidence_score)::float8 AS mean_confidence
     FROM ai_replies d
     WHERE ${inWindow(sql)}
@@ -236,12 +256,16 @@ export async function analyticsSummary(
   for (const row of reasons) pushTo(reasonsBy, groupKey(row), row)
   const rejectionsBy = new Map<string, RejectionRow[]>()
   for (const row of rejections) pushTo(rejectionsBy, groupKey(row), row)
+  const channelsBy = new Map<string, ChannelRow[]>()
+  for (const row of await channelRows(sql, tenantId, window)) pushTo(channelsBy, groupKey(row), row)
 
   const metricsOf = (row: BaseRow | undefined): ReviewMetrics => {
     const key = row ? groupKey(row) : 'overall'
     const drafts = row?.drafts ?? 0
     const approved = row?.approved ?? 0
     const rejected = row?.rejected ?? 0
+    const used = approved + (row?.sentAsDrafted ?? 0) + (row?.sentEdited ?? 0)
+    const notUsed = rejected + (row?.replaced ?? 0)
     const approvals = row?.approvals ?? 0
     const similarity = round(row?.meanEditSimilarity ?? null)
     const bucketRows = bucketsBy.get(key) ?? []
@@ -252,8 +276,11 @@ export async function analyticsSummary(
         approved,
         rejected,
         superseded: row?.superseded ?? 0,
+        sentAsDrafted: row?.sentAsDrafted ?? 0,
+        sentEdited: row?.sentEdited ?? 0,
+        replaced: row?.replaced ?? 0,
       },
-      approvalRate: ratio(approved, approved + rejected),
+      approvalRate: ratio(used, used + notUsed),
       approvedUneditedRate: ratio(row?.approvedUnedited ?? 0, approvals),
       correctionRate: ratio(row?.corrections ?? 0, approvals),
       meanEditSimilarity: similarity,
@@ -289,6 +316,7 @@ export async function analyticsSummary(
         mean: round(row?.latencyMean ?? null),
       },
       tokens: { total: row?.tokensTotal ?? 0, mean: round(row?.tokensMean ?? null) },
+      byChannel: channelMetrics(channelsBy.get(key) ?? []),
     }
   }
 

@@ -17,16 +17,18 @@ export interface DraftView {
   promptVersionId: number | null
   tokensUsed: number | null
   latencyMs: number | null
-  status: 'pending' | 'approved' | 'rejected' | 'superseded'
+  status: 'pending' | 'approved' | 'rejected' | 'superseded' | 'sent_as_drafted' | 'sent_edited' | 'replaced'
   trigger: 'auto' | 'regenerate'
   rejectReason: string | null
+  /** Where the draft was decided: `api`, `whmcs` (a staff reply or the panel), or null while undecided. */
+  reviewChannel: 'api' | 'whmcs' | null
   createdAt: Date
 }
 
 export const DRAFT_COLUMNS = (sql: Db) => sql`
   id, ticket_id, message_id, ai_reply AS reply, confidence_score, confidence_breakdown,
   reranked_sources AS sources, escalated, escalation_reasons, intent_detected, provider, model,
-  prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, created_at`
+  prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, review_channel, created_at`
 
 /** Drafts of one ticket, newest first. The caller has already checked the ticket is visible. */
 export async function listDrafts(
@@ -39,4 +41,28 @@ export async function listDrafts(
     SELECT ${DRAFT_COLUMNS(sql)} FROM ai_replies
     WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId}
     ORDER BY id DESC LIMIT ${limit}`
+}
+
+/**
+ * Records that agents saw these drafts, while still pending, in a channel (the API's draft views, the WHMCS panel), once per
+ * draft and channel: analytics count "drafts shown" from it.
+ */
+export async function markDraftsShown(
+  sql: Sql,
+  tenantId: number,
+  draftIds: readonly number[],
+  channel: 'api' | 'whmcs',
+): Promise<void> {
+  if (draftIds.length === 0) return
+  if (channel === 'api') {
+    await sql`
+      UPDATE ai_replies SET shown_api_at = now()
+      WHERE tenant_id = ${tenantId} AND id IN ${sql(draftIds)} AND shown_api_at IS NULL
+        AND status = 'pending'`
+  } else {
+    await sql`
+      UPDATE ai_replies SET shown_whmcs_at = now()
+      WHERE tenant_id = ${tenantId} AND id IN ${sql(draftIds)} AND shown_whmcs_at IS NULL
+        AND status = 'pending'`
+  }
 }

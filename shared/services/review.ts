@@ -43,6 +43,10 @@ export interface ApprovalView {
   usedForTraining: boolean
   approvedBy: number | null
   sendToWhmcs: boolean
+  /** `api`, or `whmcs` for a staff reply sent in WHMCS. */
+  channel: ReviewChannel
+  /** The WHMCS admin who sent the reply (`whmcs` channel). */
+  whmcsAdmin: string | null
   createdAt: Date
   /** How the `embed` worker indexes the approval for retrieval. */
   learningKind: ApprovalClassification['kind']
@@ -60,6 +64,9 @@ function assertPending(status: DraftStatus): void {
     approved: 'draft already approved',
     rejected: 'draft already rejected',
     superseded: 'draft superseded by a newer draft or a manual reply',
+    sent_as_drafted: 'draft already sent from WHMCS as drafted',
+    sent_edited: 'draft already sent from WHMCS with edits',
+    replaced: 'draft already answered in WHMCS with another reply',
   }
   throw new ConflictError(why[status], { status })
 }
@@ -227,83 +234,45 @@ export async function approveDraft(
     if (!ticket || !locked) throw new NotFoundError('draft')
     await assertApprovable(tx, auth.tenantId, draft, locked.status)
 
-    // The unique (ticket_id, message_id) constraint is the one-approval-per-message rule; DO NOTHING turns
-    // a lost race (two drafts of one message approved at once) into a clean 409 instead of a 500.
-    const [approval] = await tx<Omit<ApprovalView, 'learningKind' | 'agentMessageId' | 'ticketStatus'>[]>`
-      INSERT INTO approved_replies (tenant_id, ticket_id, message_id, ai_reply_id, final_reply, edited,
-        edit_distance, edit_summary, is_correction, approved_by, send_to_whmcs)
-      VALUES (${auth.tenantId}, ${draft.ticketId}, ${draft.messageId}, ${draftId}, ${finalReply},
-        ${review.edited}, ${review.editDistance}, ${editSummary}, ${review.isCorrection}, ${auth.userId},
-        ${sendToWhmcs})
-      ON CONFLICT DO NOTHING
-      RETURNING id, ticket_id, message_id, ai_reply_id, final_reply, edited, edit_distance, edit_summary,
-        is_correction, used_for_training, approved_by, send_to_whmcs, created_at`
-    if (!approval) {
-      throw new ConflictError('this customer message already has an approved reply', {
-        ticketId: draft.ticketId,
-        messageId: draft.messageId,
-      })
-    }
-    await tx`
-      UPDATE ai_replies SET status = 'approved', updated_at = now()
-      WHERE id = ${draftId} AND tenant_id = ${auth.tenantId}`
-    // This message (and any earlier one) is answered: its other drafts, e.g. a regeneration, are moot.
-    await tx`
-      UPDATE ai_replies SET status = 'superseded', updated_at = now()
-      WHERE tenant_id = ${auth.tenantId} AND ticket_id = ${draft.ticketId} AND status = 'pending'
-        AND (${draft.messageId}::int IS NULL OR message_id IS NULL OR message_id <= ${draft.messageId}::int)`
-    const [message] = await tx<{ id: number }[]>`
-      INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id, metadata_json)
-      VALUES (${auth.tenantId}, ${draft.ticketId}, 'agent', ${finalReply}, ${auth.userId},
-              ${tx.json({ approvedReplyId: approval.id, aiReplyId: draftId })})
-      RETURNING id`
     const ticketStatus: TicketStatus = canTransition(ticket.status, 'answered') ? 'answered' : ticket.status
-    await tx`
-      UPDATE tickets SET status = ${ticketStatus}, updated_at = now()
-      WHERE id = ${draft.ticketId} AND tenant_id = ${auth.tenantId}`
-
-    await enqueue(tx, 'embed', auth.tenantId, {
-      kind: 'approved_reply',
+    const approval = await recordApproval(tx, {
       tenantId: auth.tenantId,
-      approvedReplyId: approval.id,
-    })
-    if (sendToWhmcs) await queueWhmcsSend(tx, auth.tenantId, approval.id)
-
-    const common = {
-      tenantId: auth.tenantId,
-      userId: auth.userId,
-      entityType: 'approved_reply',
-      entityId: approval.id,
       ticketId: draft.ticketId,
-      aiReplyId: draftId,
-    }
-    await audit(tx, {
-      ...common,
-      action: 'reply_approved',
-      details: {
-        edited: review.edited,
-        similarity: review.similarity,
-        learningKind: review.kind,
+      messageId: draft.messageId,
+      draftId,
+      finalReply,
+      review,
+      editSummary,
+      summarySource,
+      draftStatus: 'approved',
+      channel: 'api',
+      approvedBy: auth.userId,
+      sendToWhmcs,
+      auditDetails: {
         sendToWhmcs,
         previousTicketStatus: ticket.status,
         ticketStatus,
         ...(auth.apiKeyId ? { apiKeyId: auth.apiKeyId } : {}),
       },
     })
-    if (review.edited) {
-      await audit(tx, {
-        ...common,
-        action: 'reply_edited',
-        details: { similarity: review.similarity, editSummary, summarySource },
+    if (!approval) {
+      throw new ConflictError('this customer message already has an approved reply', {
+        ticketId: draft.ticketId,
+        messageId: draft.messageId,
       })
     }
-    if (review.isCorrection) {
-      await audit(tx, {
-        ...common,
-        action: 'correction_flagged',
-        details: { similarity: review.similarity },
-      })
-    }
+    const [message] = await tx<{ id: number }[]>`
+      INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id, metadata_json)
+      VALUES (${auth.tenantId}, ${draft.ticketId}, 'agent', ${finalReply}, ${auth.userId},
+              ${tx.json({ approvedReplyId: approval.id, aiReplyId: draftId })})
+      RETURNING id`
+    await tx`
+      UPDATE approved_replies SET reply_message_id = ${message!.id}
+      WHERE id = ${approval.id} AND tenant_id = ${auth.tenantId}`
+    await tx`
+      UPDATE tickets SET status = ${ticketStatus}, updated_at = now()
+      WHERE id = ${draft.ticketId} AND tenant_id = ${auth.tenantId}`
+    if (sendToWhmcs) await queueWhmcsSend(tx, auth.tenantId, approval.id)
     return {
       ...approval,
       learningKind: review.kind,
@@ -313,15 +282,128 @@ export async function approveDraft(
   })
 }
 
+/** Where an approval came from: the API (`POST /drafts/{id}/approve`) or a staff reply sent in WHMCS. */
+export type ReviewChannel = 'api' | 'whmcs'
+
+/** What {@link recordApproval} stores; the caller has locked the ticket and the pending draft. */
+export interface ApprovalRecord {
+  tenantId: number
+  ticketId: number
+  /** The customer message answered: at most one approval per (ticket, message). */
+  messageId: number | null
+  draftId: number
+  /** The reply as sent. */
+  finalReply: string
+  review: ApprovalClassification
+  editSummary: string | null
+  summarySource: 'rules' | 'llm' | null
+  /** The draft's new status: `approved` (API) or its WHMCS outcome. */
+  draftStatus: Exclude<DraftStatus, 'pending' | 'rejected' | 'superseded'>
+  channel: ReviewChannel
+  approvedBy: number | null
+  sendToWhmcs: boolean
+  /** The WHMCS admin who sent the reply. */
+  whmcsAdmin?: string | null
+  /** The agent message that is the sent reply, when it exists already (a WHMCS reply). */
+  replyMessageId?: number | null
+  /** What the embed worker indexes instead of finalReply (null = finalReply). */
+  learningText?: string | null
+  /** Merged into the `reply_approved` audit entry. */
+  auditDetails?: Record<string, unknown>
+}
+
+export type ApprovalRow = Omit<ApprovalView, 'learningKind' | 'agentMessageId' | 'ticketStatus'>
+
 /**
- * Rejects a pending draft of the caller's tenant with a reason (counted in analytics). Another tenant's
- * or unknown draft → 404; a draft that is not pending → 409.
+ * The one code path that records an approval, for the API and for WHMCS staff replies alike, inside the
+ * caller's transaction: the `approved_replies` row (unique per ticket message: returns null, changing
+ * nothing, when the message already has one), the draft's status and review channel, the `embed` learning
+ * job (≥ 0.7 similar → approved_example, else correction), and the audit entries reply_approved,
+ * reply_edited and correction_flagged. Thread message, ticket status and WHMCS send are the caller's.
+ */
+export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<ApprovalRow | null> {
+  // The unique (ticket_id, message_id) constraint is the one-approval-per-message rule; DO NOTHING turns
+  // a lost race (two drafts of one message approved at once, a reply seen twice) into a clean null.
+  const [approval] = await tx<ApprovalRow[]>`
+    INSERT INTO approved_replies (tenant_id, ticket_id, message_id, ai_reply_id, final_reply, edited,
+      edit_distance, edit_summary, is_correction, approved_by, send_to_whmcs, channel, whmcs_admin,
+      reply_message_id, learning_text)
+    VALUES (${r.tenantId}, ${r.ticketId}, ${r.messageId}, ${r.draftId}, ${r.finalReply},
+      ${r.review.edited}, ${r.review.editDistance}, ${r.editSummary}, ${r.review.isCorrection},
+      ${r.approvedBy}, ${r.sendToWhmcs}, ${r.channel}, ${r.whmcsAdmin?.slice(0, 255) ?? null},
+      ${r.replyMessageId ?? null}, ${r.learningText ?? null})
+    ON CONFLICT DO NOTHING
+    RETURNING id, ticket_id, message_id, ai_reply_id, final_reply, edited, edit_distance, edit_summary,
+      is_correction, used_for_training, approved_by, send_to_whmcs, channel, whmcs_admin, created_at`
+  if (!approval) return null
+  await tx`
+    UPDATE ai_replies SET status = ${r.draftStatus}, review_channel = ${r.channel}, updated_at = now()
+    WHERE id = ${r.draftId} AND tenant_id = ${r.tenantId}`
+  // This message (and any earlier one) is answered: its other drafts, e.g. a regeneration, are moot.
+  await tx`
+    UPDATE ai_replies SET status = 'superseded', updated_at = now()
+    WHERE tenant_id = ${r.tenantId} AND ticket_id = ${r.ticketId} AND status = 'pending'
+      AND (${r.messageId}::int IS NULL OR message_id IS NULL OR message_id <= ${r.messageId}::int)`
+  await enqueue(tx, 'embed', r.tenantId, {
+    kind: 'approved_reply',
+    tenantId: r.tenantId,
+    approvedReplyId: approval.id,
+  })
+
+  const common = {
+    tenantId: r.tenantId,
+    userId: r.approvedBy,
+    entityType: 'approved_reply',
+    entityId: approval.id,
+    ticketId: r.ticketId,
+    aiReplyId: r.draftId,
+  }
+  const via = { channel: r.channel, ...(r.whmcsAdmin ? { whmcsAdmin: r.whmcsAdmin } : {}) }
+  await audit(tx, {
+    ...common,
+    action: 'reply_approved',
+    details: {
+      edited: r.review.edited,
+      similarity: r.review.similarity,
+      learningKind: r.review.kind,
+      outcome: r.draftStatus,
+      ...via,
+      ...r.auditDetails,
+    },
+  })
+  if (r.review.edited) {
+    await audit(tx, {
+      ...common,
+      action: 'reply_edited',
+      details: {
+        similarity: r.review.similarity,
+        editSummary: r.editSummary,
+        summarySource: r.summarySource,
+        ...via,
+      },
+    })
+  }
+  if (r.review.isCorrection) {
+    await audit(tx, {
+      ...common,
+      action: 'correction_flagged',
+      details: { similarity: r.review.similarity, ...via },
+    })
+  }
+  return approval
+}
+
+/**
+ * Rejects a pending draft of the caller's tenant with a reason (counted in analytics), through the API or
+ * the WHMCS panel's *Not helpful* (`channel`). Another tenant's or unknown draft → 404; a draft that is not
+ * pending → 409.
  */
 export async function rejectDraft(
   sql: Sql,
   auth: AuthContext,
   draftId: number,
   reason: string,
+  channel: ReviewChannel = 'api',
 ): Promise<DraftView> {
   const draft = await loadDraft(sql, auth.tenantId, draftId)
   assertPending(draft.status)
@@ -333,7 +415,8 @@ export async function rejectDraft(
     if (!locked) throw new NotFoundError('draft')
     assertPending(locked.status)
     const [rejected] = await tx<DraftView[]>`
-      UPDATE ai_replies SET status = 'rejected', reject_reason = ${reason}, updated_at = now()
+      UPDATE ai_replies SET status = 'rejected', reject_reason = ${reason}, review_channel = ${channel},
+        updated_at = now()
       WHERE id = ${draftId} AND tenant_id = ${auth.tenantId}
       RETURNING ${DRAFT_COLUMNS(tx)}`
     await audit(tx, {
@@ -344,7 +427,7 @@ export async function rejectDraft(
       entityId: draftId,
       ticketId: draft.ticketId,
       aiReplyId: draftId,
-      details: { reason },
+      details: { reason, channel },
     })
     return rejected!
   })

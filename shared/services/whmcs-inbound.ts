@@ -1,8 +1,16 @@
+/**
+ * Tickets and messages coming in from WHMCS, by webhook (shared/services/whmcs-webhook.ts) or by sync. Both
+ * paths write through {@link ingestWhmcsThread}, so a reply seen first by the webhook and later by the sync (or
+ * the other way round) is stored once: tickets are unique per (tenant, WHMCS ticket id), messages per (ticket,
+ * WHMCS reply id). The opening message, which WHMCS keeps on the ticket rather than as a reply, is
+ * `open-<ticketid>`.
+ */
 import type { Db } from '../db/sql.ts'
 import { canTransition, fromWhmcsStatus, type TicketStatus } from '../drafting/status.ts'
 import { whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER } from '../whmcs/signature.ts'
 import { queueDraft } from './tickets.ts'
+import { type ReviewedReply, reviewStaffReplies, supersedePendingDrafts } from './whmcs-review.ts'
 
 /** What Draftdesk knows about a WHMCS ticket; absent fields leave the stored value alone. */
 export interface WhmcsTicketFields {
@@ -39,6 +47,8 @@ export interface IngestResult {
   messagesAdded: number
   draftQueued: boolean
   draftsSuperseded: number
+  /** Staff replies that settled a pending draft (implicit review), in thread order. */
+  reviewed: ReviewedReply[]
 }
 
 const CLOSED: readonly TicketStatus[] = ['closed', 'resolved']
@@ -163,21 +173,14 @@ export async function insertWhmcsMessages(
   return inserted.sort((a, b) => order.get(a.externalId)! - order.get(b.externalId)!)
 }
 
-/** A human answered (or the ticket closed): drafts still waiting for review are no longer needed. */
-export async function supersedePendingDrafts(tx: Db, tenantId: number, ticketId: number): Promise<number> {
-  const rows = await tx`
-    UPDATE ai_replies SET status = 'superseded', updated_at = now()
-    WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND status = 'pending' RETURNING id`
-  return rows.length
-}
-
 /**
  * Stores a WHMCS ticket and (part of) its thread, in the caller's transaction.
  *
  * `messages` are in thread order and exclude Draftdesk's own replies. When the last of them is a customer
  * message that was new, one draft is queued for it (only the latest: earlier unanswered messages are
- * context, not separate drafts). When the last is a new staff reply, or the ticket closed, pending drafts
- * are superseded. Closed tickets get no draft.
+ * context, not separate drafts). New staff replies review the pending draft they answer
+ * ({@link reviewStaffReplies}); when the last is a new staff reply, or the ticket closed, the drafts still
+ * pending are superseded. Closed tickets get no draft.
  */
 export async function ingestWhmcsThread(
   tx: Db,
@@ -192,6 +195,7 @@ export async function ingestWhmcsThread(
   const lastInserted = last ? inserted.find((m) => m.externalId === last.externalId) : undefined
   const closed = CLOSED.includes(ticket.status)
 
+  const reviewed = await reviewStaffReplies(tx, tenantId, ticket.id, messages, inserted)
   let draftQueued = false
   let draftsSuperseded = 0
   if (lastInserted?.role === 'user' && !closed) {
@@ -208,5 +212,6 @@ export async function ingestWhmcsThread(
     messagesAdded: inserted.length,
     draftQueued,
     draftsSuperseded,
+    reviewed,
   }
 }

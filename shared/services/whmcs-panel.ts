@@ -1,9 +1,16 @@
 /**
- * What the WHMCS admin ticket panel (integrations/whmcs/draftdesk.php, `draftdesk_fetch_draft`) shows: the
- * current draft of a WHMCS ticket. Field names are the ones the PHP reads.
+ * What the WHMCS admin ticket panel (integrations/whmcs/draftdesk.php, `draftdesk_fetch_draft`) shows and
+ * does: the current draft of a WHMCS ticket (with its confidence components and escalation reasons in
+ * words), *Regenerate* and *Not helpful*. Field names are the ones the PHP reads. The panel knows tickets
+ * by their WHMCS id only, so every call resolves it within the caller's tenant first.
  */
+import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
+import type { ConfidenceComponent } from '../drafting/confidence.ts'
 import { NotFoundError } from '../http/errors.ts'
+import { requestRegeneration } from './draft-requests.ts'
+import { type DraftView, markDraftsShown } from './drafts-view.ts'
+import { rejectDraft } from './review.ts'
 import { reasonTexts } from './whmcs-send.ts'
 
 export interface PanelSource {
@@ -22,9 +29,33 @@ export interface PanelDraft {
   confidence: number
   escalated: boolean
   escalationReasons: string[]
+  /** The components that moved the score most, largest first, each with its explanation. */
+  confidenceComponents: PanelConfidenceComponent[]
   sources: PanelSource[]
   createdAt: Date
 }
+
+export interface PanelConfidenceComponent {
+  label: string
+  points: number
+  detail: string
+}
+
+/** The ticket's drafting state: `queued` while a (re)generation is under way. */
+export type PanelDraftState = 'queued' | 'ready' | 'failed' | null
+
+const COMPONENT_LABEL: Record<ConfidenceComponent['component'], string> = {
+  retrieval: 'Retrieval',
+  agreement: 'Source agreement',
+  coverage: 'Question coverage',
+  groundedness: 'Groundedness',
+  no_citations: 'No citations',
+  escalation_keyword: 'Escalation keyword',
+  reply_length: 'Reply length',
+  clamp: 'Clamped to 0-100',
+}
+// Enough to say why, short enough for a panel above the ticket.
+const TOP_COMPONENTS = 3
 
 const KIND_LABEL: Record<string, string> = {
   global_kb: 'Knowledge base',
@@ -45,10 +76,8 @@ export async function getWhmcsTicketDraft(
   sql: Sql,
   tenantId: number,
   whmcsTicketId: number,
-): Promise<{ ticketId: number; draft: PanelDraft | null }> {
-  const [ticket] = await sql<{ id: number }[]>`
-    SELECT id FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${whmcsTicketId}`
-  if (!ticket) throw new NotFoundError('ticket')
+): Promise<{ ticketId: number; draftState: PanelDraftState; draft: PanelDraft | null }> {
+  const ticket = await panelTicket(sql, tenantId, whmcsTicketId)
   const [row] = await sql<
     {
       id: number
@@ -58,19 +87,23 @@ export async function getWhmcsTicketDraft(
       confidenceScore: number
       escalated: boolean
       escalationReasons: unknown
+      confidenceBreakdown: unknown
       rerankedSources: unknown
       createdAt: Date
     }[]
   >`
     SELECT a.id, a.status, a.ai_reply, ar.final_reply, a.confidence_score, a.escalated,
-           a.escalation_reasons, a.reranked_sources, a.created_at
+           a.escalation_reasons, a.confidence_breakdown, a.reranked_sources, a.created_at
     FROM ai_replies a
     LEFT JOIN approved_replies ar ON ar.ai_reply_id = a.id AND ar.tenant_id = a.tenant_id
     WHERE a.tenant_id = ${tenantId} AND a.ticket_id = ${ticket.id} AND a.status IN ('pending', 'approved')
     ORDER BY a.id DESC LIMIT 1`
-  if (!row) return { ticketId: ticket.id, draft: null }
+  const draftState = ticket.draftState
+  if (!row) return { ticketId: ticket.id, draftState, draft: null }
+  if (row.status === 'pending') await markDraftsShown(sql, tenantId, [row.id], 'whmcs')
   return {
     ticketId: ticket.id,
+    draftState,
     draft: {
       id: row.id,
       ticketId: ticket.id,
@@ -79,10 +112,56 @@ export async function getWhmcsTicketDraft(
       confidence: Math.round(row.confidenceScore),
       escalated: row.escalated,
       escalationReasons: reasonTexts(row.escalationReasons),
+      confidenceComponents: topComponents(row.confidenceBreakdown),
       sources: panelSources(row.rerankedSources),
       createdAt: row.createdAt,
     },
   }
+}
+
+async function panelTicket(sql: Sql, tenantId: number, whmcsTicketId: number) {
+  const [ticket] = await sql<{ id: number; draftState: PanelDraftState }[]>`
+    SELECT id, draft_state FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${whmcsTicketId}`
+  if (!ticket) throw new NotFoundError('ticket')
+  return ticket
+}
+
+/**
+ * *Regenerate* in the panel: queues a new draft for the ticket's latest customer message (as
+ * `POST /tickets/{id}/drafts` does). The current draft stays until the new one replaces it; the panel polls
+ * the draft route for a newer id. The caller flushes the outbox after commit.
+ */
+export async function regenerateWhmcsTicketDraft(
+  sql: Sql,
+  auth: AuthContext,
+  whmcsTicketId: number,
+): Promise<{ queued: true; jobId: string; ticketId: number }> {
+  const ticket = await panelTicket(sql, auth.tenantId, whmcsTicketId)
+  return { ...(await requestRegeneration(sql, auth, ticket.id)), ticketId: ticket.id }
+}
+
+/** *Not helpful* in the panel: rejects the draft with the agent's reason, channel `whmcs`. */
+export async function markDraftNotHelpful(
+  sql: Sql,
+  auth: AuthContext,
+  draftId: number,
+  reason: string,
+): Promise<DraftView> {
+  return rejectDraft(sql, auth, draftId, reason, 'whmcs')
+}
+
+/** The confidence components that moved the score most, in words. */
+function topComponents(value: unknown): PanelConfidenceComponent[] {
+  if (!Array.isArray(value)) return []
+  return (value as Partial<ConfidenceComponent>[])
+    .filter((c) => typeof c?.points === 'number' && c.points !== 0 && typeof c.component === 'string')
+    .sort((a, b) => Math.abs(b.points!) - Math.abs(a.points!))
+    .slice(0, TOP_COMPONENTS)
+    .map((c) => ({
+      label: COMPONENT_LABEL[c.component!] ?? c.component!,
+      points: c.points!,
+      detail: typeof c.detail === 'string' ? c.detail : '',
+    }))
 }
 
 /** Sources as the panel lists them; excerpts and internal ids stay in Draftdesk. */

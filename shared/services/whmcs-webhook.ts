@@ -15,9 +15,9 @@ import {
   ingestWhmcsThread,
   isDraftdeskReply,
   openingMessageId,
-  supersedePendingDrafts,
   type WhmcsTicketFields,
 } from './whmcs-inbound.ts'
+import { type ReviewedReply, supersedePendingDrafts } from './whmcs-review.ts'
 
 export interface WebhookRequest {
   tenantSlug: string
@@ -37,6 +37,8 @@ export type WebhookResult =
       /** Why nothing changed, when nothing did. */
       ignored?: 'unknown_event' | 'unknown_ticket' | 'own_reply'
       draftQueued: boolean
+      /** A staff reply that settled a pending draft: the outcome recorded. */
+      review?: ReviewedReply
     }
 
 interface WebhookTenant {
@@ -155,15 +157,15 @@ async function applyWebhookEvent(
     deptId: data.deptid,
     whmcsUserId: data.userid,
   }
-  const done = (
-    ticketId: number | null,
-    extra: { ignored?: 'unknown_ticket' | 'own_reply' | 'unknown_event'; draftQueued?: boolean } = {},
-  ) => ({
+  type Extra = Partial<
+    Pick<Extract<WebhookResult, { duplicate: false }>, 'ignored' | 'draftQueued' | 'review'>
+  >
+  const done = (ticketId: number | null, extra: Extra = {}) => ({
     duplicate: false as const,
     event,
     ticketId,
-    draftQueued: extra.draftQueued ?? false,
-    ...(extra.ignored ? { ignored: extra.ignored } : {}),
+    draftQueued: false,
+    ...extra,
   })
   const known = async () =>
     (
@@ -231,7 +233,7 @@ async function applyWebhookEvent(
       )
       // A staff reply without a body (should not happen) still means a human answered.
       if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
-      return done(result.ticketId)
+      return done(result.ticketId, { review: result.reviewed[0] })
     }
     case 'TicketClose':
     case 'TicketStatusChange': {

@@ -25,6 +25,7 @@ const VALID_BODY: Record<string, unknown> = {
   'POST /tickets/{id}/messages': { content: 'Not yours' },
   'POST /drafts/{id}/approve': {},
   'POST /drafts/{id}/reject': { reason: 'Not yours' },
+  'POST /integrations/whmcs/drafts/{id}/not-helpful': { reason: 'Not yours' },
   'PATCH /kb/articles/{id}': { title: 'Not yours' },
 }
 
@@ -79,6 +80,7 @@ describe('Every route: authentication, roles, limits, validation and tenant isol
       '/kb/articles/{id}': String(article.body.id),
       '/prompts/{id}': String(prompt.body.id),
       '/integrations/whmcs/tickets/{whmcsTicketId}': '4242',
+      '/integrations/whmcs/drafts/{id}': String(draft?.id),
     })
   }, 120_000)
   afterAll(async () => app?.stop())

@@ -211,7 +211,15 @@ describe('Function: analytics summary', () => {
     const o = res.body.overall
     expect(res.body).toMatchObject({ tenantId: acme.id, from: FROM, to: TO })
     expect(o.drafts).toBe(10)
-    expect(o.byStatus).toEqual({ pending: 1, approved: 5, rejected: 3, superseded: 1 })
+    expect(o.byStatus).toEqual({
+      pending: 1,
+      approved: 5,
+      rejected: 3,
+      superseded: 1,
+      sentAsDrafted: 0,
+      sentEdited: 0,
+      replaced: 0,
+    })
     // Figures come rounded to 6 decimals.
     expect(o.approvalRate).toBe(0.625) // approved / (approved + rejected)
     expect(o.approvedUneditedRate).toBeCloseTo(2 / 5, 10) // #1, #6 of 5 approvals
@@ -305,7 +313,15 @@ describe('Function: analytics summary', () => {
       scope: 'tenant',
       drafts: 5,
     })
-    expect(v1.byStatus).toEqual({ pending: 1, approved: 3, rejected: 1, superseded: 0 })
+    expect(v1.byStatus).toEqual({
+      pending: 1,
+      approved: 3,
+      rejected: 1,
+      superseded: 0,
+      sentAsDrafted: 0,
+      sentEdited: 0,
+      replaced: 0,
+    })
     expect(v1.approvalRate).toBeCloseTo(3 / 4, 10)
     expect(v1.approvedUneditedRate).toBe(0.333333)
     expect(v1.correctionRate).toBe(0.333333)
@@ -334,7 +350,15 @@ describe('Function: analytics summary', () => {
     expect(v1.tokens).toEqual({ total: 1000, mean: 250 })
 
     expect(v2).toMatchObject({ promptVersionId: pv.v2, version: 'v2', scope: 'tenant', drafts: 4 })
-    expect(v2.byStatus).toEqual({ pending: 0, approved: 1, rejected: 2, superseded: 1 })
+    expect(v2.byStatus).toEqual({
+      pending: 0,
+      approved: 1,
+      rejected: 2,
+      superseded: 1,
+      sentAsDrafted: 0,
+      sentEdited: 0,
+      replaced: 0,
+    })
     expect(v2.approvalRate).toBe(0.333333)
     expect(v2.approvedUneditedRate).toBe(1)
     expect(v2.correctionRate).toBe(0)

@@ -213,7 +213,12 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
     const empty = await reject(acme, (await ticketWithDraft(acme)).draftId, '   ')
     // Assess
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ id: draftId, status: 'rejected', rejectReason: 'Wrong price quoted' })
+    expect(res.body).toMatchObject({
+      id: draftId,
+      status: 'rejected',
+      rejectReason: 'Wrong price quoted',
+      reviewChannel: 'api',
+    })
     expect(again.status).toBe(409)
     expect(empty.status).toBe(400)
     const [audit] =
@@ -221,7 +226,7 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
     expect(audit).toEqual({
       action: 'draft_rejected',
       userId: acme.agentId,
-      details: { reason: 'Wrong price quoted' },
+      details: { reason: 'Wrong price quoted', channel: 'api' },
     })
     const [ticket] = await sql()`SELECT status FROM tickets WHERE id = ${ticketId}`
     expect(ticket!.status).toBe('open')

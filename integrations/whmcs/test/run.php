@@ -50,68 +50,7 @@ namespace {
     define('DRAFTDESK_ADMIN_USERNAME', 'draftdesk');
     define('DRAFTDESK_TIMEOUT', 2);
 
-    /** Array outbox for PHP builds without pdo_sqlite; same contract as DraftdeskPdoOutbox. */
-    function make_array_outbox(): DraftdeskOutbox
-    {
-        return new class implements DraftdeskOutbox {
-            public $rows = [];
-            private $nextId = 1;
-
-            public function insert(string $eventId, string $event, string $payload, int $now): bool
-            {
-                if ($this->find($eventId) !== null) {
-                    return false;
-                }
-                $id = $this->nextId++;
-                $this->rows[$id] = [
-                    'id' => $id, 'event_id' => $eventId, 'event' => $event, 'payload' => $payload, 'attempts' => 0,
-                    'next_attempt_at' => $now, 'delivered_at' => null, 'last_error' => null, 'created_at' => $now,
-                ];
-                return true;
-            }
-
-            public function find(string $eventId): ?array
-            {
-                foreach ($this->rows as $row) {
-                    if ($row['event_id'] === $eventId) {
-                        return $row;
-                    }
-                }
-                return null;
-            }
-
-            public function due(int $now, int $limit): array
-            {
-                $due = array_values(array_filter($this->rows, function ($row) use ($now) {
-                    return $row['delivered_at'] === null && $row['next_attempt_at'] <= $now;
-                }));
-                return array_slice($due, 0, $limit);
-            }
-
-            public function markDelivered(int $id, int $now): void
-            {
-                $this->rows[$id]['delivered_at'] = $now;
-                $this->rows[$id]['attempts']++;
-                $this->rows[$id]['last_error'] = null;
-            }
-
-            public function markFailed(int $id, int $attempts, int $nextAttemptAt, string $error): void
-            {
-                $this->rows[$id]['attempts'] = $attempts;
-                $this->rows[$id]['next_attempt_at'] = $nextAttemptAt;
-                $this->rows[$id]['last_error'] = $error;
-            }
-
-            public function pruneDelivered(int $before): void
-            {
-                foreach ($this->rows as $id => $row) {
-                    if ($row['delivered_at'] !== null && $row['delivered_at'] < $before) {
-                        unset($this->rows[$id]);
-                    }
-                }
-            }
-        };
-    }
+    require __DIR__ . '/array-outbox.php';
 
     // --- WHMCS stubs --------------------------------------------------------------------------------
 
@@ -341,7 +280,10 @@ namespace {
     $GLOBALS['requests'] = [];
     $GLOBALS['panelAnswer'] = ['status' => 200, 'body' => json_encode(['draft' => [
         'body' => "Hi Anna,\n</textarea><script>alert('x')</script> we restored your site.",
+        'id' => 7001,
+        'status' => 'pending',
         'confidence' => 82.4,
+        'confidenceComponents' => [['label' => 'Retrieval', 'points' => 30, 'detail' => 'best <score> 0.91']],
         'escalated' => true,
         'escalationReasons' => ['refund keyword: "возврат"', '<b>legal</b>'],
         'sources' => [
@@ -359,6 +301,41 @@ namespace {
     check(strpos($html, "<script>alert('x')") === false && strpos($html, '&lt;/textarea&gt;&lt;script&gt;') !== false, 'draft text is escaped');
     check(strpos($html, 'href="https://kb.example.com/php"') !== false && strpos($html, 'javascript:alert') === false, 'only http(s) source links');
     check(strpos($html, '<img') === false && strpos($html, '(0.87)') !== false, 'source titles escaped, scores shown');
+    check(strpos($html, 'Retrieval</strong> +30: best &lt;score&gt; 0.91') !== false, 'shows the top confidence components in words, escaped');
+    check(strpos($html, 'id="draftdesk-regenerate"') !== false && strpos($html, 'id="draftdesk-not-helpful"') !== false && strpos($html, 'data-draft-id="7001"') !== false, 'renders Regenerate and Not helpful for the pending draft');
+    check(strpos($html, 'ddk_test_api_key') === false, 'the API key never reaches the browser');
+
+    // --- Panel actions: proxied to Draftdesk with the panel timeout, answered as JSON -------------------
+    echo "Panel actions\n";
+    $GLOBALS['answers'] = [];
+    draftdesk_respond_json(0, [], function ($status, $body) {
+        $GLOBALS['answers'][] = [$status, $body];
+    });
+    $_SERVER['REQUEST_METHOD'] = 'POST';
+    $GLOBALS['requests'] = [];
+    $_POST = ['draftdesk_action' => 'regenerate'];
+    run_hook('AdminAreaViewTicketPage', ['ticketid' => 42]);
+    $regen = $GLOBALS['requests'][0];
+    check($regen['method'] === 'POST' && $regen['url'] === 'https://draftdesk.test/integrations/whmcs/tickets/42/drafts' && $regen['timeout'] === 2 && $regen['headers']['x-api-key'] === DRAFTDESK_API_KEY, 'Regenerate posts to /integrations/whmcs/tickets/{id}/drafts with the key and the panel timeout');
+    check($GLOBALS['answers'][0] === [200, ['ok' => true, 'message' => null]], 'Regenerate answers ok');
+    $_POST = ['draftdesk_action' => 'not_helpful', 'draftid' => '7001', 'reason' => ' Wrong price '];
+    run_hook('AdminAreaViewTicketPage', ['ticketid' => 42]);
+    $nh = $GLOBALS['requests'][1];
+    check($nh['url'] === 'https://draftdesk.test/integrations/whmcs/drafts/7001/not-helpful' && json_decode($nh['body'], true) === ['reason' => 'Wrong price'], 'Not helpful posts the trimmed reason for the draft');
+    $_POST = ['draftdesk_action' => 'not_helpful', 'draftid' => '7001', 'reason' => ''];
+    run_hook('AdminAreaViewTicketPage', ['ticketid' => 42]);
+    check(count($GLOBALS['requests']) === 2 && $GLOBALS['answers'][2][0] === 400, 'Not helpful without a reason is refused locally');
+    $_POST = ['draftdesk_action' => 'draft'];
+    run_hook('AdminAreaViewTicketPage', ['ticketid' => 42]);
+    $answer = $GLOBALS['answers'][3];
+    check($answer[0] === 200 && $answer[1]['draftId'] === 7001 && strpos($answer[1]['html'], 'Insert draft') !== false, 'the draft action answers the new panel body and draft id');
+    $GLOBALS['nextStatuses'] = [0];
+    $_POST = ['draftdesk_action' => 'regenerate'];
+    run_hook('AdminAreaViewTicketPage', ['ticketid' => 42]);
+    check($GLOBALS['answers'][4][0] === 502 && $GLOBALS['answers'][4][1]['ok'] === false, 'Draftdesk down: the action answers 502 and the page stays usable');
+    $_SERVER['REQUEST_METHOD'] = 'GET';
+    $_POST = [];
+
     $GLOBALS['panelAnswer'] = ['status' => 404, 'body' => ''];
     $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 43])[0];
     check(strpos($html, 'No draft yet') !== false, '404 renders "No draft yet"');

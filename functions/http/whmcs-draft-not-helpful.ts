@@ -1,0 +1,8 @@
+import { httpRoute } from '#shared/http/route'
+import { markDraftNotHelpful } from '#shared/services/whmcs-panel'
+
+/** The WHMCS panel's Not helpful (x-api-key): a rejection with the agent's reason, channel `whmcs`. */
+export const handler = httpRoute(
+  'POST /integrations/whmcs/drafts/{id}/not-helpful',
+  async ({ deps, auth, params, body }) => markDraftNotHelpful(deps.sql, auth, params.id, body.reason),
+)

@@ -1,0 +1,13 @@
+import { httpRoute } from '#shared/http/route'
+import { flushOutbox } from '#shared/queue/outbox'
+import { regenerateWhmcsTicketDraft } from '#shared/services/whmcs-panel'
+
+/** The WHMCS panel's Regenerate (x-api-key): a new draft for the ticket WHMCS knows by this id. */
+export const handler = httpRoute(
+  'POST /integrations/whmcs/tickets/{whmcsTicketId}/drafts',
+  async ({ deps, auth, params }) => {
+    const queued = await regenerateWhmcsTicketDraft(deps.sql, auth, params.whmcsTicketId)
+    await flushOutbox(deps)
+    return queued
+  },
+)
