@@ -19,8 +19,10 @@
  * - best retrieval score (escalation) = the highest relevance among all retrieved candidates, before
  *   source weights: weights say which kind of source a tenant prefers, not whether the knowledge base
  *   covers the question, so they must not push a ticket over or under the escalation threshold.
- *   Threshold: the tenant's escalation rule `threshold` if set, else the reranking config's
- *   `score_threshold` (default 0.5).
+ *   Threshold: the tenant's escalation rule `threshold` if set, else the tenant's own reranking config's
+ *   `score_threshold`, else the calibrated default of the scoring space (shared/drafting/calibration.ts).
+ * - confidence = the raw points of shared/drafting/confidence.ts mapped through the space's fitted
+ *   calibration to a probability of being right; the raw points are stored too (`confidence_raw`).
  * - retrieval strength (confidence) = the source-weighted rerank scores of the passages shown to the
  *   model (see shared/drafting/confidence.ts for the whole formula).
  */
@@ -29,6 +31,7 @@ import type { AiProvider } from '../ai/provider.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Config } from '../config.ts'
 import type { Sql } from '../db/sql.ts'
+import { applyCalibration, calibrateConfidence } from '../drafting/calibration.ts'
 import { extractCitations } from '../drafting/citations.ts'
 import { scoreConfidence } from '../drafting/confidence.ts'
 import {
@@ -38,6 +41,7 @@ import {
   type TenantEscalationRules,
   tenantEscalationRulesSchema,
 } from '../drafting/escalation.ts'
+import { detectLanguage } from '../drafting/language.ts'
 import { maskPii, unmaskPii } from '../drafting/pii.ts'
 import { buildDraftPrompt, type PromptSource } from '../drafting/prompt.ts'
 import {
@@ -243,11 +247,21 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
   const weights: SourceWeights = rerankCfg.isEnabled
     ? rerankCfg.weights
     : { global_kb: 0.25, tenant_kb: 0.25, approved_example: 0.25, correction: 0.25 }
+  // Cut-offs belong to the space the relevance scores live in (shared/drafting/calibration.ts).
+  const applied = applyCalibration({
+    space:
+      crossEncoder === 'used'
+        ? { provider: 'tei', model: rerankCfg.modelName }
+        : { provider: ai.name, model: ai.embedModel },
+    reranking: rerankCfg,
+    tenantThreshold: tenantRules?.threshold,
+  })
   const shown = rerankBySource(candidates, {
     weights,
     topK: rerankCfg.topKRerank,
-    scoreThreshold: rerankCfg.scoreThreshold,
+    scoreThreshold: applied.minSourceScore,
   })
+  const { language } = detectLanguage(`${ticket.subject}\n${question}`)
 
   const promptSources: PromptSource[] = shown.map((s) => ({
     ref: s.rank,
@@ -261,6 +275,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     question: maskedQuestion,
     threadSummary: summary,
     sources: promptSources,
+    language,
   })
   const rerankMs = lap()
   const result = await ai.chat(messages, {
@@ -270,6 +285,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     grounding: {
       question: maskedQuestion,
       sources: promptSources.map(({ ref, title, text }) => ({ ref, title, text })),
+      language,
     },
   })
   const modelMs = lap()
@@ -289,7 +305,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     text: customerTexts.join('\n'),
     priority: ticket.priority,
     bestRetrievalScore,
-    threshold: rerankCfg.scoreThreshold,
+    threshold: applied.lowRetrievalThreshold,
     tenantRules,
   })
   const confidence = scoreConfidence({
@@ -303,6 +319,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     escalationReasons: escalation.reasons,
     replyLength: reply.length,
   })
+  const calibratedConfidence = calibrateConfidence(confidence.score, applied.calibration.confidenceMap)
   const intent = detectIntent(`${ticket.subject}\n${customerTexts.join('\n')}`, escalation.reasons)
   const scoringMs = lap()
   const latencyMs = Math.round(performance.now() - started)
@@ -325,7 +342,10 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     provider: ai.name,
     model: result.model,
     promptVersionId: promptVersion.id,
-    confidence: confidence.score,
+    confidence: calibratedConfidence,
+    confidenceRaw: confidence.score,
+    calibration: applied.calibration.id,
+    language,
     escalated: escalation.escalate,
     sourcesShown: shown.length,
     sourcesCited: citedSources.length,
@@ -341,12 +361,14 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     const [row] = await tx<{ id: number }[]>`
       INSERT INTO ai_replies (tenant_id, ticket_id, message_id, request_id, prompt_version_id, ai_reply,
         confidence_score, confidence_breakdown, context_sources, reranked_sources, intent_detected,
-        tokens_used, latency_ms, provider, model, escalated, escalation_reasons, trigger)
+        tokens_used, latency_ms, provider, model, escalated, escalation_reasons, trigger, confidence_raw,
+        calibration, language)
       VALUES (${job.tenantId}, ${ticket.id}, ${target?.id ?? null}, ${job.jobId}, ${promptVersion.id},
-        ${reply}, ${confidence.score}, ${tx.json(confidence.breakdown as never)},
+        ${reply}, ${calibratedConfidence}, ${tx.json(confidence.breakdown as never)},
         ${tx.json(contextSources as never)}, ${tx.json(rerankedSources as never)}, ${intent},
         ${result.promptTokens + result.completionTokens}, ${latencyMs}, ${ai.name}, ${result.model},
-        ${escalation.escalate}, ${tx.json(escalation.reasons as never)}, ${job.trigger})
+        ${escalation.escalate}, ${tx.json(escalation.reasons as never)}, ${job.trigger}, ${confidence.score},
+        ${tx.json(applied.record as never)}, ${language})
       ON CONFLICT (tenant_id, request_id) DO NOTHING
       RETURNING id`
     // The twin of a redelivered job got here first; its draft stands.
@@ -411,7 +433,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     status: 'created',
     aiReplyId: stored,
     escalated: escalation.escalate,
-    confidence: confidence.score,
+    confidence: calibratedConfidence,
     timings,
   }
 }
