@@ -167,30 +167,44 @@ export function precisionRecall(items: ReadonlyArray<{ predicted: boolean; actua
   }
 }
 
+/** How many of each group a low-retrieval threshold escalates. */
+export interface ThresholdPoint {
+  threshold: number
+  /** Share of `keep` (answerable) scores below the threshold: escalated although the KB answers them. */
+  keepEscalated: number
+  /** Share of `escalate` (out-of-KB) scores below the threshold: rightly escalated. */
+  escalateCaught: number
+}
+
+/** Candidate cuts: midway between adjacent observed scores, floored to 3 decimals. */
+function cuts(values: readonly number[]): number[] {
+  const v = [...new Set(values)].sort((a, b) => a - b)
+  const mids = v.slice(1).map((x, i) => Math.floor(((x + v[i]!) / 2) * 1000) / 1000)
+  return [...new Set([0, ...mids])]
+}
+
+/** Every candidate threshold with its two rates, ascending: the trade-off an operator chooses from. */
+export function thresholdCurve(keep: readonly number[], escalate: readonly number[]): ThresholdPoint[] {
+  if (keep.length === 0 || escalate.length === 0) return []
+  return cuts([...keep, ...escalate]).map((threshold) => ({
+    threshold,
+    keepEscalated: keep.filter((s) => s < threshold).length / keep.length,
+    escalateCaught: escalate.filter((s) => s < threshold).length / escalate.length,
+  }))
+}
+
 /**
- * The low-retrieval threshold that best separates tickets the knowledge base answers (`keep`, should
- * score at or above it) from those it does not (`escalate`, below): the cut between two adjacent observed
- * scores that maximises Youden's J = share of `escalate` below + share of `keep` at or above − 1, ties
- * going to the cut that escalates the fewest answerable tickets.
+ * The low-retrieval threshold to ship: the highest one that escalates at most `maxKeepEscalated` of the
+ * tickets the knowledge base answers (so the flag keeps meaning something), which catches as many
+ * out-of-KB tickets as that budget allows. Null without data.
  */
-export function separatingThreshold(
+export function thresholdForBudget(
   keep: readonly number[],
   escalate: readonly number[],
-): { threshold: number; keepEscalated: number; escalateCaught: number } | null {
-  if (keep.length === 0 || escalate.length === 0) return null
-  const values = [...new Set([...keep, ...escalate])].sort((a, b) => a - b)
-  const cuts = [values[0]! - 1e-6, ...values.slice(1).map((v, i) => (v + values[i]!) / 2), values.at(-1)! + 1e-6]
-  let best: { threshold: number; keepEscalated: number; escalateCaught: number; j: number } | null = null
-  for (const t of cuts) {
-    const keepEscalated = keep.filter((s) => s < t).length / keep.length
-    const escalateCaught = escalate.filter((s) => s < t).length / escalate.length
-    const j = escalateCaught - keepEscalated
-    if (!best || j > best.j + 1e-12 || (Math.abs(j - best.j) <= 1e-12 && keepEscalated < best.keepEscalated)) {
-      best = { threshold: t, keepEscalated, escalateCaught, j }
-    }
-  }
-  const { j: _j, ...result } = best!
-  return { ...result, threshold: Math.round(result.threshold * 1000) / 1000 }
+  maxKeepEscalated: number,
+): ThresholdPoint | null {
+  const within = thresholdCurve(keep, escalate).filter((p) => p.keepEscalated <= maxKeepEscalated + 1e-12)
+  return within.at(-1) ?? null
 }
 
 /** Folds text for fact matching: lower-case, accents dropped, whitespace collapsed. */

@@ -10,10 +10,12 @@
  * set (OLLAMA_EMBED_MODEL / OLLAMA_CHAT_MODEL as usual). Options:
  *   --prompt <file.json>  also evaluate this prompt version (POST /prompts body), repeatable
  *   --no-fit              skip deriving a calibration (the second round below)
+ *   --budget <share>      most answerable tickets the suggested threshold may escalate (default 0.1)
  *   --out <dir>           where report.json and reliability.svg go (default eval/results/<space>)
  *
- * Calibration: after the round with the shipped calibration, the harness suggests the low-retrieval
- * threshold that best separates answerable from out-of-KB tickets and a minimum source score, drafts
+ * Calibration: after the round with the shipped calibration, the harness suggests the highest
+ * low-retrieval threshold that escalates at most the budget of answerable tickets (it prints the whole
+ * trade-off against out-of-KB tickets caught) and a minimum source score, drafts
  * every ticket again with them, and fits the isotonic confidence map on that round. The report's
  * `suggestedCalibration` is the entry to paste into shared/drafting/calibration.ts.
  */
@@ -25,7 +27,15 @@ import {
   useCandidateCalibrations,
 } from '#shared/drafting/calibration'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
-import { crossValidated, ece, fitIsotonic, readMap, reliability, separatingThreshold } from './metrics.ts'
+import {
+  crossValidated,
+  ece,
+  fitIsotonic,
+  readMap,
+  type ThresholdPoint,
+  thresholdCurve,
+  thresholdForBudget,
+} from './metrics.ts'
 import {
   type DraftRecord,
   type EvalTicket,
@@ -41,6 +51,8 @@ const ROOT = join(import.meta.dirname, '..')
 const IDLE_MS = 60 * 60 * 1000
 // Share of answerable tickets whose expected passage the minimum source score may drop.
 const SOURCE_SCORE_QUANTILE = 0.1
+/** Default budget: at most this share of answerable tickets may escalate for low retrieval. */
+export const DEFAULT_ESCALATION_BUDGET = 0.1
 
 export interface EvalOptions {
   datasetDir?: string
@@ -50,6 +62,8 @@ export interface EvalOptions {
   every?: number
   /** Derive a calibration (second round); default true. */
   fit?: boolean
+  /** Most answerable tickets the suggested threshold may escalate for low retrieval; default 0.1. */
+  escalationBudget?: number
   /** Prompt versions (POST /prompts bodies) to evaluate besides the active default. */
   prompts?: Array<Record<string, unknown>>
   log?: (line: string) => void
@@ -72,7 +86,9 @@ export interface EvalReport {
   suggestedCalibration:
     | (Calibration & {
         fit: {
-          threshold: { answerableEscalated: number; outOfKbCaught: number }
+          threshold: { answerableEscalated: number; outOfKbCaught: number; budget: number }
+          /** Every candidate threshold and what it escalates, for an operator choosing another budget. */
+          curve: ThresholdPoint[]
           eceInSample: number | null
           eceCrossValidated: number | null
           brierCrossValidated: number | null
@@ -196,10 +212,10 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       const ai = app.rt.deps.ai
       const answerable = configured.outcomes.filter((o) => o.label === 'answerable')
       const outOfKb = configured.outcomes.filter((o) => o.label === 'out_of_kb')
-      const cut = separatingThreshold(
-        answerable.map((o) => o.bestRetrievalScore ?? 0),
-        outOfKb.map((o) => o.bestRetrievalScore ?? 0),
-      )
+      const budget = options.escalationBudget ?? DEFAULT_ESCALATION_BUDGET
+      const keep = answerable.map((o) => o.bestRetrievalScore ?? 0)
+      const escalate = outOfKb.map((o) => o.bestRetrievalScore ?? 0)
+      const cut = thresholdForBudget(keep, escalate, budget)
       const expected = configured.expectedRelevance.filter((x): x is number => x !== null).sort((a, b) => a - b)
       const minSourceScore = expected.length
         ? Math.floor(expected[Math.floor(SOURCE_SCORE_QUANTILE * expected.length)]! * 1000) / 1000
@@ -247,7 +263,12 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
           confidenceMap: map,
           evalReliability: bins,
           fit: {
-            threshold: { answerableEscalated: cut?.keepEscalated ?? 0, outOfKbCaught: cut?.escalateCaught ?? 0 },
+            threshold: {
+              answerableEscalated: cut?.keepEscalated ?? 0,
+              outOfKbCaught: cut?.escalateCaught ?? 0,
+              budget,
+            },
+            curve: thresholdCurve(keep, escalate),
             eceInSample: mappedMetrics.confidence.ece,
             eceCrossValidated: ece(cv),
             brierCrossValidated: cv.reduce((s, i) => s + (i.p - (i.right ? 1 : 0)) ** 2, 0) / cv.length,
@@ -380,11 +401,18 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2)
   const prompts: Array<Record<string, unknown>> = []
   let out: string | undefined
+  let escalationBudget: number | undefined
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--prompt') prompts.push(JSON.parse(readFileSync(args[++i]!, 'utf8')))
     else if (args[i] === '--out') out = args[++i]
+    else if (args[i] === '--budget') escalationBudget = Number(args[++i])
   }
-  const report = await runEval({ prompts, fit: !args.includes('--no-fit'), log: (l) => console.log(l) })
+  const report = await runEval({
+    prompts,
+    escalationBudget,
+    fit: !args.includes('--no-fit'),
+    log: (l) => console.log(l),
+  })
   const space = `${report.provider.name}-${report.provider.embedModel}`.replace(/[^a-z0-9.-]+/gi, '-')
   const dir = out ?? join(ROOT, 'eval', 'results', space)
   mkdirSync(dir, { recursive: true })
@@ -405,6 +433,11 @@ async function main(): Promise<void> {
       `suggested low-retrieval threshold ${s.lowRetrievalThreshold} (answerable escalated ${pct(fit.threshold.answerableEscalated)}, ` +
         `out-of-KB caught ${pct(fit.threshold.outOfKbCaught)}), min source score ${s.minSourceScore}; ` +
         `ECE with the fitted map ${num(fit.eceInSample)} in sample, ${num(fit.eceCrossValidated)} cross-validated\n` +
+        `trade-off (answerable escalated → out-of-KB caught): ${[0.05, 0.1, 0.2, 0.3, 0.5]
+          .map((b) => fit.curve.filter((p) => p.keepEscalated <= b + 1e-12).at(-1))
+          .filter((p): p is ThresholdPoint => p !== undefined)
+          .map((p) => `${p.threshold}: ${pct(p.keepEscalated)} → ${pct(p.escalateCaught)}`)
+          .join(', ')}\n` +
         'entry for CALIBRATIONS in shared/drafting/calibration.ts:\n' +
         JSON.stringify(entry, null, 2),
     )
