@@ -114,7 +114,12 @@ export function fitIsotonic(
       blocks.splice(-2, 2, { sumX: a.sumX + b.sumX, sumY: a.sumY + b.sumY, n: a.n + b.n })
     }
   }
-  return blocks.map((b) => [b.sumX / b.n, (b.sumY + prior * base) / (b.n + prior)])
+  // Shrinking blocks of different sizes can reorder neighbours; a running maximum restores monotonicity.
+  let floor = 0
+  return blocks.map((b) => {
+    floor = Math.max(floor, (b.sumY + prior * base) / (b.n + prior))
+    return [b.sumX / b.n, floor]
+  })
 }
 
 /** Reads a monotone map at `x` (linear between breakpoints, flat beyond the ends), as production does. */

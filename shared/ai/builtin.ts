@@ -120,7 +120,7 @@ function sourceSentences(source: Grounding['sources'][number]): string[] {
 }
 
 /** Boost of a sentence holding the asked kind of answer (a duration for "how long", a port for "which port"). */
-const ANSWER_KIND_WEIGHT = 0.6
+const ANSWER_KIND_WEIGHT = 2
 /**
  * Sources arrive best first; each later one discounts its sentences a little, so a sentence that merely
  * shares a word ("database") with the question cannot outrank the best source's answer from a source
