@@ -91,10 +91,7 @@ export type MonotoneMap = Array<[number, number]>
  * not claim certainty. The map is then read with linear interpolation between breakpoints
  * (shared/drafting/calibration.ts `calibrateConfidence`), which keeps it monotone.
  */
-export function fitIsotonic(
-  points: ReadonlyArray<{ x: number; right: boolean }>,
-  prior = 1,
-): MonotoneMap {
+export function fitIsotonic(points: ReadonlyArray<{ x: number; right: boolean }>, prior = 1): MonotoneMap {
   if (points.length === 0) return []
   const base = points.filter((p) => p.right).length / points.length
   const sorted = [...points].sort((a, b) => a.x - b.x)

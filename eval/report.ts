@@ -128,14 +128,19 @@ export interface RoundMetrics {
 }
 
 /** Aggregates one round; `tickets` and `outcomes` are aligned. */
-export function roundMetrics(tickets: readonly EvalTicket[], outcomes: readonly TicketOutcome[]): RoundMetrics {
+export function roundMetrics(
+  tickets: readonly EvalTicket[],
+  outcomes: readonly TicketOutcome[],
+): RoundMetrics {
   const of = (label: Label) => outcomes.filter((o) => o.label === label)
   const answerable = of('answerable')
   const outOfKb = of('out_of_kb')
   const must = of('must_escalate')
   const byId = new Map(tickets.map((t) => [t.id, t]))
   const scored: Scored[] = outcomes.map((o) => ({ p: o.confidence / 100, right: o.right }))
-  const pr = precisionRecall(outcomes.map((o) => ({ predicted: o.escalated, actual: o.label !== 'answerable' })))
+  const pr = precisionRecall(
+    outcomes.map((o) => ({ predicted: o.escalated, actual: o.label !== 'answerable' })),
+  )
   const nonEnglish = outcomes.filter((o) => o.language !== 'en')
   return {
     tickets: outcomes.length,

@@ -80,7 +80,12 @@ export interface Round {
 export interface EvalReport {
   generatedAt: string
   command: string
-  dataset: { articles: number; tickets: number; byLabel: Record<string, number>; byLanguage: Record<string, number> }
+  dataset: {
+    articles: number
+    tickets: number
+    byLabel: Record<string, number>
+    byLanguage: Record<string, number>
+  }
   provider: { name: string; embedModel: string }
   rounds: Round[]
   suggestedCalibration:
@@ -105,7 +110,10 @@ interface Article {
 }
 
 /** Reads eval/dataset (format: eval/dataset/SPEC.md). */
-export function loadDataset(dir = join(ROOT, 'eval', 'dataset')): { articles: Article[]; tickets: EvalTicket[] } {
+export function loadDataset(dir = join(ROOT, 'eval', 'dataset')): {
+  articles: Article[]
+  tickets: EvalTicket[]
+} {
   const articles = readdirSync(join(dir, 'articles'))
     .filter((f) => f.endsWith('.md'))
     .sort()
@@ -216,7 +224,9 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       const keep = answerable.map((o) => o.bestRetrievalScore ?? 0)
       const escalate = outOfKb.map((o) => o.bestRetrievalScore ?? 0)
       const cut = thresholdForBudget(keep, escalate, budget)
-      const expected = configured.expectedRelevance.filter((x): x is number => x !== null).sort((a, b) => a - b)
+      const expected = configured.expectedRelevance
+        .filter((x): x is number => x !== null)
+        .sort((a, b) => a - b)
       const minSourceScore = expected.length
         ? Math.floor(expected[Math.floor(SOURCE_SCORE_QUANTILE * expected.length)]! * 1000) / 1000
         : 0
@@ -245,7 +255,9 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
         await redraftAll()
         const fitRound = await nextRound('fit (suggested thresholds, raw confidence)')
         const points = fitRound.outcomes.map((o) => ({ x: o.confidenceRaw, right: o.right }))
-        const map = fitIsotonic(points).map(([x, p]) => [Math.round(x * 100) / 100, Math.round(p * 1000) / 1000] as [number, number])
+        const map = fitIsotonic(points).map(
+          ([x, p]) => [Math.round(x * 100) / 100, Math.round(p * 1000) / 1000] as [number, number],
+        )
         const mapped = fitRound.outcomes.map((o) => ({
           ...o,
           confidence: Math.round(100 * readMap(map, o.confidenceRaw)),
@@ -332,7 +344,10 @@ async function readRound(
       escalated: row.escalated,
       reasons: row.escalationReasons,
       candidateSlugs: row.contextSources.map(slug),
-      citedSlugs: row.rerankedSources.filter((s) => s.cited).map(slug).filter((s): s is string => s !== null),
+      citedSlugs: row.rerankedSources
+        .filter((s) => s.cited)
+        .map(slug)
+        .filter((s): s is string => s !== null),
       bestRetrievalScore: relevances.length ? Math.max(...relevances) : null,
       expectedRelevance: null,
       language: row.language,
@@ -392,9 +407,11 @@ export function markdownTable(report: EvalReport): string {
   const rounds = report.rounds.filter((r) => !r.name.startsWith('fit'))
   const head = `| metric | ${rounds.map((r) => `${r.name} (prompt ${r.promptVersion.version ?? '?'})`).join(' | ')} |`
   const sep = `|---|${rounds.map(() => '---:').join('|')}|`
-  return [head, sep, ...rows.map(([label, f]) => `| ${label} | ${rounds.map((r) => f(r.metrics)).join(' | ')} |`)].join(
-    '\n',
-  )
+  return [
+    head,
+    sep,
+    ...rows.map(([label, f]) => `| ${label} | ${rounds.map((r) => f(r.metrics)).join(' | ')} |`),
+  ].join('\n')
 }
 
 async function main(): Promise<void> {

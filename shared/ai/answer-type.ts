@@ -48,11 +48,17 @@ const DURATION = new RegExp(
   `(?<![\\p{L}\\p{N}])(?:\\d+(?:[.,]\\d+)?|one|two|three|four|five|six|seven|ten|twelve|a few|an?)\\s*(?:(?:-|–|to|bis|a|до)\\s*\\d+\\s*)?(?:${DURATION_UNITS})(?![\\p{L}])|\\b\\d+\\s*h\\b`,
   'u',
 )
-const PORT = /\bport\s*\d{2,5}\b|\b\d{2,5}\s*\((?:ssl|tls|starttls|imap|pop3|smtp|ssh|ftp)\b|\b(?:port|ports)\b.{0,40}\b\d{2,5}\b/u
+const PORT =
+  /\bport\s*\d{2,5}\b|\b\d{2,5}\s*\((?:ssl|tls|starttls|imap|pop3|smtp|ssh|ftp)\b|\b(?:port|ports)\b.{0,40}\b\d{2,5}\b/u
 const PRICE = /[$€£]\s?\d|\d+(?:[.,]\d{1,2})?\s?(?:usd|eur|gbp|€|\$|£)|\bfree of charge\b|\bno charge\b/u
 const QUANTITY = /\d/u
 
-const CONTAINS: Record<AnswerKind, RegExp> = { duration: DURATION, port: PORT, price: PRICE, quantity: QUANTITY }
+const CONTAINS: Record<AnswerKind, RegExp> = {
+  duration: DURATION,
+  port: PORT,
+  price: PRICE,
+  quantity: QUANTITY,
+}
 
 /** The answer kinds a question asks for (often none, sometimes several). */
 export function askedKinds(question: string): AnswerKind[] {

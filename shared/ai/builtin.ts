@@ -214,12 +214,18 @@ const TEMPLATES: Record<'en' | 'ru' | 'de' | 'es' | 'fr', Template> = {
       'специалист свяжется с вами в ближайшее время.',
     signoff: 'С уважением',
     foreignSources: 'Обратите внимание: приведённые ниже фрагменты взяты из нашей документации на {lang}.',
-    languageNames: { en: 'английском языке', de: 'немецком языке', es: 'испанском языке', fr: 'французском языке' },
+    languageNames: {
+      en: 'английском языке',
+      de: 'немецком языке',
+      es: 'испанском языке',
+      fr: 'французском языке',
+    },
   },
   de: {
     greeting: 'Hallo,',
     intro: 'vielen Dank für Ihre Nachricht. Das steht in unserer Dokumentation dazu:',
-    outro: 'Falls das Problem damit nicht gelöst ist, antworten Sie einfach auf dieses Ticket; wir helfen gern weiter.',
+    outro:
+      'Falls das Problem damit nicht gelöst ist, antworten Sie einfach auf dieses Ticket; wir helfen gern weiter.',
     unknown:
       'vielen Dank für Ihre Nachricht. Wir müssen das im Team prüfen, bevor wir Ihnen eine genaue Antwort ' +
       'geben können; ein Mitarbeiter meldet sich in Kürze.',
@@ -235,13 +241,15 @@ const TEMPLATES: Record<'en' | 'ru' | 'de' | 'es' | 'fr', Template> = {
       'Gracias por su mensaje. Necesitamos consultarlo con nuestro equipo antes de darle una respuesta ' +
       'precisa; un agente le responderá en breve.',
     signoff: 'Saludos cordiales',
-    foreignSources: 'Tenga en cuenta que los fragmentos citados provienen de nuestra documentación en {lang}.',
+    foreignSources:
+      'Tenga en cuenta que los fragmentos citados provienen de nuestra documentación en {lang}.',
     languageNames: { en: 'inglés', ru: 'ruso', de: 'alemán', fr: 'francés' },
   },
   fr: {
     greeting: 'Bonjour,',
     intro: 'Merci de nous avoir contactés. Voici ce que dit notre documentation à ce sujet :',
-    outro: "Si cela ne résout pas le problème, répondez simplement à ce ticket et nous vous aiderons volontiers.",
+    outro:
+      'Si cela ne résout pas le problème, répondez simplement à ce ticket et nous vous aiderons volontiers.',
     unknown:
       'Merci pour votre message. Nous devons vérifier ce point avec notre équipe avant de vous donner une ' +
       'réponse précise ; un agent vous répondra rapidement.',

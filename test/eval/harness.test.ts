@@ -70,7 +70,10 @@ describe('Function: runEval (fake Ollama, deterministic vectors)', () => {
     const suggested = report.suggestedCalibration!
     expect(report.provider).toEqual({ name: 'ollama', embedModel: 'nomic-embed-text' })
     expect(fake.calls.some((c) => c.path === '/api/chat')).toBe(true)
-    expect(configured!.calibration).toMatchObject({ calibrated: false, id: 'ollama/nomic-embed-text@uncalibrated' })
+    expect(configured!.calibration).toMatchObject({
+      calibrated: false,
+      id: 'ollama/nomic-embed-text@uncalibrated',
+    })
     expect(configured!.metrics.retrieval.hitAt3).toBeGreaterThan(0.5)
     expect(configured!.metrics.confidence.reliability).toHaveLength(10)
     expect(suggested.space).toEqual({ provider: 'ollama', model: 'nomic-embed-text' })

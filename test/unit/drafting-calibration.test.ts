@@ -59,7 +59,11 @@ describe('Function: applyCalibration', () => {
     const applied = applyCalibration({ space, reranking: global, table })
 
     // Assess
-    expect(applied).toMatchObject({ lowRetrievalThreshold: 0.42, minSourceScore: 0.3, thresholdSource: 'calibration' })
+    expect(applied).toMatchObject({
+      lowRetrievalThreshold: 0.42,
+      minSourceScore: 0.3,
+      thresholdSource: 'calibration',
+    })
     expect(applied.record).toMatchObject({ id: 'test/space@1', calibrated: true })
   })
 

@@ -153,7 +153,11 @@ describe('Function: precisionRecall and factsFound', () => {
 
     // Act
     const pr = precisionRecall(decisions)
-    const facts = factsFound('Changes show within 4 to 24 HOURS, at most 48.', ['24 hours', '48', 'Zone Editor'])
+    const facts = factsFound('Changes show within 4 to 24 HOURS, at most 48.', [
+      '24 hours',
+      '48',
+      'Zone Editor',
+    ])
 
     // Assess
     expect(pr).toEqual({ precision: 0.5, recall: 0.5, tp: 1, fp: 1, fn: 1, tn: 1 })
