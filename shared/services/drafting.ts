@@ -35,12 +35,11 @@ import { applyCalibration, calibrateConfidence } from '../drafting/calibration.t
 import { extractCitations } from '../drafting/citations.ts'
 import { scoreConfidence } from '../drafting/confidence.ts'
 import {
-  compileKeyword,
-  type EscalationReason,
   evaluateEscalation,
   type TenantEscalationRules,
   tenantEscalationRulesSchema,
 } from '../drafting/escalation.ts'
+import { detectIntent } from '../drafting/intent.ts'
 import { detectLanguage } from '../drafting/language.ts'
 import { maskPii, unmaskPii } from '../drafting/pii.ts'
 import { buildDraftPrompt, type PromptSource } from '../drafting/prompt.ts'
@@ -53,7 +52,6 @@ import {
   teiRerank,
 } from '../drafting/rerank.ts'
 import { canTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
-import { foldText } from '../drafting/text.ts'
 import { ConflictError, NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
@@ -62,6 +60,9 @@ import { loadActivePrompt } from './prompts.ts'
 import { loadRerankingConfig } from './reranking.ts'
 import { queueDraft } from './tickets.ts'
 import { queueWhmcsNote } from './whmcs-send.ts'
+
+// Re-exported: callers and tests know the classifier as part of the draft pipeline.
+export { detectIntent }
 
 /** The `draft` queue's message, as `queueDraft` enqueues it. */
 export const draftJobSchema = z.object({
@@ -547,107 +548,6 @@ function escalationRulesOf(
   if (parsed.success) return parsed.data
   logger.warn('ignoring invalid tenant escalation settings', { tenantId, issues: parsed.error.issues })
   return undefined
-}
-
-/** Intents the keyword classifier knows, with patterns in the escalation rules' safe syntax (en/ru/de/es). */
-const INTENT_KEYWORDS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  [
-    'billing',
-    [
-      'invoice*',
-      'billing',
-      'bill',
-      'payment*',
-      'pay',
-      'paid',
-      'charged',
-      'price*',
-      'pricing',
-      'renew*',
-      'счет*',
-      'оплат*',
-      'платеж*',
-      'продлен*',
-      'rechnung*',
-      'zahlung*',
-      'factura*',
-      'pago*',
-      'cobro*',
-    ],
-  ],
-  [
-    'account_access',
-    [
-      'password*',
-      'login',
-      'log in',
-      'sign in',
-      'locked out',
-      '2fa',
-      'two factor',
-      'пароль*',
-      'пароля',
-      'войти',
-      'вход*',
-      'passwort*',
-      'anmeld*',
-      'contrasena*',
-      'iniciar sesion',
-    ],
-  ],
-  [
-    'email',
-    ['email*', 'e mail', 'mailbox*', 'smtp', 'imap', 'pop3', 'outlook', 'thunderbird', 'почт*', 'correo*'],
-  ],
-  ['domain_dns', ['domain*', 'dns', 'nameserver*', 'propagat*', 'registrar*', 'whois', 'домен*', 'dominio*']],
-  ['ssl', ['ssl', 'https', 'certificate*', 'tls', 'сертификат*', 'zertifikat*', 'certificado*']],
-  [
-    'website_down',
-    [
-      'down',
-      'offline',
-      'not loading',
-      'unreachable',
-      'broken',
-      'internal server error',
-      '500',
-      '502',
-      '503',
-      'не работает',
-      'недоступ*',
-      'nicht erreichbar',
-      'caid*',
-    ],
-  ],
-  ['migration', ['migrat*', 'transfer*', 'перенос*', 'перенест*', 'umzug*', 'traslad*']],
-  ['backup', ['backup*', 'restore*', 'бэкап*', 'резервн*', 'sicherung*', 'copia de seguridad']],
-  ['performance', ['slow*', 'speed', 'performance', 'медленн*', 'тормоз*', 'langsam*', 'lento*']],
-]
-
-const compiledIntents = INTENT_KEYWORDS.map(
-  ([intent, keywords]) =>
-    [intent, keywords.map(compileKeyword).filter((r): r is RegExp => r !== null)] as const,
-)
-
-/**
- * A simple keyword intent classifier for analytics and triage. An escalation keyword category (refund,
- * legal, ...) is the intent when one matched, because it is what the ticket is about for the business;
- * otherwise the intent with the most matching keywords wins (ties: the order above), else `general`.
- */
-export function detectIntent(text: string, reasons: readonly EscalationReason[] = []): string {
-  const category = reasons.find((r) => r.code === 'keyword')?.category
-  if (category) return category
-  const folded = foldText(text)
-  let best = 'general'
-  let bestHits = 0
-  for (const [intent, patterns] of compiledIntents) {
-    const hits = patterns.filter((p) => p.test(folded)).length
-    if (hits > bestHits) {
-      best = intent
-      bestHits = hits
-    }
-  }
-  return best
 }
 
 /** Milliseconds since the previous call (or since creation), to 0.1 ms. */
