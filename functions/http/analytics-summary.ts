@@ -1,6 +1,7 @@
 import { actingTenant } from '#shared/auth/scope'
 import { httpRoute } from '#shared/http/route'
 import { analyticsSummary } from '#shared/services/analytics'
+import { liveCalibration } from '#shared/services/calibration-analytics'
 
 // A 30-day window unless the caller names one.
 const DEFAULT_WINDOW_MS = 30 * 24 * 3600 * 1000
@@ -8,5 +9,8 @@ const DEFAULT_WINDOW_MS = 30 * 24 * 3600 * 1000
 export const handler = httpRoute('GET /analytics/summary', async ({ deps, auth, query }) => {
   const to = query.to ?? deps.now()
   const from = query.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS)
-  return analyticsSummary(deps.sql, actingTenant(auth, query.tenantId), { from, to, now: deps.now() })
+  const tenantId = actingTenant(auth, query.tenantId)
+  const summary = await analyticsSummary(deps.sql, tenantId, { from, to, now: deps.now() })
+  // Live reliability next to the eval set's, for the calibration the window's drafts used.
+  return { ...summary, liveCalibration: await liveCalibration(deps.sql, tenantId, { from, to }) }
 })

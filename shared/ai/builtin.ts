@@ -4,6 +4,8 @@
  * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
  * which is why `selectProvider` announces it loudly.
  */
+import { detectLanguage } from '../drafting/language.ts'
+import { answersKinds, askedKinds } from './answer-type.ts'
 import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
 import { contentTerms, estimateLlmTokens, STOP_WORDS, splitSentences, stem, words } from './text.ts'
 
@@ -117,22 +119,45 @@ function sourceSentences(source: Grounding['sources'][number]): string[] {
     .filter((s) => words(s).length >= 3 && !/^#/.test(s))
 }
 
+/** Boost of a sentence holding the asked kind of answer (a duration for "how long", a port for "which port"). */
+const ANSWER_KIND_WEIGHT = 2
 /**
- * Picks the source sentences that best answer the question: cosine similarity of hashed embeddings blended
- * with the share of the question's content words the sentence contains, requiring at least one shared word.
- * Near-duplicates (overlapping chunks repeat sentences) are kept once.
+ * Sources arrive best first; each later one discounts its sentences a little, so a sentence that merely
+ * shares a word ("database") with the question cannot outrank the best source's answer from a source
+ * about something else (measured with `npm run eval`: the expected article is cited more often).
+ */
+const SOURCE_RANK_DISCOUNT = 0.05
+
+/**
+ * Picks the source sentences that best answer the question, wherever they stand in the source: cosine
+ * similarity of hashed embeddings, plus the share of the question's content words the sentence contains,
+ * plus whether it holds the kind of answer asked for (answer-type.ts). A sentence needs a shared word,
+ * or the asked kind of answer in a source that shares words with the question. Near-duplicates
+ * (overlapping chunks repeat sentences) are kept once.
  */
 function pickSentences(grounding: Grounding): Candidate[] {
   const question = hashedEmbedding(grounding.question)
   const questionTerms = new Set(contentTerms(grounding.question))
+  const kinds = askedKinds(grounding.question)
+  const sharedWith = (text: string) => {
+    const terms = new Set(contentTerms(text))
+    return [...questionTerms].filter((t) => terms.has(t)).length
+  }
   const candidates: Candidate[] = []
-  for (const source of grounding.sources) {
+  for (const [rank, source] of grounding.sources.entries()) {
+    const sourceRelevant = sharedWith(source.text) > 0
+    const prior = 1 / (1 + SOURCE_RANK_DISCOUNT * rank)
     sourceSentences(source).forEach((text, position) => {
-      const terms = new Set(contentTerms(text))
-      const shared = [...questionTerms].filter((t) => terms.has(t)).length
-      if (shared === 0) return
+      const shared = sharedWith(text)
+      const kind = answersKinds(text, kinds)
+      if (shared === 0 && !(kind > 0 && sourceRelevant)) return
       const vector = hashedEmbedding(text)
-      const score = 0.6 * dot(question, vector) + 0.4 * (shared / Math.max(questionTerms.size, 1))
+      // The answer kind multiplies topical relevance rather than adding to it: a port number in an
+      // article about something else must not outrank the relevant article's port.
+      const score =
+        prior *
+        (0.6 * dot(question, vector) + 0.4 * (shared / Math.max(questionTerms.size, 1))) *
+        (1 + ANSWER_KIND_WEIGHT * kind)
       if (score >= MIN_SCORE) candidates.push({ ref: source.ref, position, text, vector, score })
     })
   }
@@ -157,7 +182,18 @@ function cite(sentence: string, ref: number): string {
   return match ? `${sentence.slice(0, match.index)} [${ref}]${match[0]}` : `${sentence} [${ref}].`
 }
 
-const TEMPLATES = {
+interface Template {
+  greeting: string
+  intro: string
+  outro: string
+  unknown: string
+  signoff: string
+  /** Said when the quoted sources are in another language than the reply; `{lang}` is that language. */
+  foreignSources: string
+  languageNames: Record<string, string>
+}
+
+const TEMPLATES: Record<'en' | 'ru' | 'de' | 'es' | 'fr', Template> = {
   en: {
     greeting: 'Hello,',
     intro: 'Thank you for reaching out. Here is what our documentation says about this:',
@@ -166,6 +202,8 @@ const TEMPLATES = {
       'Thank you for your message. We need to check this with our team before we can give you an accurate ' +
       'answer; an agent will follow up shortly.',
     signoff: 'Best regards',
+    foreignSources: 'Please note: the passages quoted below are from our documentation in {lang}.',
+    languageNames: { en: 'English', ru: 'Russian', de: 'German', es: 'Spanish', fr: 'French' },
   },
   ru: {
     greeting: 'Здравствуйте!',
@@ -175,8 +213,62 @@ const TEMPLATES = {
       'Спасибо за ваше сообщение. Нам нужно уточнить этот вопрос, прежде чем дать точный ответ; ' +
       'специалист свяжется с вами в ближайшее время.',
     signoff: 'С уважением',
+    foreignSources: 'Обратите внимание: приведённые ниже фрагменты взяты из нашей документации на {lang}.',
+    languageNames: {
+      en: 'английском языке',
+      de: 'немецком языке',
+      es: 'испанском языке',
+      fr: 'французском языке',
+    },
   },
-} as const
+  de: {
+    greeting: 'Hallo,',
+    intro: 'vielen Dank für Ihre Nachricht. Das steht in unserer Dokumentation dazu:',
+    outro:
+      'Falls das Problem damit nicht gelöst ist, antworten Sie einfach auf dieses Ticket; wir helfen gern weiter.',
+    unknown:
+      'vielen Dank für Ihre Nachricht. Wir müssen das im Team prüfen, bevor wir Ihnen eine genaue Antwort ' +
+      'geben können; ein Mitarbeiter meldet sich in Kürze.',
+    signoff: 'Viele Grüße',
+    foreignSources: 'Hinweis: Die folgenden Auszüge stammen aus unserer Dokumentation auf {lang}.',
+    languageNames: { en: 'Englisch', ru: 'Russisch', es: 'Spanisch', fr: 'Französisch' },
+  },
+  es: {
+    greeting: 'Hola:',
+    intro: 'Gracias por escribirnos. Esto es lo que dice nuestra documentación al respecto:',
+    outro: 'Si esto no resuelve el problema, responda a este ticket y con gusto le ayudaremos.',
+    unknown:
+      'Gracias por su mensaje. Necesitamos consultarlo con nuestro equipo antes de darle una respuesta ' +
+      'precisa; un agente le responderá en breve.',
+    signoff: 'Saludos cordiales',
+    foreignSources:
+      'Tenga en cuenta que los fragmentos citados provienen de nuestra documentación en {lang}.',
+    languageNames: { en: 'inglés', ru: 'ruso', de: 'alemán', fr: 'francés' },
+  },
+  fr: {
+    greeting: 'Bonjour,',
+    intro: 'Merci de nous avoir contactés. Voici ce que dit notre documentation à ce sujet :',
+    outro:
+      'Si cela ne résout pas le problème, répondez simplement à ce ticket et nous vous aiderons volontiers.',
+    unknown:
+      'Merci pour votre message. Nous devons vérifier ce point avec notre équipe avant de vous donner une ' +
+      'réponse précise ; un agent vous répondra rapidement.',
+    signoff: 'Cordialement',
+    foreignSources: 'Remarque : les passages cités ci-dessous proviennent de notre documentation en {lang}.',
+    languageNames: { en: 'anglais', ru: 'russe', de: 'allemand', es: 'espagnol' },
+  },
+}
+
+/**
+ * The template for the customer's language: the given code (the ticket's detected language), else
+ * Cyrillic in the question means Russian; languages without a template get English.
+ */
+function templateFor(language: string | undefined, question: string): { code: string; t: Template } {
+  const code = language ?? (/[\u0400-\u04FF]/.test(question) ? 'ru' : 'en')
+  return code in TEMPLATES
+    ? { code, t: TEMPLATES[code as keyof typeof TEMPLATES] }
+    : { code: 'en', t: TEMPLATES.en }
+}
 
 /**
  * Offline provider: hashed n-gram embeddings and an extractive drafter. Deterministic, no network, no model
@@ -195,15 +287,26 @@ export class BuiltinProvider implements AiProvider {
   /**
    * Composes a polite reply from the grounding sources' sentences that best match the question, citing
    * each as [n]. With no grounding, or nothing relevant in it, it says honestly that an agent will follow up
-   * rather than guessing. Replies in Russian when the question is written in Cyrillic.
+   * rather than guessing. Writes its own sentences in the grounding's `language` (en, ru, de, es, fr; else
+   * English) and says when the quoted sources are in another language.
    */
   async chat(messages: ChatMessage[], options: ChatOptions = {}): Promise<ChatResult> {
     const grounding = options.grounding
     const question = grounding?.question ?? messages.findLast((m) => m.role === 'user')?.content ?? ''
-    const t = /[\u0400-\u04FF]/.test(question) ? TEMPLATES.ru : TEMPLATES.en
+    const { code, t } = templateFor(grounding?.language, question)
     const picked = grounding ? pickSentences(grounding) : []
+    // Quoted sentences stay as written (an extractive drafter cannot translate): say so when they are in
+    // another language than the reply, so the customer is not puzzled and the agent sees it at a glance.
+    const quoted = picked.map((p) => p.text).join(' ')
+    const sourceLanguage = picked.length > 0 ? detectLanguage(quoted).language : code
+    const note =
+      sourceLanguage !== code
+        ? [t.foreignSources.replace('{lang}', t.languageNames[sourceLanguage] ?? sourceLanguage)]
+        : []
     const body =
-      picked.length > 0 ? [t.intro, picked.map((p) => cite(p.text, p.ref)).join(' '), t.outro] : [t.unknown]
+      picked.length > 0
+        ? [t.intro, ...note, picked.map((p) => cite(p.text, p.ref)).join(' '), t.outro]
+        : [t.unknown]
     const content = [t.greeting, ...body, t.signoff].join('\n\n')
     // The grounding normally also sits in the messages; count it only when the messages are empty.
     const prompt = messages.map((m) => m.content).join('\n') || JSON.stringify(grounding ?? '')

@@ -22,6 +22,8 @@ export interface ChatMessage {
 export interface Grounding {
   question: string
   sources: Array<{ ref: number; title: string; text: string }>
+  /** ISO 639-1 code of the customer's language; the reply is written in it where the drafter can. */
+  language?: string
 }
 
 export interface ChatOptions {

@@ -25,9 +25,24 @@ const tag = z
   .min(1)
   .max(100)
   .regex(/^[^,]+$/, 'a tag cannot contain a comma')
+/**
+ * Tags as an array or as the seed stores them, one comma-separated string (`"dns,nameservers"`); either
+ * way the parsed value is an array of trimmed, non-empty tags, and responses always return an array.
+ */
 const tags = z
-  .array(tag)
-  .max(50)
+  .union([
+    z.array(tag),
+    z
+      .string()
+      .max(500)
+      .transform((s) =>
+        s
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+  ])
+  .pipe(z.array(tag).max(50))
   .refine((t) => t.join(',').length <= 500, 'tags take at most 500 characters in total')
 
 /** One article as `POST /kb/articles` and `POST /kb/import` take it (also applied to parsed Markdown). */

@@ -9,6 +9,8 @@
  *   treat customer text as data.
  */
 
+import { LANGUAGE_NAMES, type Language } from './language.ts'
+
 /** One chat message, in the shape Ollama's `chat` takes. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
@@ -86,6 +88,7 @@ export const PROMPT_TEMPLATE_VARIABLES = [
   'department',
   'question',
   'thread_summary',
+  'language',
 ] as const
 
 /** The three templates of a `prompt_versions` row. */
@@ -173,6 +176,15 @@ export interface DraftPromptInput {
   /** Short summary of earlier messages for long threads. */
   threadSummary?: string | null
   sources: readonly PromptSource[]
+  /** ISO 639-1 code of the customer's language (shared/drafting/language.ts); default English. */
+  language?: string
+}
+
+/** The language instruction code adds after the guardrails, whatever the tenant's templates say. */
+export function languageInstruction(language: string | undefined): string {
+  const code = language ?? 'en'
+  const name = LANGUAGE_NAMES[code as Language] ?? code
+  return `Write the reply in ${name} (${code}), the language of the customer's message, even when the knowledge sources are in another language.`
 }
 
 /**
@@ -192,12 +204,16 @@ export function buildDraftPrompt(input: DraftPromptInput): ChatMessage[] {
     thread_summary: input.threadSummary?.trim()
       ? wrapUntrusted('customer_thread_summary', input.threadSummary)
       : '(no earlier messages)',
+    language: LANGUAGE_NAMES[input.language as Language] ?? input.language ?? 'English',
   }
   const system = renderTemplate(promptVersion.systemPrompt, {}, { allowed: [] })
   const context = renderTemplate(promptVersion.contextTemplate, vars, { allowed: PROMPT_TEMPLATE_VARIABLES })
   const task = renderTemplate(promptVersion.taskTemplate, vars, { allowed: PROMPT_TEMPLATE_VARIABLES })
   return [
-    { role: 'system', content: `${system.trim()}\n\n${PROMPT_GUARDRAILS}` },
+    {
+      role: 'system',
+      content: `${system.trim()}\n\n${PROMPT_GUARDRAILS}\n${languageInstruction(input.language)}`,
+    },
     { role: 'user', content: `${context.trim()}\n\n${task.trim()}` },
   ]
 }

@@ -19,8 +19,10 @@
  * - best retrieval score (escalation) = the highest relevance among all retrieved candidates, before
  *   source weights: weights say which kind of source a tenant prefers, not whether the knowledge base
  *   covers the question, so they must not push a ticket over or under the escalation threshold.
- *   Threshold: the tenant's escalation rule `threshold` if set, else the reranking config's
- *   `score_threshold` (default 0.5).
+ *   Threshold: the tenant's escalation rule `threshold` if set, else the tenant's own reranking config's
+ *   `score_threshold`, else the calibrated default of the scoring space (shared/drafting/calibration.ts).
+ * - confidence = the raw points of shared/drafting/confidence.ts mapped through the space's fitted
+ *   calibration to a probability of being right; the raw points are stored too (`confidence_raw`).
  * - retrieval strength (confidence) = the source-weighted rerank scores of the passages shown to the
  *   model (see shared/drafting/confidence.ts for the whole formula).
  */
@@ -28,15 +30,16 @@ import * as z from 'zod'
 import type { AiProvider } from '../ai/provider.ts'
 import type { Config } from '../config.ts'
 import type { Sql } from '../db/sql.ts'
+import { applyCalibration, calibrateConfidence } from '../drafting/calibration.ts'
 import { extractCitations } from '../drafting/citations.ts'
 import { scoreConfidence } from '../drafting/confidence.ts'
 import {
-  compileKeyword,
-  type EscalationReason,
   evaluateEscalation,
   type TenantEscalationRules,
   tenantEscalationRulesSchema,
 } from '../drafting/escalation.ts'
+import { detectIntent } from '../drafting/intent.ts'
+import { detectLanguage } from '../drafting/language.ts'
 import { maskPii, unmaskPii } from '../drafting/pii.ts'
 import { buildDraftPrompt, type PromptSource } from '../drafting/prompt.ts'
 import {
@@ -48,7 +51,6 @@ import {
   teiRerank,
 } from '../drafting/rerank.ts'
 import { canTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
-import { foldText } from '../drafting/text.ts'
 import { logger } from '../logger.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
 import { audit } from './audit.ts'
@@ -56,6 +58,9 @@ import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
 import { loadActivePrompt } from './prompts.ts'
 import { loadRerankingConfig } from './reranking.ts'
 import { queueWhmcsNote } from './whmcs-send.ts'
+
+// Re-exported: callers and tests know the classifier as part of the draft pipeline.
+export { detectIntent }
 
 /** The `draft` queue's message, as `queueDraft` enqueues it. */
 export const draftJobSchema = z.object({
@@ -245,11 +250,21 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
   const weights: SourceWeights = rerankCfg.isEnabled
     ? rerankCfg.weights
     : { global_kb: 0.25, tenant_kb: 0.25, approved_example: 0.25, correction: 0.25 }
+  // Cut-offs belong to the space the relevance scores live in (shared/drafting/calibration.ts).
+  const applied = applyCalibration({
+    space:
+      crossEncoder === 'used'
+        ? { provider: 'tei', model: rerankCfg.modelName }
+        : { provider: ai.name, model: ai.embedModel },
+    reranking: rerankCfg,
+    tenantThreshold: tenantRules?.threshold,
+  })
   const shown = rerankBySource(candidates, {
     weights,
     topK: rerankCfg.topKRerank,
-    scoreThreshold: rerankCfg.scoreThreshold,
+    scoreThreshold: applied.minSourceScore,
   })
+  const { language } = detectLanguage(`${ticket.subject}\n${question}`)
 
   const promptSources: PromptSource[] = shown.map((s) => ({
     ref: s.rank,
@@ -263,6 +278,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     question: maskedQuestion,
     threadSummary: summary,
     sources: promptSources,
+    language,
   })
   const rerankMs = lap()
   const result = await ai.chat(messages, {
@@ -272,6 +288,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     grounding: {
       question: maskedQuestion,
       sources: promptSources.map(({ ref, title, text }) => ({ ref, title, text })),
+      language,
     },
   })
   const modelMs = lap()
@@ -291,7 +308,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     text: customerTexts.join('\n'),
     priority: ticket.priority,
     bestRetrievalScore,
-    threshold: rerankCfg.scoreThreshold,
+    threshold: applied.lowRetrievalThreshold,
     tenantRules,
   })
   const confidence = scoreConfidence({
@@ -305,6 +322,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     escalationReasons: escalation.reasons,
     replyLength: reply.length,
   })
+  const calibratedConfidence = calibrateConfidence(confidence.score, applied.calibration.confidenceMap)
   const intent = detectIntent(`${ticket.subject}\n${customerTexts.join('\n')}`, escalation.reasons)
   const scoringMs = lap()
   const latencyMs = Math.round(performance.now() - started)
@@ -327,7 +345,10 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     provider: ai.name,
     model: result.model,
     promptVersionId: promptVersion.id,
-    confidence: confidence.score,
+    confidence: calibratedConfidence,
+    confidenceRaw: confidence.score,
+    calibration: applied.calibration.id,
+    language,
     escalated: escalation.escalate,
     sourcesShown: shown.length,
     sourcesCited: citedSources.length,
@@ -346,12 +367,14 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     const [row] = await tx<{ id: number }[]>`
       INSERT INTO ai_replies (tenant_id, ticket_id, message_id, request_id, prompt_version_id, ai_reply,
         confidence_score, confidence_breakdown, context_sources, reranked_sources, intent_detected,
-        tokens_used, latency_ms, provider, model, escalated, escalation_reasons, trigger)
+        tokens_used, latency_ms, provider, model, escalated, escalation_reasons, trigger, confidence_raw,
+        calibration, language)
       VALUES (${job.tenantId}, ${ticket.id}, ${target?.id ?? null}, ${job.jobId}, ${promptVersion.id},
-        ${reply}, ${confidence.score}, ${tx.json(confidence.breakdown as never)},
+        ${reply}, ${calibratedConfidence}, ${tx.json(confidence.breakdown as never)},
         ${tx.json(contextSources as never)}, ${tx.json(rerankedSources as never)}, ${intent},
         ${result.promptTokens + result.completionTokens}, ${latencyMs}, ${ai.name}, ${result.model},
-        ${escalation.escalate}, ${tx.json(escalation.reasons as never)}, ${job.trigger})
+        ${escalation.escalate}, ${tx.json(escalation.reasons as never)}, ${job.trigger}, ${confidence.score},
+        ${tx.json(applied.record as never)}, ${language})
       ON CONFLICT (tenant_id, request_id) DO NOTHING
       RETURNING id`
     // The twin of a redelivered job got here first; its draft stands.
@@ -417,7 +440,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     status: 'created',
     aiReplyId: stored,
     escalated: escalation.escalate,
-    confidence: confidence.score,
+    confidence: calibratedConfidence,
     timings,
   }
 }
@@ -481,107 +504,6 @@ function escalationRulesOf(
   if (parsed.success) return parsed.data
   logger.warn('ignoring invalid tenant escalation settings', { tenantId, issues: parsed.error.issues })
   return undefined
-}
-
-/** Intents the keyword classifier knows, with patterns in the escalation rules' safe syntax (en/ru/de/es). */
-const INTENT_KEYWORDS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  [
-    'billing',
-    [
-      'invoice*',
-      'billing',
-      'bill',
-      'payment*',
-      'pay',
-      'paid',
-      'charged',
-      'price*',
-      'pricing',
-      'renew*',
-      'счет*',
-      'оплат*',
-      'платеж*',
-      'продлен*',
-      'rechnung*',
-      'zahlung*',
-      'factura*',
-      'pago*',
-      'cobro*',
-    ],
-  ],
-  [
-    'account_access',
-    [
-      'password*',
-      'login',
-      'log in',
-      'sign in',
-      'locked out',
-      '2fa',
-      'two factor',
-      'пароль*',
-      'пароля',
-      'войти',
-      'вход*',
-      'passwort*',
-      'anmeld*',
-      'contrasena*',
-      'iniciar sesion',
-    ],
-  ],
-  [
-    'email',
-    ['email*', 'e mail', 'mailbox*', 'smtp', 'imap', 'pop3', 'outlook', 'thunderbird', 'почт*', 'correo*'],
-  ],
-  ['domain_dns', ['domain*', 'dns', 'nameserver*', 'propagat*', 'registrar*', 'whois', 'домен*', 'dominio*']],
-  ['ssl', ['ssl', 'https', 'certificate*', 'tls', 'сертификат*', 'zertifikat*', 'certificado*']],
-  [
-    'website_down',
-    [
-      'down',
-      'offline',
-      'not loading',
-      'unreachable',
-      'broken',
-      'internal server error',
-      '500',
-      '502',
-      '503',
-      'не работает',
-      'недоступ*',
-      'nicht erreichbar',
-      'caid*',
-    ],
-  ],
-  ['migration', ['migrat*', 'transfer*', 'перенос*', 'перенест*', 'umzug*', 'traslad*']],
-  ['backup', ['backup*', 'restore*', 'бэкап*', 'резервн*', 'sicherung*', 'copia de seguridad']],
-  ['performance', ['slow*', 'speed', 'performance', 'медленн*', 'тормоз*', 'langsam*', 'lento*']],
-]
-
-const compiledIntents = INTENT_KEYWORDS.map(
-  ([intent, keywords]) =>
-    [intent, keywords.map(compileKeyword).filter((r): r is RegExp => r !== null)] as const,
-)
-
-/**
- * A simple keyword intent classifier for analytics and triage. An escalation keyword category (refund,
- * legal, ...) is the intent when one matched, because it is what the ticket is about for the business;
- * otherwise the intent with the most matching keywords wins (ties: the order above), else `general`.
- */
-export function detectIntent(text: string, reasons: readonly EscalationReason[] = []): string {
-  const category = reasons.find((r) => r.code === 'keyword')?.category
-  if (category) return category
-  const folded = foldText(text)
-  let best = 'general'
-  let bestHits = 0
-  for (const [intent, patterns] of compiledIntents) {
-    const hits = patterns.filter((p) => p.test(folded)).length
-    if (hits > bestHits) {
-      best = intent
-      bestHits = hits
-    }
-  }
-  return best
 }
 
 /** Milliseconds since the previous call (or since creation), to 0.1 ms. */

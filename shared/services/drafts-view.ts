@@ -6,8 +6,15 @@ export interface DraftView {
   ticketId: number
   messageId: number | null
   reply: string
+  /** Calibrated: about this share (in %) of such drafts were right on the evaluation set. */
   confidenceScore: number
+  /** The raw points the breakdown adds up to, before calibration. */
+  confidenceRaw: number | null
   confidenceBreakdown: unknown
+  /** Which calibration (scoring space, thresholds) the draft used. */
+  calibration: unknown
+  /** ISO 639-1 code of the customer's language, detected on the ticket. */
+  language: string | null
   sources: unknown
   escalated: boolean
   escalationReasons: unknown
@@ -26,7 +33,8 @@ export interface DraftView {
 }
 
 export const DRAFT_COLUMNS = (sql: Db) => sql`
-  id, ticket_id, message_id, ai_reply AS reply, confidence_score, confidence_breakdown,
+  id, ticket_id, message_id, ai_reply AS reply, confidence_score, confidence_raw, confidence_breakdown,
+  calibration, language,
   reranked_sources AS sources, escalated, escalation_reasons, intent_detected, provider, model,
   prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, review_channel, created_at`
 

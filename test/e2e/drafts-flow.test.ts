@@ -84,8 +84,17 @@ describe('Function: draft pipeline over HTTP with the fake Ollama', () => {
       cited: true,
     })
     const sum = draft.confidenceBreakdown.reduce((s: number, c: { points: number }) => s + c.points, 0)
-    expect(sum).toBe(draft.confidenceScore)
+    expect(sum).toBe(draft.confidenceRaw)
     expect(draft.confidenceScore).toBeGreaterThan(0)
+    // nomic-embed-text has no calibration entry yet: the conservative fallback, recorded on the draft.
+    expect(draft.calibration).toMatchObject({
+      id: 'ollama/nomic-embed-text@uncalibrated',
+      calibrated: false,
+      lowRetrievalThreshold: 0.5,
+      thresholdSource: 'calibration',
+    })
+    expect(draft.confidenceScore).toBe(draft.confidenceRaw)
+    expect(draft.language).toBe('en')
     goodScore = draft.confidenceScore
     const ticket = await app.call('GET', `/tickets/${ticketId}`, undefined, { token: t.agent })
     expect(ticket.body).toMatchObject({ draftState: 'ready', draftError: null })
@@ -130,6 +139,8 @@ describe('Function: draft pipeline over HTTP with the fake Ollama', () => {
     )
     expect(draft.reply.length).toBeGreaterThan(0)
     expect(draft.status).toBe('pending')
+    expect(draft.language).toBe('ru')
+    expect(lastChat(fake).messages[0]!.content).toContain('Write the reply in Russian (ru)')
     const ticket = await app.call('GET', `/tickets/${ticketId}`, undefined, { token: t.agent })
     expect(ticket.body.status).toBe('escalated')
     const [audit] = await app.rt.deps.sql`

@@ -183,6 +183,47 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(indexed.body.isIndexed).toBe(true)
   })
 
+  it('accepts tags as the seed stores them (comma-separated) or as an array, and always returns an array', async () => {
+    // Act
+    const created = await create(a.agent, {
+      title: 'Changing nameservers',
+      content: 'Set the nameservers at your registrar.',
+      tags: 'dns,nameservers',
+    })
+    const patched = await app.call(
+      'PATCH',
+      `/kb/articles/${created.body.id}`,
+      { tags: ' dns , registrar ,, ' },
+      { token: a.agent },
+    )
+    const asArray = await app.call(
+      'PATCH',
+      `/kb/articles/${created.body.id}`,
+      { tags: ['dns'] },
+      { token: a.agent },
+    )
+    const imported = await app.call(
+      'POST',
+      '/kb/import',
+      { articles: [{ title: 'Seed-style tags', content: 'Body.', tags: 'billing,invoices' }] },
+      { token: a.admin },
+    )
+    const importedArticle = await app.call('GET', `/kb/articles/${imported.body.items[0].id}`, undefined, {
+      token: a.agent,
+    })
+    const tooLong = await create(a.agent, { title: 'Too many', content: 'x', tags: 'a,'.repeat(60) })
+
+    // Assess
+    expect(created.status).toBe(201)
+    expect(created.body.tags).toEqual(['dns', 'nameservers'])
+    expect(patched.status).toBe(200)
+    expect(patched.body.tags).toEqual(['dns', 'registrar'])
+    expect(asArray.body.tags).toEqual(['dns'])
+    expect(imported.status).toBe(200)
+    expect(importedArticle.body.tags).toEqual(['billing', 'invoices'])
+    expect(tooLong.status).toBe(400)
+  })
+
   it('after an edit, search returns only the new text and the old chunks are archived, not deleted', async () => {
     // Prepare
     const created = await create(a.agent, {

@@ -173,4 +173,48 @@ describe('Function: BuiltinProvider.chat', () => {
     expect(result.content).toContain('Здравствуйте')
     expect(result.content).toContain('откройте личный кабинет [1].')
   })
+
+  const dns = {
+    ref: 1,
+    title: 'DNS propagation',
+    text:
+      'DNS propagation › How long\n\nResolvers around the world cache DNS records for the time set in the ' +
+      'record TTL, so DNS changes are not seen everywhere at once. Registries also publish nameserver ' +
+      'updates on their own schedule. In practice a nameserver change is visible within 4 to 24 hours, at ' +
+      'most 48 hours. You can check the DNS records with a public lookup tool.',
+  }
+
+  it('answers "how long" with the sentence that holds the duration, not the first one', async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+
+    // Act
+    const result = await provider.chat([], {
+      grounding: { question: 'How long until my DNS updates after changing nameservers?', sources: [dns] },
+    })
+
+    // Assess
+    const quoted = result.content.split('\n\n')[2]!
+    expect(quoted).toContain('within 4 to 24 hours, at most 48 hours [1].')
+  })
+
+  it("writes its own sentences in the customer's language and says the sources are in English", async () => {
+    // Prepare
+    const provider = new BuiltinProvider()
+
+    // Act
+    const result = await provider.chat([], {
+      grounding: {
+        question: 'Wie lange dauert es, bis die Nameserver-Änderung bei DNS überall sichtbar ist?',
+        sources: [dns],
+        language: 'de',
+      },
+    })
+
+    // Assess
+    expect(result.content.startsWith('Hallo,')).toBe(true)
+    expect(result.content).toContain('Dokumentation auf Englisch')
+    expect(result.content).toContain('4 to 24 hours')
+    expect(result.content).toContain('Viele Grüße')
+  })
 })

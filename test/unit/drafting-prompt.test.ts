@@ -3,6 +3,7 @@ import {
   buildDraftPrompt,
   DEFAULT_PROMPT,
   formatSources,
+  languageInstruction,
   PROMPT_GUARDRAILS,
   type PromptSource,
   renderTemplate,
@@ -105,7 +106,7 @@ describe('Function: buildDraftPrompt', () => {
 
     // Assess
     expect(messages.map((m) => m.role)).toEqual(['system', 'user'])
-    expect(messages[0]!.content.endsWith(PROMPT_GUARDRAILS)).toBe(true)
+    expect(messages[0]!.content.endsWith(`${PROMPT_GUARDRAILS}\n${languageInstruction('en')}`)).toBe(true)
     expect(messages[0]!.content).toMatch(/Cite the source of every fact.*\[1\]/)
     expect(messages[0]!.content).toMatch(/Answer only from the numbered knowledge sources/)
     const user = messages[1]!.content
@@ -151,7 +152,19 @@ describe('Function: buildDraftPrompt', () => {
     const [system] = buildDraftPrompt({ ...input, promptVersion })
 
     // Assess
-    expect(system!.content).toBe(`Be brief.\n\n${PROMPT_GUARDRAILS}`)
+    expect(system!.content).toBe(`Be brief.\n\n${PROMPT_GUARDRAILS}\n${languageInstruction(undefined)}`)
+  })
+
+  it("tells the model to answer in the customer's language, and offers it to templates", () => {
+    // Prepare
+    const promptVersion = { ...DEFAULT_PROMPT, taskTemplate: 'Answer in {{language}}: {{question}}' }
+
+    // Act
+    const [system, user] = buildDraftPrompt({ ...input, promptVersion, language: 'de' })
+
+    // Assess
+    expect(system!.content).toContain('Write the reply in German (de)')
+    expect(user!.content).toContain('Answer in German:')
   })
 
   it('rejects templates with unknown placeholders, and any placeholder in the system prompt', () => {

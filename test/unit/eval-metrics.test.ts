@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import {
+  auroc,
+  brier,
+  crossValidated,
+  ece,
+  factsFound,
+  fitIsotonic,
+  precisionRecall,
+  readMap,
+  reliability,
+  thresholdCurve,
+  thresholdForBudget,
+} from '../../eval/metrics.ts'
+
+describe('Function: auroc', () => {
+  it('is 1 for perfect ranking, 0 for reversed, 0.5 for ties, null for one class', () => {
+    // Prepare
+    const perfect = [
+      { score: 0.9, right: true },
+      { score: 0.8, right: true },
+      { score: 0.2, right: false },
+    ]
+    const reversed = perfect.map((p) => ({ ...p, right: !p.right }))
+    const tied = [
+      { score: 0.5, right: true },
+      { score: 0.5, right: false },
+    ]
+
+    // Act / Assess
+    expect(auroc(perfect)).toBe(1)
+    expect(auroc(reversed)).toBe(0)
+    expect(auroc(tied)).toBe(0.5)
+    expect(auroc([{ score: 1, right: true }])).toBeNull()
+  })
+
+  it('matches a hand count of ordered pairs', () => {
+    // Prepare: positives 0.8, 0.4; negatives 0.6, 0.1 → pairs won: (0.8>0.6), (0.8>0.1), (0.4>0.1) = 3 of 4
+    const items = [
+      { score: 0.8, right: true },
+      { score: 0.4, right: true },
+      { score: 0.6, right: false },
+      { score: 0.1, right: false },
+    ]
+
+    // Act / Assess
+    expect(auroc(items)).toBe(0.75)
+  })
+})
+
+describe('Function: brier, reliability and ece', () => {
+  it('computes the Brier score, bins by confidence and weighs the calibration gap by bin size', () => {
+    // Prepare: bin 0.9-1: two drafts at 0.9, one right (gap 0.4); bin 0.1-0.2: two at 0.1, none right (gap 0.1)
+    const items = [
+      { p: 0.9, right: true },
+      { p: 0.9, right: false },
+      { p: 0.1, right: false },
+      { p: 0.1, right: false },
+    ]
+
+    // Act
+    const bins = reliability(items)
+
+    // Assess
+    expect(brier(items)).toBeCloseTo((0.01 + 0.81 + 0.01 + 0.01) / 4, 10)
+    expect(bins).toHaveLength(10)
+    expect(bins[9]).toMatchObject({ bucket: '90-100', drafts: 2, accuracy: 0.5 })
+    expect(bins[1]).toMatchObject({ drafts: 2, accuracy: 0 })
+    expect(bins[1]!.meanConfidence).toBeCloseTo(0.1, 10)
+    expect(ece(items)).toBeCloseTo(0.5 * 0.4 + 0.5 * 0.1, 10)
+    expect(ece([])).toBeNull()
+    expect(reliability([{ p: 1, right: true }])[9]!.drafts).toBe(1)
+  })
+})
+
+describe('Function: fitIsotonic', () => {
+  it('pools violators into a non-decreasing map and shrinks small blocks towards the base rate', () => {
+    // Prepare: outcomes 0,1,0,1,1 at x 10..50 — the 1 at 20 and the 0 at 30 violate order and pool
+    const points = [10, 20, 30, 40, 50].map((x, i) => ({ x, right: [false, true, false, true, true][i]! }))
+
+    // Act
+    const raw = fitIsotonic(points, 0)
+    const shrunk = fitIsotonic(points, 1)
+
+    // Assess
+    expect(raw).toEqual([
+      [10, 0],
+      [25, 0.5],
+      [40, 1],
+      [50, 1],
+    ])
+    for (let i = 1; i < shrunk.length; i++) expect(shrunk[i]![1]).toBeGreaterThanOrEqual(shrunk[i - 1]![1])
+    expect(shrunk[0]![1]).toBeCloseTo(0.6 / 2, 10)
+    expect(shrunk.at(-1)![1]).toBeLessThan(1)
+  })
+
+  it('reads the map linearly between breakpoints and flat beyond them', () => {
+    // Prepare
+    const map: Array<[number, number]> = [
+      [20, 0.1],
+      [60, 0.5],
+    ]
+
+    // Act / Assess
+    expect(readMap(map, 0)).toBe(0.1)
+    expect(readMap(map, 40)).toBeCloseTo(0.3, 10)
+    expect(readMap(map, 99)).toBe(0.5)
+  })
+
+  it('cross-validates out of fold: a point never predicts itself', () => {
+    // Prepare: a lone right draft at a high score among wrong ones cannot be predicted right from the rest
+    const points = [
+      ...Array.from({ length: 9 }, (_, i) => ({ x: i * 5, right: false })),
+      { x: 90, right: true },
+    ]
+
+    // Act
+    const cv = crossValidated(points, 5, 0)
+
+    // Assess
+    expect(cv).toHaveLength(10)
+    expect(cv.at(-1)!.p).toBe(0)
+  })
+})
+
+describe('Function: thresholdForBudget', () => {
+  it('picks the highest cut that escalates at most the budget of answerable tickets', () => {
+    // Prepare
+    const answerable = [0.1, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
+    const outOfKb = [0.05, 0.2, 0.35, 0.45]
+
+    // Act
+    const curve = thresholdCurve(answerable, outOfKb)
+    const ten = thresholdForBudget(answerable, outOfKb, 0.1)
+    const none = thresholdForBudget(answerable, outOfKb, 0)
+
+    // Assess
+    expect(curve[0]).toEqual({ threshold: 0, keepEscalated: 0, escalateCaught: 0 })
+    expect(ten).toEqual({ threshold: 0.25, keepEscalated: 0.1, escalateCaught: 0.5 })
+    expect(none).toEqual({ threshold: 0.075, keepEscalated: 0, escalateCaught: 0.25 })
+  })
+})
+
+describe('Function: precisionRecall and factsFound', () => {
+  it('counts the confusion matrix and matches facts case- and accent-insensitively', () => {
+    // Prepare
+    const decisions = [
+      { predicted: true, actual: true },
+      { predicted: true, actual: false },
+      { predicted: false, actual: true },
+      { predicted: false, actual: false },
+    ]
+
+    // Act
+    const pr = precisionRecall(decisions)
+    const facts = factsFound('Changes show within 4 to 24 HOURS, at most 48.', [
+      '24 hours',
+      '48',
+      'Zone Editor',
+    ])
+
+    // Assess
+    expect(pr).toEqual({ precision: 0.5, recall: 0.5, tp: 1, fp: 1, fn: 1, tn: 1 })
+    expect(facts).toEqual({ found: ['24 hours', '48'], missing: ['Zone Editor'] })
+  })
+})
