@@ -1,3 +1,4 @@
+import { recordDraft } from '#shared/observability'
 import { sqsWorker } from '#shared/queue/worker'
 import { draftJobSchema, generateDraft, markDraftFailed } from '#shared/services/drafting'
 
@@ -8,7 +9,14 @@ import { draftJobSchema, generateDraft, markDraftFailed } from '#shared/services
  */
 export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt }) => {
   try {
-    await generateDraft(deps, job)
+    const outcome = await generateDraft(deps, job)
+    if (outcome.status === 'created') {
+      recordDraft({
+        confidence: outcome.confidence,
+        latencyMs: outcome.timings.totalMs,
+        escalationReasons: outcome.escalationReasons,
+      })
+    }
   } catch (error) {
     if (isLastAttempt) await markDraftFailed(deps.sql, job, error)
     throw error

@@ -11,6 +11,7 @@ import { authenticate } from '../auth/authenticate.ts'
 import { type AuthContext, hasRole } from '../auth/roles.ts'
 import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
+import { handlerMiddlewares } from '../observability.ts'
 import { routeKey, routes } from '../routes.ts'
 import { ForbiddenError, HttpError, PayloadTooLargeError, ValidationError } from './errors.ts'
 
@@ -51,8 +52,9 @@ type Request = {
  * Builds the Lambda handler of one route. Auth level comes from the route table (shared/routes.ts),
  * schemas from the API contract (shared/api/contract.ts): a handler states only what it does.
  *
- * Middleware order follows middy's guidance: normalise → size limit → JSON body → security headers →
- * CORS → error mapper; the handler then authenticates and validates with zod.
+ * Middleware order follows middy's guidance: Powertools (logger context, metrics flush) → normalise →
+ * size limit → JSON body → security headers → CORS → error mapper; the handler then authenticates and
+ * validates with zod.
  */
 export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>) => Promise<unknown>) {
   const route = routes.find((r) => routeKey(r) === key)
@@ -68,6 +70,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({
     timeoutEarlyInMillis: 0,
   })
+    .use(handlerMiddlewares('http'))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(bodyLimit(Boolean(spec.body)))

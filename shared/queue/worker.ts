@@ -1,10 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod'
 import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
+import { handlerMiddlewares } from '../observability.ts'
 import { type QueueName, queues } from '../routes.ts'
 import { flushOutbox } from './outbox.ts'
 
@@ -61,5 +61,5 @@ export function sqsWorker<S extends z.ZodType>(
     await flushOutbox(deps)
     return response
   }
-  return middy(handler).use(injectLambdaContext(logger))
+  return middy(handler).use(handlerMiddlewares('worker'))
 }

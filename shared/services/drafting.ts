@@ -93,7 +93,15 @@ export interface DraftTimings {
 }
 
 export type DraftOutcome =
-  | { status: 'created'; aiReplyId: number; escalated: boolean; confidence: number; timings: DraftTimings }
+  | {
+      status: 'created'
+      aiReplyId: number
+      escalated: boolean
+      /** Keyword category or reason code of each escalation reason (for metrics). */
+      escalationReasons: string[]
+      confidence: number
+      timings: DraftTimings
+    }
   | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' }
 
 interface TicketRow {
@@ -411,6 +419,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     status: 'created',
     aiReplyId: stored,
     escalated: escalation.escalate,
+    escalationReasons: escalation.reasons.map((r) => r.category ?? r.code),
     confidence: confidence.score,
     timings,
   }
