@@ -7,9 +7,11 @@
  * `handlerMiddlewares`). Outside Lambda (`npm start`, tests, benchmarks) they are off unless
  * `POWERTOOLS_METRICS_DISABLED=false` is set, so the local log stays readable.
  *
- * Tracing follows Powertools' own rule (on only inside Lambda, off with `POWERTOOLS_TRACE_ENABLED=false`),
- * and when it is off the Tracer is never even loaded: the X-Ray SDK behind it is ~125 KB of module code,
- * which every cold start would otherwise pay for nothing (README "Lambda bundles").
+ * Tracing follows Powertools' own rule (on only inside Lambda, off with `POWERTOOLS_TRACE_ENABLED=false`)
+ * and only in workers, which load the Tracer with {@link useTracer} (shared/queue/worker.ts). A job is
+ * model, WHMCS and database time, which is what a trace should split; the X-Ray SDK behind the Tracer is
+ * ~125 KB that every cold start would parse and run, so HTTP functions, whose Lambda segment already is
+ * their database time, neither bundle nor load it. Where no Tracer is installed, `traced` is a plain call.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics'
@@ -20,7 +22,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type middy from '@middy/core'
 import { logger } from './logger.ts'
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'draftdesk'
+export const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'draftdesk'
 
 // Powertools' documented switch; set only when nobody chose, and only outside Lambda.
 if (!process.env.AWS_LAMBDA_FUNCTION_NAME) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'
@@ -47,21 +49,32 @@ export const metrics = new Metrics({
   logger: metricsLogger,
 })
 
-const tracingOn =
-  Boolean(process.env.AWS_EXECUTION_ENV) &&
-  !process.env.AWS_SAM_LOCAL &&
-  process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false'
+let tracer: Tracer | undefined
 
-/** The Tracer, or `undefined` wherever tracing is off (then nothing is traced and X-Ray is not loaded). */
-export const tracer: Tracer | undefined = tracingOn
-  ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName })
-  : undefined
+/** Whether this process should trace: Powertools' own rule, checked before anything is loaded. */
+export function tracingWanted(): boolean {
+  return (
+    Boolean(process.env.AWS_EXECUTION_ENV) &&
+    !process.env.AWS_SAM_LOCAL &&
+    process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false'
+  )
+}
+
+/** Installs the Tracer `traced`, `captureAwsClient` and the worker middlewares use from now on. */
+export function useTracer(instance: Tracer): void {
+  tracer = instance
+}
+
+/** True once a Tracer is installed and tracing is enabled. */
+export function isTracing(): boolean {
+  return tracer?.isTracingEnabled() ?? false
+}
 
 /**
  * The Powertools middlewares every Lambda handler gets: the logger's Lambda context (request id, cold
- * start) on every line, the EMF flush after each invocation (with a `ColdStart` metric), and, for
- * workers, a `## handler` trace subsegment. HTTP handlers skip that subsegment: the middleware would mark
- * every mapped 4xx as a fault, and the Lambda segment already carries the response status.
+ * start) on every line, the EMF flush after each invocation (with a `ColdStart` metric), and, for a
+ * worker with a Tracer, a `## handler` trace subsegment. Never for HTTP: that middleware would mark every
+ * mapped 4xx as a fault.
  */
 export function handlerMiddlewares(kind: 'http' | 'worker'): middy.MiddlewareObj[] {
   const chain = [

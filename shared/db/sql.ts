@@ -1,5 +1,5 @@
 import postgres, { type Sql } from 'postgres'
-import { traced, tracer } from '../observability.ts'
+import { isTracing, traced } from '../observability.ts'
 
 export type { Sql, TransactionSql } from 'postgres'
 
@@ -27,13 +27,13 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     transform: { column: { from: postgres.toCamel }, undefined: null },
     ...(options.password ? { password: options.password } : {}),
   })
-  return tracer ? traceTransactions(sql) : sql
+  return isTracing() ? traceTransactions(sql) : sql
 }
 
 /**
  * Makes every `sql.begin` an X-Ray subsegment (`DB transaction`). postgres.js has no per-query hook that
  * sees a query finish, and all writes and the retrieval queries run in transactions, so that is where
- * the database time shows. Only applied when tracing is on (in Lambda).
+ * the database time shows. Only applied where tracing is on (workers in Lambda).
  */
 function traceTransactions(sql: Sql): Sql {
   const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>

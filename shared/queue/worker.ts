@@ -4,9 +4,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod'
 import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
-import { handlerMiddlewares } from '../observability.ts'
+import { handlerMiddlewares, serviceName, tracingWanted, useTracer } from '../observability.ts'
 import { type QueueName, queues } from '../routes.ts'
 import { flushOutbox } from './outbox.ts'
+
+// Workers trace; HTTP functions do not load the X-Ray SDK at all (why: shared/observability.ts).
+if (tracingWanted()) useTracer(new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }))
 
 export interface JobContext {
   deps: Deps

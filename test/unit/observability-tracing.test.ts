@@ -15,7 +15,7 @@ vi.hoisted(() => {
 })
 
 import { NotFoundError } from '#shared/http/errors'
-import { captureAwsClient, traced, tracer } from '#shared/observability'
+import { captureAwsClient, isTracing, traced } from '#shared/observability'
 
 interface SubsegmentDoc {
   name: string
@@ -28,7 +28,12 @@ interface SubsegmentDoc {
 let daemon: Socket
 const received: SubsegmentDoc[] = []
 
+let tracingBeforeWorkers: boolean
+
 beforeAll(async () => {
+  tracingBeforeWorkers = isTracing()
+  // Workers install the Tracer when they are loaded; HTTP functions never do.
+  await import('#shared/queue/worker')
   daemon = createSocket('udp4')
   daemon.on('message', (msg) => {
     // Each datagram is a header line, then the segment document.
@@ -36,7 +41,9 @@ beforeAll(async () => {
     if (doc) received.push(JSON.parse(doc) as SubsegmentDoc)
   })
   await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve))
-  tracer!.provider.setDaemonAddress(`127.0.0.1:${(daemon.address() as AddressInfo).port}`)
+  // The daemon address is global to the X-Ray SDK, whichever Tracer sets it.
+  const { Tracer } = await import('@aws-lambda-powertools/tracer')
+  new Tracer().provider.setDaemonAddress(`127.0.0.1:${(daemon.address() as AddressInfo).port}`)
 })
 afterAll(() => {
   daemon?.close()
@@ -56,7 +63,8 @@ describe('Function: traced', () => {
     const value = await traced('Model chat', async () => 42)
 
     // Assess
-    expect(tracer?.isTracingEnabled()).toBe(true)
+    expect(tracingBeforeWorkers).toBe(false)
+    expect(isTracing()).toBe(true)
     expect(value).toBe(42)
     const doc = await subsegment('Model chat')
     expect(doc.end_time).toBeGreaterThanOrEqual(doc.start_time)
