@@ -1,5 +1,5 @@
 /**
- * The draft pipeline (DESIGN.md flow 2): one customer message in, one grounded, cited, scored draft out.
+ * The draft pipeline (docs/ARCHITECTURE.md): one customer message in, one grounded, cited, scored draft out.
  *
  *   load ticket + thread → query (subject + latest customer message, + earlier thread when there is one)
  *   → mask PII → hybrid retrieval (top_k_initial) → optional TEI cross-encoder → source-weighted rerank
