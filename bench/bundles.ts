@@ -10,10 +10,11 @@
  *   npm run bench:bundles                 # table; budget breaches flagged
  *   npm run bench:bundles -- --strict     # exit 1 on any breach
  *   npm run bench:bundles -- --runs 20 --json bench-bundles.json
+ *   npm run bench:bundles -- --tracing    # as with X-Ray active: the Tracer (and its SDK) loads at init
  *
  * Module initialisation must not touch the network: the environment below points every endpoint at
- * nothing, supplies dummy AWS credentials and turns tracing off, so a handler that connects at import time
- * fails or stalls visibly here instead of hiding in the numbers.
+ * nothing, supplies dummy AWS credentials and turns tracing off (unless `--tracing`), so a handler that
+ * connects at import time fails or stalls visibly here instead of hiding in the numbers.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -31,14 +32,16 @@ interface Args {
   strict: boolean
   json: string | undefined
   sourceMaps: boolean
+  tracing: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 10, strict: false, json: undefined, sourceMaps: true }
+  const args: Args = { runs: 10, strict: false, json: undefined, sourceMaps: true, tracing: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--strict') args.strict = true
     else if (a === '--no-source-maps') args.sourceMaps = false
+    else if (a === '--tracing') args.tracing = true
     else if (a === '--runs') args.runs = Number(argv[++i])
     else if (a === '--json') args.json = argv[++i]
     else throw new Error(`unknown argument ${a}`)
@@ -60,7 +63,7 @@ const entries: Entry[] = [
 ]
 
 /** What a deployed function sees, minus anything reachable: module init must work offline. */
-const benchEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
+const benchEnv = (sourceMaps: boolean, tracing: boolean): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   NODE_OPTIONS: sourceMaps ? '--enable-source-maps' : '',
@@ -73,7 +76,9 @@ const benchEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
   AWS_LAMBDA_FUNCTION_NAME: 'draftdesk-bench',
   POWERTOOLS_SERVICE_NAME: 'draftdesk',
   POWERTOOLS_METRICS_NAMESPACE: 'Draftdesk',
-  POWERTOOLS_TRACE_ENABLED: 'false',
+  POWERTOOLS_TRACE_ENABLED: String(tracing),
+  // What Lambda sets: Powertools traces only where AWS_EXECUTION_ENV says it runs in Lambda.
+  ...(tracing ? { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', LAMBDA_TASK_ROOT: '/var/task' } : {}),
   POWERTOOLS_DEV: 'false',
   LOG_LEVEL: 'ERROR',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-db',
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
       for (let run = 0; run < args.runs; run++) {
         const child = spawnSync(process.execPath, [loaderFile, pathToFileURL(outfile).href], {
           cwd: outdir,
-          env: benchEnv(args.sourceMaps),
+          env: benchEnv(args.sourceMaps, args.tracing),
           encoding: 'utf8',
           // A module that hangs at import (waiting on a socket) is a finding, not a reason to wait forever.
           timeout: 10_000,
@@ -212,7 +217,7 @@ async function main(): Promise<void> {
 
   console.log(
     `Lambda bundles: minified ESM for ${bundleTarget}, @aws-sdk external; load = p50 of ${args.runs} fresh node ${process.version} processes` +
-      `${args.sourceMaps ? ' with --enable-source-maps' : ''}. Budget: ${budgets.maxBundleKiB} KB, ${budgets.maxLoadMs} ms.\n`,
+      `${args.sourceMaps ? ' with --enable-source-maps' : ''}${args.tracing ? ', tracing on' : ''}. Budget: ${budgets.maxBundleKiB} KB, ${budgets.maxLoadMs} ms.\n`,
   )
   console.log('| function | kind | size (KB) | load p50 (ms) | load min (ms) | over budget |')
   console.log('|---|---|---:|---:|---:|---|')

@@ -7,11 +7,13 @@ import { parseConfig } from './config.ts'
 import { createSql } from './db/sql.ts'
 import type { Deps } from './deps.ts'
 import { providerLogger } from './logger.ts'
+import { captureAwsClient } from './observability.ts'
 import { SqsQueue } from './queue/sqs.ts'
 
-// SDK clients live at module scope: created once per container, reused across invocations.
-const secrets = new SecretsManagerClient({})
-const sqs = new SQSClient({})
+// SDK clients live at module scope: created once per container, reused across invocations, and traced
+// (X-Ray subsegments per call) when tracing is on.
+const secrets = captureAwsClient(new SecretsManagerClient({}))
+const sqs = captureAwsClient(new SQSClient({}))
 
 const dbSecret = z.object({
   username: z.string(),

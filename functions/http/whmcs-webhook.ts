@@ -1,4 +1,5 @@
 import { type Event, httpRoute } from '#shared/http/route'
+import { recordWebhookEvent } from '#shared/observability'
 import { flushOutbox } from '#shared/queue/outbox'
 import { handleWhmcsWebhook } from '#shared/services/whmcs-webhook'
 
@@ -10,6 +11,7 @@ export const handler = httpRoute('POST /webhooks/whmcs/{tenantSlug}', async ({ d
     rawBody: (event as Event).rawBody ?? '',
     now: deps.now(),
   })
+  recordWebhookEvent(result.duplicate ? null : result.event)
   if (!result.duplicate) await flushOutbox(deps)
   return result
 })

@@ -1,3 +1,4 @@
+import { recordDraft } from '#shared/observability'
 import { sqsWorker } from '#shared/queue/worker'
 import { markDraftFailed } from '#shared/services/draft-requests'
 import { draftJobSchema, generateDraft } from '#shared/services/drafting'
@@ -9,7 +10,14 @@ import { draftJobSchema, generateDraft } from '#shared/services/drafting'
  */
 export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt }) => {
   try {
-    await generateDraft(deps, job)
+    const outcome = await generateDraft(deps, job)
+    if (outcome.status === 'created') {
+      recordDraft({
+        confidence: outcome.confidence,
+        latencyMs: outcome.timings.totalMs,
+        escalationReasons: outcome.escalationReasons,
+      })
+    }
   } catch (error) {
     if (isLastAttempt) await markDraftFailed(deps.sql, job, error)
     throw error

@@ -1,3 +1,4 @@
+import { recordWhmcsSend } from '#shared/observability'
 import { sqsWorker } from '#shared/queue/worker'
 import { sendApprovedReply, sendEscalationNote, sendJobSchema } from '#shared/services/whmcs-send'
 
@@ -7,6 +8,15 @@ import { sendApprovedReply, sendEscalationNote, sendJobSchema } from '#shared/se
  * throws and is retried with backoff, then dead-lettered with the error kept on the `whmcs_sends` row.
  */
 export const handler = sqsWorker('send', sendJobSchema, async (job, { deps, isLastAttempt }) => {
-  if (job.kind === 'note') await sendEscalationNote(deps, job)
-  else await sendApprovedReply(deps, job, { isLastAttempt })
+  const kind = job.kind === 'note' ? 'note' : 'reply'
+  try {
+    const outcome =
+      job.kind === 'note'
+        ? await sendEscalationNote(deps, job)
+        : await sendApprovedReply(deps, job, { isLastAttempt })
+    recordWhmcsSend(kind, outcome)
+  } catch (error) {
+    recordWhmcsSend(kind, 'error')
+    throw error
+  }
 })

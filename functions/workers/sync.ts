@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { id } from '#shared/api/common'
+import { recordSync } from '#shared/observability'
 import { sqsWorker } from '#shared/queue/worker'
 import { runWhmcsSync } from '#shared/services/whmcs-sync'
 
@@ -14,5 +15,5 @@ const syncJob = z.object({
  * next scheduled run resumes where this one stopped); other errors are thrown so the queue retries.
  */
 export const handler = sqsWorker('sync', syncJob, async (job, { deps }) => {
-  await runWhmcsSync(deps, job)
+  recordSync(await runWhmcsSync(deps, job))
 })

@@ -1,5 +1,5 @@
 /**
- * The built-in offline provider (DESIGN.md, "Components"): a real, documented fallback that lets the whole
+ * The built-in offline provider (see shared/ai/select.ts): a real, documented fallback that lets the whole
  * flow run with no model host. Embeddings are lexical (hashed n-grams), drafts are extractive (sentences
  * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
  * which is why `selectProvider` announces it loudly.

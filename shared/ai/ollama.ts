@@ -6,6 +6,7 @@
 import { Ollama } from 'ollama'
 import pRetry from 'p-retry'
 import { cleanText } from '../http/safe-input.ts'
+import { observeModelCall } from '../observability.ts'
 import {
   type AiProvider,
   AiProviderError,
@@ -224,9 +225,21 @@ export class OllamaProvider implements AiProvider {
     }
   }
 
-  /** Runs `request` with backoff on transient failures; the final error says how many attempts were made. */
-  private async withRetry<T>(
-    op: CallContext['op'],
+  /**
+   * Runs `request` with backoff on transient failures; the final error says how many attempts were made.
+   * The whole call, retries included, is one trace subsegment and one latency or error data point.
+   */
+  private withRetry<T>(
+    op: 'embed' | 'chat',
+    model: string,
+    timeoutMs: number,
+    request: () => Promise<T>,
+  ): Promise<T> {
+    return observeModelCall(op, () => this.retrying(op, model, timeoutMs, request))
+  }
+
+  private async retrying<T>(
+    op: 'embed' | 'chat',
     model: string,
     timeoutMs: number,
     request: () => Promise<T>,

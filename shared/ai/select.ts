@@ -1,5 +1,5 @@
 /**
- * Start-up choice of the AI provider (DESIGN.md, "Components"): Ollama when `OLLAMA_HOST` is set and
+ * Start-up choice of the AI provider (docs/ARCHITECTURE.md): Ollama when `OLLAMA_HOST` is set and
  * answers, otherwise the built-in offline provider — announced loudly, because its drafts are extractive
  * and its retrieval lexical, which an operator must not mistake for the real thing.
  */

@@ -21,7 +21,7 @@ export const promptsContract = {
         contextTemplate: template(20_000),
         taskTemplate: template(20_000),
         model: z.string().trim().min(1).max(100).default(DEFAULT_PROMPT.model),
-        // A real number, unlike seed 001's int ÷ 10 (DESIGN.md).
+        // A real number, unlike seed 001's int ÷ 10 (migration 001).
         temperature: z.number().min(0).max(2).default(DEFAULT_PROMPT.temperature),
         maxTokens: z.number().int().min(16).max(8192).default(DEFAULT_PROMPT.maxTokens),
         /** A global prompt (tenant NULL) shared by every tenant; superadmin only. */

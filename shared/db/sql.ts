@@ -1,4 +1,5 @@
 import postgres, { type Sql } from 'postgres'
+import { isTracing, traced } from '../observability.ts'
 
 export type { Sql, TransactionSql } from 'postgres'
 
@@ -15,7 +16,7 @@ export interface SqlOptions {
  * camelCased (`created_at` → `createdAt`) so rows can be returned as API JSON without mapping.
  */
 export function createSql(url: string, options: SqlOptions = {}): Sql {
-  return postgres(url, {
+  const sql = postgres(url, {
     max: options.max ?? 1,
     prepare: options.prepare ?? true,
     // Lambda freezes idle containers; drop idle sockets before RDS Proxy does, and recycle old ones.
@@ -26,6 +27,18 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     transform: { column: { from: postgres.toCamel }, undefined: null },
     ...(options.password ? { password: options.password } : {}),
   })
+  return isTracing() ? traceTransactions(sql) : sql
+}
+
+/**
+ * Makes every `sql.begin` an X-Ray subsegment (`DB transaction`). postgres.js has no per-query hook that
+ * sees a query finish, and all writes and the retrieval queries run in transactions, so that is where
+ * the database time shows. Only applied where tracing is on (workers in Lambda).
+ */
+function traceTransactions(sql: Sql): Sql {
+  const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>
+  Object.assign(sql, { begin: (...args: unknown[]) => traced('DB transaction', () => begin(...args)) })
+  return sql
 }
 
 /**

@@ -15,7 +15,10 @@ export type SourceWeights = Record<RerankSourceKind, number>
 export interface RerankCandidate {
   id: string | number
   sourceKind: RerankSourceKind
-  /** Fused retrieval score (vector + full text), or a cross-encoder score, in 0..1. */
+  /**
+   * Relevance in 0..1: the cosine similarity to the query (text rank for a text-only hit), or a
+   * cross-encoder score. Never the rank-based fused score, which is ~1 for the top hit whatever it says.
+   */
   score: number
 }
 
@@ -184,8 +187,8 @@ export async function teiRerank(options: TeiRerankOptions): Promise<TeiRerankRes
 
 /**
  * Puts cross-encoder scores onto candidates (by index into the texts sent), so {@link rerankBySource}
- * then weights relevance judged by the cross-encoder rather than by the fused retrieval score.
- * Candidates the reranker did not score keep their fused score.
+ * then weights relevance judged by the cross-encoder rather than by vector similarity. Candidates the
+ * reranker did not score keep the score they came with.
  */
 export function applyCrossEncoderScores<T extends RerankCandidate>(
   candidates: readonly T[],

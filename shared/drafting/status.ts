@@ -148,12 +148,15 @@ export function canTransition(
   return TICKET_TRANSITIONS[from]?.includes(to) ?? false
 }
 
-/** An illegal status change; the HTTP layer answers 409. */
+/**
+ * An illegal status change. It declares itself a client error (`statusCode` 409, `expose`, `details`), so
+ * the HTTP layer answers 409 `conflict` with `{ from, to }` without this module knowing about HTTP.
+ */
 export class TransitionError extends Error {
   readonly statusCode = 409
   readonly expose = true
-  readonly code = 'illegal_transition'
   readonly allowed: readonly TicketStatus[]
+  readonly details: { from: TicketStatus; to: TicketStatus }
   constructor(
     readonly from: TicketStatus,
     readonly to: TicketStatus,
@@ -162,6 +165,7 @@ export class TransitionError extends Error {
     super(`Ticket cannot go from "${from}" to "${to}" (allowed: ${allowed.join(', ') || 'none'})`)
     this.name = 'TransitionError'
     this.allowed = allowed
+    this.details = { from, to }
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Error classes with an HTTP status. Services throw these; the error middleware in shared/http/route.ts
- * is the one place that turns them into responses. 5xx details never reach the client.
+ * is the one place that turns them into responses (through {@link toHttpError}). 5xx details never reach
+ * the client.
  */
 export class HttpError extends Error {
   readonly expose = true
@@ -64,4 +65,51 @@ export class TooManyRequestsError extends HttpError {
   ) {
     super(429, 'too_many_requests', message)
   }
+}
+
+/** The response `code` of each status a client error can carry. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+}
+
+/** What a client error from outside this module looks like: domain errors and middy's own both do. */
+interface ExposedError {
+  statusCode: number
+  expose: true
+  message: string
+  details?: unknown
+}
+
+function isExposed(error: unknown): error is ExposedError {
+  const e = error as Partial<ExposedError> | null
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.expose === true &&
+    typeof e.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500
+  )
+}
+
+/**
+ * The HttpError a thrown value stands for, or `undefined` for a 500. HttpErrors are themselves. Errors of
+ * other layers map by what they declare: `expose: true` with a 4xx `statusCode` (and maybe `details`), as
+ * domain errors such as `TransitionError` (409) and middy's own errors (415 for the media type) do; the
+ * code is the one of that status. Middy reports malformed JSON as a 415 too, but it is bad input: 400
+ * `invalid_json`.
+ */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error
+  if (!isExposed(error)) return undefined
+  if (/malformed JSON/i.test(error.message)) return new HttpError(400, 'invalid_json', error.message)
+  const code = CODE_BY_STATUS[error.statusCode] ?? 'bad_request'
+  return new HttpError(error.statusCode, code, error.message, error.details)
 }

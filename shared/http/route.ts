@@ -11,8 +11,9 @@ import { authenticate } from '../auth/authenticate.ts'
 import { type AuthContext, hasRole } from '../auth/roles.ts'
 import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
+import { handlerMiddlewares } from '../observability.ts'
 import { routeKey, routes } from '../routes.ts'
-import { ForbiddenError, HttpError, PayloadTooLargeError, ValidationError } from './errors.ts'
+import { ForbiddenError, PayloadTooLargeError, toHttpError, ValidationError } from './errors.ts'
 import { findUnsafeInput } from './safe-input.ts'
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -52,8 +53,9 @@ type Request = {
  * Builds the Lambda handler of one route. Auth level comes from the route table (shared/routes.ts),
  * schemas from the API contract (shared/api/contract.ts): a handler states only what it does.
  *
- * Middleware order follows middy's guidance: normalise → size limit → JSON body → security headers →
- * CORS → error mapper; the handler then authenticates and validates with zod.
+ * Middleware order follows middy's guidance: Powertools (logger context, metrics flush) → normalise →
+ * size limit → JSON body → security headers → CORS → error mapper; the handler then authenticates and
+ * validates with zod.
  */
 export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>) => Promise<unknown>) {
   const route = routes.find((r) => routeKey(r) === key)
@@ -69,6 +71,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({
     timeoutEarlyInMillis: 0,
   })
+    .use(handlerMiddlewares('http'))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(bodyLimit(Boolean(spec.body)))
@@ -168,48 +171,28 @@ function bodyLimit(takesBody: boolean): middy.MiddlewareObj<APIGatewayProxyEvent
 }
 
 /**
- * The one place errors become responses: `{ error: { code, message, details? } }`. HttpErrors keep their
- * status; middy's own errors (bad JSON, media type) are mapped; anything else is a logged, generic 500.
+ * The one place errors become responses: `{ error: { code, message, details? } }`. Whatever declares
+ * itself a client error keeps its status (see `toHttpError`); anything else is a logged, generic 500.
  * Written here instead of @middy/http-error-handler because that one answers in plain text.
  */
 function errorMapper(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   return {
     onError: (request) => {
       const { error } = request as Request
-      let status = 500
-      let body: { code: string; message: string; details?: unknown } = {
-        code: 'internal_error',
-        message: 'internal server error',
-      }
-      const headers: Record<string, string> = {}
-      if (error instanceof HttpError) {
-        status = error.statusCode
-        body = {
-          code: error.code,
-          message: error.message,
-          ...(error.details ? { details: error.details } : {}),
-        }
-        if ('retryAfterSeconds' in error) headers['retry-after'] = String(error.retryAfterSeconds)
-      } else if (isMiddyError(error)) {
-        const malformed = /malformed JSON/i.test(error.message)
-        status = malformed ? 400 : error.statusCode
-        body = { code: malformed ? 'invalid_json' : 'unsupported_media_type', message: error.message }
-      }
-      if (status >= 500)
+      const mapped = toHttpError(error)
+      if (!mapped || mapped.statusCode >= 500)
         logger.error('unhandled error', { error: error as Error, path: request.event?.rawPath })
+      const status = mapped?.statusCode ?? 500
+      const body = mapped
+        ? {
+            code: mapped.code,
+            message: mapped.message,
+            ...(mapped.details ? { details: mapped.details } : {}),
+          }
+        : { code: 'internal_error', message: 'internal server error' }
+      const headers: Record<string, string> = {}
+      if (mapped && 'retryAfterSeconds' in mapped) headers['retry-after'] = String(mapped.retryAfterSeconds)
       request.response = json(status, { error: body }, headers)
     },
   }
-}
-
-function isMiddyError(error: unknown): error is { statusCode: number; message: string } {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'statusCode' in error &&
-    'expose' in error &&
-    (error as { expose: unknown }).expose === true &&
-    typeof (error as { statusCode: unknown }).statusCode === 'number' &&
-    (error as { statusCode: number }).statusCode < 500
-  )
 }

@@ -1,12 +1,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod'
 import { type Deps, getDeps } from '../deps.ts'
 import { logger } from '../logger.ts'
+import { handlerMiddlewares, serviceName, tracingWanted, useTracer } from '../observability.ts'
 import { type QueueName, queues } from '../routes.ts'
 import { flushOutbox } from './outbox.ts'
+
+// Workers trace; HTTP functions do not load the X-Ray SDK at all (why: shared/observability.ts).
+if (tracingWanted()) useTracer(new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }))
 
 export interface JobContext {
   deps: Deps
@@ -61,5 +64,5 @@ export function sqsWorker<S extends z.ZodType>(
     await flushOutbox(deps)
     return response
   }
-  return middy(handler).use(injectLambdaContext(logger))
+  return middy(handler).use(handlerMiddlewares('worker'))
 }

@@ -1,5 +1,5 @@
 /**
- * Structure-aware chunking of knowledge-base articles for embedding (DESIGN.md flow 4).
+ * Structure-aware chunking of knowledge-base articles for embedding (docs/ARCHITECTURE.md).
  *
  * Articles are split on Markdown headings (HTML from WHMCS is first turned into the same shape), then on
  * paragraphs, and only oversized paragraphs are cut further — by lines, sentences, and as a last resort

@@ -1,5 +1,5 @@
 /**
- * Indexing of knowledge sources into `kb_chunks` (DESIGN.md flow 4): KB articles and approved replies.
+ * Indexing of knowledge sources into `kb_chunks` (docs/ARCHITECTURE.md): KB articles and approved replies.
  *
  * One source (an article, an approved reply) owns the chunk rows whose `source` is its key
  * (`kb_article:12`, `approved_reply:7`). Indexing makes those rows equal to the source's current chunks:

@@ -1,5 +1,5 @@
 /**
- * Hybrid retrieval over the knowledge base (DESIGN.md flows 2 and 4): pgvector cosine search and Postgres
+ * Hybrid retrieval over the knowledge base (docs/ARCHITECTURE.md): pgvector cosine search and Postgres
  * full-text search over the current chunks a tenant may see (its own plus the global ones), fused with
  * reciprocal rank fusion. Each leg covers the other's blind spot: vectors find paraphrases, full text finds
  * exact product names, error codes and domains that an embedding blurs.

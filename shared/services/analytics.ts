@@ -1,5 +1,5 @@
 /**
- * Review analytics (DESIGN.md flow 5): is drafting working, overall and per prompt version?
+ * Review analytics (GET /analytics/summary): is drafting working, overall and per prompt version?
  *
  * Everything is computed in Postgres over the drafts (`ai_replies`) created in a window, joined to their
  * approvals; each query aggregates with GROUPING SETS so one scan yields the overall figures and the

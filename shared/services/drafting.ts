@@ -1,5 +1,5 @@
 /**
- * The draft pipeline (DESIGN.md flow 2): one customer message in, one grounded, cited, scored draft out.
+ * The draft pipeline (docs/ARCHITECTURE.md): one customer message in, one grounded, cited, scored draft out.
  *
  *   load ticket + thread → query (subject + latest customer message, + earlier thread when there is one)
  *   → mask PII → hybrid retrieval (top_k_initial) → optional TEI cross-encoder → source-weighted rerank
@@ -96,7 +96,15 @@ export interface DraftTimings {
 }
 
 export type DraftOutcome =
-  | { status: 'created'; aiReplyId: number; escalated: boolean; confidence: number; timings: DraftTimings }
+  | {
+      status: 'created'
+      aiReplyId: number
+      escalated: boolean
+      /** Keyword category or reason code of each escalation reason (for metrics). */
+      escalationReasons: string[]
+      confidence: number
+      timings: DraftTimings
+    }
   | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' | 'already_approved' }
 
 interface TicketRow {
@@ -440,6 +448,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
     status: 'created',
     aiReplyId: stored,
     escalated: escalation.escalate,
+    escalationReasons: escalation.reasons.map((r) => r.category ?? r.code),
     confidence: calibratedConfidence,
     timings,
   }

@@ -1,5 +1,5 @@
 /**
- * Knowledge-base articles (DESIGN.md flow 4): CRUD, bulk import and search.
+ * Knowledge-base articles (docs/ARCHITECTURE.md): CRUD, bulk import and search.
  *
  * Visibility: staff see their tenant's articles and the global ones (tenant_id NULL); another tenant's
  * article is a 404. Only a superadmin writes global articles. Every write queues an `embed` job in the

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/roles.ts'
 import { type Db, definedOnly, type Sql } from '../db/sql.ts'
 import { assertTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../http/errors.ts'
+import { BadRequestError, NotFoundError, ValidationError } from '../http/errors.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { audit } from './audit.ts'
 
@@ -176,16 +176,7 @@ export async function updateTicket(
     const [current] = await tx<{ status: TicketStatus }[]>`
       SELECT status FROM tickets WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
     if (!current) throw new NotFoundError('ticket')
-    if (patch.status && patch.status !== current.status) {
-      try {
-        assertTransition(current.status, patch.status)
-      } catch {
-        throw new ConflictError(`cannot move a ticket from ${current.status} to ${patch.status}`, {
-          from: current.status,
-          to: patch.status,
-        })
-      }
-    }
+    if (patch.status && patch.status !== current.status) assertTransition(current.status, patch.status)
     if (patch.assignedTo != null) {
       const [agent] = await tx`
         SELECT 1 FROM users WHERE id = ${patch.assignedTo} AND tenant_id = ${auth.tenantId}

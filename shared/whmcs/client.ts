@@ -8,6 +8,7 @@ import { inspect } from 'node:util'
 import pRetry from 'p-retry'
 import * as z from 'zod'
 import { cleanJson, cleanText } from '../http/safe-input.ts'
+import { traced } from '../observability.ts'
 
 export interface WhmcsClientOptions {
   /** Base URL of the WHMCS install (`https://billing.example.com`), or the full `.../includes/api.php`. */
@@ -288,14 +289,17 @@ export class WhmcsClient {
     params: WhmcsParams = {},
     retry: RetryPolicy = 'all',
   ): Promise<Record<string, unknown>> {
-    return pRetry(() => this.#attempt(action, params), {
-      retries: this.#retries,
-      factor: 2,
-      minTimeout: this.#minBackoffMs,
-      maxTimeout: this.#maxBackoffMs,
-      randomize: true,
-      shouldRetry: ({ error }) => isRetryable(error, retry),
-    })
+    // One trace subsegment per action, retries included; the HTTP attempts nest under it.
+    return traced(`WHMCS ${action}`, () =>
+      pRetry(() => this.#attempt(action, params), {
+        retries: this.#retries,
+        factor: 2,
+        minTimeout: this.#minBackoffMs,
+        maxTimeout: this.#maxBackoffMs,
+        randomize: true,
+        shouldRetry: ({ error }) => isRetryable(error, retry),
+      }),
+    )
   }
 
   /** `GetTickets`: one page of ticket summaries, newest `lastreply` first (WHMCS's order). */

@@ -1,7 +1,7 @@
 /**
  * Translation between WHMCS vocabulary and Draftdesk's.
  *
- * WHMCS is the source of truth for its tickets (DESIGN.md), so inbound mapping is total: every WHMCS value
+ * WHMCS is the source of truth for its tickets (README), so inbound mapping is total: every WHMCS value
  * maps to something, unknown custom statuses included. Outbound mapping may decline (`null`) where WHMCS
  * has no equivalent, and the caller then leaves the WHMCS field alone. Inbound statuses come from
  * shared/drafting/status.ts (`fromWhmcsStatus`); this module does not keep a second table.

@@ -60,6 +60,13 @@ describe('Function: tickets', () => {
     })
     expect(huge.status).toBe(413)
     expect(huge.body.error.code).toBe('payload_too_large')
+    const notJson = await app.call('POST', '/tickets', undefined, {
+      token: acme.agent,
+      raw: 'subject=Hi&content=there',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(notJson.status).toBe(415)
+    expect(notJson.body.error.code).toBe('unsupported_media_type')
     const empty = await app.call('POST', '/tickets', undefined, { token: acme.agent })
     expect(empty.status).toBe(400)
     expect(empty.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
@@ -122,6 +129,7 @@ describe('Function: tickets', () => {
     expect((await patch('closed')).status).toBe(200)
     const illegal = await patch('in_progress')
     expect(illegal.status).toBe(409)
+    expect(illegal.body.error.code).toBe('conflict')
     expect(illegal.body.error.details).toEqual({ from: 'closed', to: 'in_progress' })
     expect((await patch('reopened')).status).toBe(200)
     const audits = await app.rt.deps

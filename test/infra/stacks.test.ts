@@ -153,6 +153,7 @@ describe('Function: Draftdesk CDK app', () => {
       'QUEUE_URL_SEND',
       'CORS_ORIGINS',
       'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
       'LOG_LEVEL',
     ]
     // Secrets live in the data stack; the API stack sees them as cross-stack references naming them.
@@ -180,6 +181,7 @@ describe('Function: Draftdesk CDK app', () => {
         expect(Object.keys(env), id).toEqual(expect.arrayContaining(required))
         expect(env.DRAFTDESK_ENV).toBe('aws')
         expect(env.POWERTOOLS_SERVICE_NAME).toBe('draftdesk')
+        expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Draftdesk')
         expect(env.CORS_ORIGINS).toBe(corsOrigin)
         expect(env.OLLAMA_HOST).toBe('http://ollama.draftdesk.internal:11434')
         expect(env.OLLAMA_EMBED_MODEL).toBe(defaultConfig.ollamaEmbedModel)
