@@ -195,7 +195,8 @@ export async function ingestWhmcsThread(
   const lastInserted = last ? inserted.find((m) => m.externalId === last.externalId) : undefined
   const closed = CLOSED.includes(ticket.status)
 
-  const reviewed = await reviewStaffReplies(tx, tenantId, ticket.id, messages, inserted)
+  // A ticket created just now has no drafts yet: nothing for its staff replies to review.
+  const reviewed = ticket.created ? [] : await reviewStaffReplies(tx, tenantId, ticket.id, messages, inserted)
   let draftQueued = false
   let draftsSuperseded = 0
   if (lastInserted?.role === 'user' && !closed) {
