@@ -140,17 +140,20 @@ export class LocalQueues implements QueuePort {
       await this.session`SELECT pg_advisory_unlock_shared(hashtext(${INSTANCE_LOCK}))`.catch(() => {})
   }
 
-  /** Resolves once no job is waiting or running (dead letters aside). For tests and benchmarks. */
-  async idle(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Resolves once no job (of `queue`, or of any queue) is waiting or running, dead letters aside; the one
+   * wait tests and benchmarks use instead of polling the jobs table themselves.
+   */
+  async idle(timeoutMs = 30_000, queue?: QueueName): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
-      const [row] = await this.sql<
-        { n: number }[]
-      >`SELECT count(*)::int AS n FROM local_runtime.jobs WHERE dead_at IS NULL`
+      const [row] = await this.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM local_runtime.jobs
+        WHERE dead_at IS NULL ${queue ? this.sql`AND queue = ${queue}` : this.sql``}`
       if (row?.n === 0) return
       await sleep(20)
     }
-    throw new Error('local queues did not become idle in time')
+    throw new Error(`local queue${queue ? ` ${queue}` : 's'} did not become idle in time`)
   }
 
   private track(p: Promise<void>): void {

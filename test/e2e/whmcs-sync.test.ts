@@ -45,16 +45,8 @@ describe('Function: WHMCS sync routes, worker and schedule', () => {
     await Promise.all([fakeA?.close(), fakeB?.close()])
   })
 
-  /** Waits until no sync job is waiting or running. */
-  const syncDrained = async () => {
-    for (let i = 0; i < 1500; i++) {
-      const [row] = await app.rt.deps.sql<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM local_runtime.jobs WHERE queue = 'sync' AND dead_at IS NULL`
-      if (row!.n === 0) return
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    throw new Error('sync queue did not drain')
-  }
+  /** Waits until no sync job is waiting or running (dead letters aside). */
+  const syncDrained = () => app.rt.queues.idle(30_000, 'sync')
 
   it('queues a manual sync (202) that the worker runs and GET /integrations/sync-logs reports', async () => {
     // Act

@@ -56,6 +56,42 @@ describe('Function: LocalQueues', () => {
     expect(await queues.depths()).toEqual({ embed: 1 })
   })
 
+  it('delays each retry exponentially: base, then 2 × base', async () => {
+    // Prepare: a base long enough that no retry happens by itself (the delay caps at 30 s); the test makes
+    // the row visible instead of waiting.
+    await db.sql`DELETE FROM local_runtime.jobs`
+    const deliveries: { id: number; receive: number }[] = []
+    const queues = new LocalQueues(db.sql, [def], async () => recordingWorker(deliveries), {
+      retryBaseMs: 14_000,
+      pollIntervalMs: 10,
+    })
+    await queues.send('embed', [{ n: 1, poison: true }])
+    const delayAfter = async (receives: number) => {
+      await expect
+        .poll(async () => (await db.sql`SELECT receive_count, claimed_at FROM local_runtime.jobs`)[0])
+        .toEqual({ receiveCount: receives, claimedAt: null })
+      const [row] = await db.sql<{ s: number }[]>`
+        SELECT extract(epoch FROM visible_at - now())::float8 AS s FROM local_runtime.jobs`
+      // Make it visible now, as if the delay had passed.
+      await db.sql`UPDATE local_runtime.jobs SET visible_at = now()`
+      return row!.s
+    }
+    // Act
+    queues.start()
+    const first = await delayAfter(1)
+    const second = await delayAfter(2)
+    await queues.idle()
+    await queues.stop()
+    // Assess: the scheduled delays, less the moment this test took to read them (half the base of slack),
+    // then a dead letter.
+    expect(first).toBeGreaterThan(7)
+    expect(first).toBeLessThanOrEqual(14)
+    expect(second).toBeGreaterThan(28 - 7)
+    expect(second).toBeLessThanOrEqual(28)
+    expect(deliveries.map((d) => d.receive)).toEqual([1, 2, 3])
+    expect((await queues.deadLetters('embed')).map((d) => d.receiveCount)).toEqual([3])
+  })
+
   it('treats a thrown handler as a failure of the whole batch', async () => {
     // Prepare
     await db.sql`DELETE FROM local_runtime.jobs`
