@@ -9,8 +9,10 @@ import { drainOutbox, enqueue, publishOutbox } from '#shared/queue/outbox'
 import { runWhmcsSync } from '#shared/services/whmcs-sync'
 import { signWebhook } from '#shared/whmcs/signature'
 import { handler as sweep } from '../../functions/schedule/outbox-sweep.ts'
+import { loadMigrations } from '../../migrations/runner.ts'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
+import { createTestDatabase } from '../helpers/db.ts'
 
 const CREDS = { identifier: 'race-ident-41c2', secret: 'race-secret-Pq83XzL0', accessKey: 'race-access-9a' }
 
@@ -222,5 +224,30 @@ describe('Function: outbox publisher racing the sweep', () => {
       SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND body->>'marker' = ${marker}`
     expect(left!.n).toBe(0)
     await sql()`DELETE FROM local_runtime.jobs WHERE body::jsonb->>'marker' = ${marker}`
+  })
+})
+
+describe('Function: startRuntime, three at once on one empty database', () => {
+  it('migrates, seeds and bootstraps once; every start succeeds', async () => {
+    // Prepare (on the PGlite leg each start has its own in-memory database, so this proves little there)
+    const database = await createTestDatabase({ empty: true })
+    try {
+      // Act
+      const apps = await race(3, () => startTestApp({ workers: false, database }))
+      try {
+        // Assess
+        const s = apps[0]!.rt.deps.sql
+        const [counts] = await s`
+          SELECT (SELECT count(*)::int FROM schema_migrations) AS migrations,
+                 (SELECT count(*)::int FROM users WHERE role = 'superadmin') AS superadmins,
+                 (SELECT count(*)::int FROM prompt_versions WHERE tenant_id IS NULL AND is_default) AS defaults`
+        expect(counts).toEqual({ migrations: (await loadMigrations()).length, superadmins: 1, defaults: 1 })
+        expect(apps.filter((a) => a.rt.bootstrap !== null)).toHaveLength(database.url ? 1 : 3)
+      } finally {
+        await Promise.all(apps.map((a) => a.stop()))
+      }
+    } finally {
+      await database.drop()
+    }
   })
 })
