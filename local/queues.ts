@@ -141,16 +141,24 @@ export class LocalQueues implements QueuePort {
   }
 
   /**
-   * Resolves once no job (of `queue`, or of any queue) is waiting or running, dead letters aside; the one
-   * wait tests and benchmarks use instead of polling the jobs table themselves.
+   * Resolves once no job (of `queue`, or of any queue) is waiting, running or still in the application's
+   * outbox, dead letters aside; the one wait tests and benchmarks use instead of polling tables themselves.
+   * The outbox counts because a publisher running concurrently (another request's, a worker's, the sweep)
+   * may hold a job claimed but not yet sent: the request that queued it has already returned.
    */
   async idle(timeoutMs = 30_000, queue?: QueueName): Promise<void> {
     const deadline = Date.now() + timeoutMs
+    const [outbox] = await this.sql<{ exists: boolean }[]>`SELECT to_regclass('outbox') IS NOT NULL AS exists`
+    const names = queue ? [queue] : this.defs.map((d) => d.name)
     while (Date.now() < deadline) {
       const [row] = await this.sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM local_runtime.jobs
-        WHERE dead_at IS NULL ${queue ? this.sql`AND queue = ${queue}` : this.sql``}`
-      if (row?.n === 0) return
+        WHERE dead_at IS NULL AND queue IN ${this.sql(names)}`
+      const [pending] = outbox?.exists
+        ? await this.sql<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND queue IN ${this.sql(names)}`
+        : [{ n: 0 }]
+      if (row?.n === 0 && pending?.n === 0) return
       await sleep(20)
     }
     throw new Error(`local queue${queue ? ` ${queue}` : 's'} did not become idle in time`)
