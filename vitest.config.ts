@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Server leg (DATABASE_URL set): one migrated template database per run, copied by every test file.
+    globalSetup: ['test/helpers/global-setup.ts'],
     // PGlite boots in ~4 s per test file; integration files share one instance each.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -4,9 +4,17 @@ import { vector } from '@electric-sql/pglite-pgvector'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { createSql, type Sql } from '#shared/db/sql'
 
-export interface EmbeddedDb {
+/** The database of the local runtime: embedded PGlite, or a PostgreSQL server named by DATABASE_URL. */
+export interface LocalDb {
+  engine: 'pglite' | 'postgres'
   sql: Sql
   url: string
+  /**
+   * Server engine only: one dedicated connection that never idles out, for session-level advisory locks
+   * that must live as long as the process (see LocalQueues' instance lock). Undefined on PGlite, where one
+   * process owns the data directory anyway.
+   */
+  session?: Sql
   close(): Promise<void>
 }
 
@@ -17,7 +25,7 @@ export interface EmbeddedDb {
  * `dataDir` undefined = in memory (tests). The pool has one connection: PGlite executes one statement at
  * a time anyway, and one socket keeps extended-protocol message sequences from interleaving.
  */
-export async function startEmbeddedDb(dataDir?: string): Promise<EmbeddedDb> {
+export async function startEmbeddedDb(dataDir?: string): Promise<LocalDb> {
   if (dataDir) await mkdir(dataDir, { recursive: true })
   const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } })
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 4 })
@@ -26,6 +34,7 @@ export async function startEmbeddedDb(dataDir?: string): Promise<EmbeddedDb> {
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`
   const sql = createSql(url, { max: 1 })
   return {
+    engine: 'pglite',
     sql,
     url,
     async close() {
@@ -35,4 +44,44 @@ export async function startEmbeddedDb(dataDir?: string): Promise<EmbeddedDb> {
       await db.close()
     },
   }
+}
+
+/**
+ * Connects to a PostgreSQL server (with pgvector available) through a pool of `pool` connections, and
+ * checks it answers, so a wrong URL stops the start with the server's own message.
+ */
+export async function connectServerDb(url: string, pool = 10): Promise<LocalDb> {
+  const sql = createSql(url, { max: pool })
+  const session = createSql(url, { max: 1, idleTimeout: 0, maxLifetime: null })
+  try {
+    await sql`SELECT 1`
+  } catch (error) {
+    await Promise.allSettled([sql.end({ timeout: 1 }), session.end({ timeout: 1 })])
+    throw error
+  }
+  return {
+    engine: 'postgres',
+    sql,
+    url,
+    session,
+    async close() {
+      await Promise.all([sql.end({ timeout: 5 }), session.end({ timeout: 5 })])
+    },
+  }
+}
+
+export interface OpenDbOptions {
+  /** A PostgreSQL server; when unset, the embedded engine. */
+  databaseUrl?: string | undefined
+  /** Embedded engine only: where its files live; undefined = in memory. */
+  dataDir?: string | undefined
+  /** Server engine only: pool size. */
+  pool?: number | undefined
+}
+
+/** Opens the runtime's database: the server named by `databaseUrl`, or embedded PGlite. */
+export function openDb(options: OpenDbOptions): Promise<LocalDb> {
+  return options.databaseUrl
+    ? connectServerDb(options.databaseUrl, options.pool)
+    : startEmbeddedDb(options.dataDir)
 }

@@ -8,9 +8,10 @@ async function main() {
   const dataDir = resolve(config.DRAFTDESK_DATA_DIR)
   const runtime = await startRuntime({ dataDir })
   const b = runtime.bootstrap
+  const data = config.DATABASE_URL ? `${redactUrl(config.DATABASE_URL)}, secrets in ${dataDir}` : dataDir
   const lines = [
     '',
-    `  Draftdesk is running at ${runtime.url}  (data: ${dataDir}, AI provider: ${runtime.deps.ai.name})`,
+    `  Draftdesk is running at ${runtime.url}  (data: ${data}, AI provider: ${runtime.deps.ai.name})`,
     ...(b
       ? [
           '',
@@ -37,6 +38,17 @@ async function main() {
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+/** The URL without its password, for the banner. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'DATABASE_URL'
+  }
 }
 
 main().catch((error) => {

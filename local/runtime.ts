@@ -10,7 +10,7 @@ import { queues as queueDefs, routes, schedules } from '#shared/routes'
 import { bootstrapSuperadmin } from '#shared/services/bootstrap'
 import { seedDefaults } from '#shared/services/defaults'
 import { migrate } from '../migrations/runner.ts'
-import { type EmbeddedDb, startEmbeddedDb } from './db.ts'
+import { type LocalDb, openDb } from './db.ts'
 import { type LocalQueueOptions, LocalQueues } from './queues.ts'
 import { startScheduler } from './scheduler.ts'
 import { loadLocalSecrets } from './secrets.ts'
@@ -26,7 +26,10 @@ async function loadHandler<T>(modulePath: string): Promise<T> {
 }
 
 export interface RuntimeOptions {
-  /** Where data lives; `null` keeps everything in memory (tests). */
+  /**
+   * Where local secrets and the embedded database live; `null` keeps everything in memory (tests). With
+   * DATABASE_URL the data is in that server and only the secrets are here.
+   */
   dataDir: string | null
   port?: number
   /** Extra environment (merged over process.env) for config parsing. */
@@ -39,7 +42,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   url: string
   deps: Deps
-  db: EmbeddedDb
+  db: LocalDb
   queues: LocalQueues
   /** The first superadmin, when this start created it (printed once by local/main.ts). */
   bootstrap:
@@ -52,8 +55,9 @@ export interface Runtime {
 }
 
 /**
- * Starts Draftdesk on one machine: embedded Postgres + pgvector, migrations, the AI provider, durable local
- * queues, schedules and the HTTP server, all wired to the same handlers that run in Lambda.
+ * Starts Draftdesk on one machine: embedded Postgres + pgvector (or the PostgreSQL server in DATABASE_URL),
+ * migrations, the AI provider, durable local queues, schedules and the HTTP server, all wired to the same
+ * handlers that run in Lambda.
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const started = performance.now()
@@ -62,11 +66,34 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secrets = options.dataDir
     ? await loadLocalSecrets(options.dataDir)
     : { jwtSecret: randomBytes(48).toString('base64url'), dataKey: randomBytes(32).toString('base64') }
-  const db = await startEmbeddedDb(options.dataDir ? join(options.dataDir, 'pg') : undefined)
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: options.dataDir ? join(options.dataDir, 'pg') : undefined,
+    pool: config.DRAFTDESK_DB_POOL,
+  })
   try {
-    const applied = await migrate(db.sql)
-    if (applied.length) logger.info('migrations applied', { applied })
-    await seedDefaults(db.sql)
+    const jwtKey = new TextEncoder().encode(config.JWT_SECRET ?? secrets.jwtSecret)
+    const dataKey = Buffer.from(config.DATA_KEY ?? secrets.dataKey, 'base64')
+    const queues = new LocalQueues(db.sql, queueDefs, (def) => loadHandler(def.worker), {
+      concurrency: config.DRAFTDESK_WORKER_CONCURRENCY,
+      ...options.queue,
+      ...(db.session ? { session: db.session } : {}),
+    })
+    const password = config.DRAFTDESK_BOOTSTRAP_PASSWORD ?? randomBytes(12).toString('base64url')
+    // Processes sharing a server start one at a time: migrations, seeds, the queue table and the first
+    // superadmin are each checked then created, which two concurrent starts would both do.
+    const created = await withStartupLock(db, async () => {
+      const applied = await migrate(db.sql)
+      if (applied.length) logger.info('migrations applied', { applied })
+      await seedDefaults(db.sql)
+      await queues.init()
+      return bootstrapSuperadmin(db.sql, dataKey, {
+        tenant: config.DRAFTDESK_BOOTSTRAP_TENANT ?? 'draftdesk',
+        email: config.DRAFTDESK_BOOTSTRAP_EMAIL ?? 'admin@draftdesk.local',
+        password,
+      })
+    })
+    const bootstrap = created && { ...created, password, generated: !config.DRAFTDESK_BOOTSTRAP_PASSWORD }
     const ai = await selectProvider(
       {
         ollamaHost: config.OLLAMA_HOST,
@@ -77,25 +104,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
       providerLogger,
     )
-    const queues = new LocalQueues(db.sql, queueDefs, (def) => loadHandler(def.worker), options.queue)
-    await queues.init()
-    const deps: Deps = {
-      config,
-      sql: db.sql,
-      queue: queues,
-      ai,
-      jwtKey: new TextEncoder().encode(config.JWT_SECRET ?? secrets.jwtSecret),
-      dataKey: Buffer.from(config.DATA_KEY ?? secrets.dataKey, 'base64'),
-      now: () => new Date(),
-    }
+    const deps: Deps = { config, sql: db.sql, queue: queues, ai, jwtKey, dataKey, now: () => new Date() }
     setDeps(deps)
-    const password = config.DRAFTDESK_BOOTSTRAP_PASSWORD ?? randomBytes(12).toString('base64url')
-    const created = await bootstrapSuperadmin(db.sql, deps.dataKey, {
-      tenant: config.DRAFTDESK_BOOTSTRAP_TENANT ?? 'draftdesk',
-      email: config.DRAFTDESK_BOOTSTRAP_EMAIL ?? 'admin@draftdesk.local',
-      password,
-    })
-    const bootstrap = created && { ...created, password, generated: !config.DRAFTDESK_BOOTSTRAP_PASSWORD }
 
     const server = createApiServer(routes, (def) => loadHandler(def.handler))
     await new Promise<void>((resolve) => server.listen(options.port ?? config.PORT, '127.0.0.1', resolve))
@@ -106,6 +116,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger.info('draftdesk is up', {
       url,
       provider: ai.name,
+      database: db.engine,
       startMs: Math.round(performance.now() - started),
     })
 
@@ -130,5 +141,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   } catch (error) {
     await db.close().catch(() => {})
     throw error
+  }
+}
+
+const STARTUP_LOCK = 'draftdesk:startup'
+
+/** Runs `fn` holding the startup lock on a shared server; on PGlite one process owns the data anyway. */
+async function withStartupLock<T>(db: LocalDb, fn: () => Promise<T>): Promise<T> {
+  const session = db.session
+  if (!session) return fn()
+  await session`SELECT pg_advisory_lock(hashtext(${STARTUP_LOCK}))`
+  try {
+    return await fn()
+  } finally {
+    await session`SELECT pg_advisory_unlock(hashtext(${STARTUP_LOCK}))`
   }
 }

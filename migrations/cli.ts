@@ -4,19 +4,16 @@
  */
 import { join, resolve } from 'node:path'
 import { parseConfig } from '#shared/config'
-import { createSql } from '#shared/db/sql'
 import { seedDefaults } from '#shared/services/defaults'
-import { startEmbeddedDb } from '../local/db.ts'
+import { openDb } from '../local/db.ts'
 import { migrate } from './runner.ts'
 
 const config = parseConfig()
-const url = config.DATABASE_URL
-const db = url
-  ? (() => {
-      const sql = createSql(url)
-      return { sql, close: () => sql.end() }
-    })()
-  : await startEmbeddedDb(join(resolve(config.DRAFTDESK_DATA_DIR), 'pg'))
+const db = await openDb({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: join(resolve(config.DRAFTDESK_DATA_DIR), 'pg'),
+  pool: 1,
+})
 try {
   const applied = await migrate(db.sql)
   await seedDefaults(db.sql)

@@ -42,20 +42,30 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   )
 }
 
-/** Applies pending migrations; returns the names applied by this call. */
+/** Advisory-lock key of schema changes; seedDefaults takes it too, so concurrent starts seed once. */
+export const SCHEMA_LOCK = 'draftdesk:migrations'
+
+/**
+ * Applies pending migrations; returns the names applied by this call. Everything, the bookkeeping table
+ * included, happens under the advisory lock: `CREATE TABLE IF NOT EXISTS` is not safe against a concurrent
+ * twin (both see no table, one fails on the catalog's unique index).
+ */
 export async function migrate(sql: Sql, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations())
-  await sql`
-    CREATE TABLE IF NOT EXISTS schema_migrations (
-      id integer PRIMARY KEY,
-      name text NOT NULL,
-      checksum char(64) NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtext(${SCHEMA_LOCK}))`
+    await tx`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        id integer PRIMARY KEY,
+        name text NOT NULL,
+        checksum char(64) NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`
+  })
   const applied: string[] = []
   for (const m of all) {
     const done = await sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(hashtext('draftdesk:migrations'))`
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${SCHEMA_LOCK}))`
       const [row] = await tx<
         { checksum: string }[]
       >`SELECT checksum FROM schema_migrations WHERE id = ${m.id}`

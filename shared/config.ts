@@ -9,7 +9,12 @@ const schema = z.object({
   DRAFTDESK_ENV: z.enum(['local', 'test', 'aws']).default('local'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DRAFTDESK_DATA_DIR: z.string().default('.data'),
+  /** A PostgreSQL server (with pgvector) for the local runtime and `npm run migrate`; unset = embedded. */
   DATABASE_URL: z.string().optional(),
+  /** Connections of the local runtime's pool on a DATABASE_URL server (PGlite always uses one). */
+  DRAFTDESK_DB_POOL: z.coerce.number().int().min(2).max(200).default(10),
+  /** Pollers per local queue, each handling one batch at a time (Lambda concurrency stand-in). */
+  DRAFTDESK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   DB_SECRET_ARN: z.string().optional(),
   DB_HOST: z.string().optional(),
   DB_NAME: z.string().default('draftdesk'),

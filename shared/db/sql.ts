@@ -4,11 +4,15 @@ import { isTracing, traced } from '../observability.ts'
 export type { Sql, TransactionSql } from 'postgres'
 
 export interface SqlOptions {
-  /** Pool size. Lambda: 1 (one request at a time per container). Local: PGlite serialises anyway. */
+  /** Pool size. Lambda: 1 (one request at a time per container). Local: 1 on PGlite (it serialises anyway), a pool on a server. */
   max?: number
   /** RDS Proxy pins connections that use prepared statements, so AWS turns them off. */
   prepare?: boolean
   password?: string | (() => string | Promise<string>)
+  /** Seconds before an idle connection closes (default 20); 0 = never. */
+  idleTimeout?: number
+  /** Seconds before a connection is recycled (default 30 min); null = never. */
+  maxLifetime?: number | null
 }
 
 /**
@@ -20,8 +24,8 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     max: options.max ?? 1,
     prepare: options.prepare ?? true,
     // Lambda freezes idle containers; drop idle sockets before RDS Proxy does, and recycle old ones.
-    idle_timeout: 20,
-    max_lifetime: 60 * 30,
+    idle_timeout: options.idleTimeout ?? 20,
+    max_lifetime: options.maxLifetime === undefined ? 60 * 30 : options.maxLifetime,
     connect_timeout: 10,
     onnotice: () => {},
     transform: { column: { from: postgres.toCamel }, undefined: null },

@@ -57,14 +57,11 @@ describe('Function: draft worker when Ollama fails', () => {
     // Prepare
     fake.failNext(MAX_RECEIVES, '/api/chat')
     const callsBefore = chatCalls()
-    const started = Date.now()
     // Act
     const ticketId = await newTicket('How do I reset my cPanel password?')
     await app.rt.queues.idle()
-    const elapsed = Date.now() - started
-    // Assess: one attempt per receive, spaced by the queue's exponential backoff (base, then 2 × base).
+    // Assess: one attempt per receive (the backoff between them: test/integration/local-queues.test.ts).
     expect(chatCalls() - callsBefore).toBe(MAX_RECEIVES)
-    expect(elapsed).toBeGreaterThanOrEqual(RETRY_BASE_MS * (2 ** (MAX_RECEIVES - 1) - 1))
     const dead = (await app.rt.queues.deadLetters('draft')).filter(
       (d) => (d.body as { ticketId: number }).ticketId === ticketId,
     )

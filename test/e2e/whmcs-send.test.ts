@@ -46,16 +46,8 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
 
   const sql = () => app.rt.deps.sql
 
-  /** Waits until the send queue has nothing waiting or running (dead letters aside). */
-  const drained = async () => {
-    for (let i = 0; i < 500; i++) {
-      const [row] = await sql()<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM local_runtime.jobs WHERE queue = 'send' AND dead_at IS NULL`
-      if (row!.n === 0) return
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    throw new Error('send queue did not drain')
-  }
+  /** Waits until no send job is waiting or running (dead letters aside). */
+  const drained = () => app.rt.queues.idle(30_000, 'send')
 
   /** A WHMCS-linked ticket with a customer message, a draft and its approval (what issue 6 will write). */
   const approval = async (text: string, whmcsTicketId: number | null = 1) => {

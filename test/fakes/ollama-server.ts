@@ -28,6 +28,8 @@ export interface FakeOllamaOptions {
 export interface FakeCall {
   path: string
   body: unknown
+  /** The client gave up (closed the connection) before this call was answered: its timeout fired. */
+  aborted: boolean
 }
 
 export interface FakeOllama {
@@ -116,7 +118,11 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname
     const body = await readBody(req)
-    calls.push({ path, body })
+    const call: FakeCall = { path, body, aborted: false }
+    calls.push(call)
+    res.on('close', () => {
+      if (!res.writableFinished) call.aborted = true
+    })
     if (hangs.take(path)) return
     const hold = holds.findIndex((h) => h.path === path)
     if (hold >= 0) {

@@ -250,6 +250,8 @@ export interface FakeCall {
   action: string
   /** Request parameters without credentials (identifier, secret, accesskey, username, password). */
   params: Record<string, string>
+  /** The client gave up (closed the connection) before this call was answered: its timeout fired. */
+  aborted: boolean
 }
 
 export type FailureKind = '500' | 'timeout' | 'error' | 'html'
@@ -343,8 +345,11 @@ export async function startFakeWhmcs(options: StartFakeWhmcsOptions): Promise<Fa
     const action = all.get('action') ?? ''
     const params: Record<string, string> = {}
     for (const [key, value] of all) if (!CREDENTIAL_FIELDS.has(key) && key !== 'action') params[key] = value
-    const call: FakeCall = { action, params }
+    const call: FakeCall = { action, params, aborted: false }
     calls.push(call)
+    res.on('close', () => {
+      if (!res.writableFinished) call.aborted = true
+    })
     const held = holds.findIndex((h) => h.predicate(call))
     if (held >= 0) {
       const [h] = holds.splice(held, 1)

@@ -1,4 +1,5 @@
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../local/runtime.ts'
+import { createTestDatabase, type TestDatabase } from './db.ts'
 
 export interface Reply<T = any> {
   status: number
@@ -27,13 +28,26 @@ export interface TestApp {
 
 export const BOOTSTRAP = { tenant: 'root', email: 'root@draftdesk.test', password: 'root-password-123' }
 
-export async function startTestApp(options: Partial<RuntimeOptions> = {}): Promise<TestApp> {
+export interface TestAppOptions extends Partial<RuntimeOptions> {
+  /**
+   * Server leg: the database to use, kept when the app stops (a restart test passes the same one twice).
+   * Default: a fresh copy of the migrated template, dropped by `stop()`. Ignored on the PGlite leg.
+   */
+  database?: TestDatabase
+}
+
+/** Starts the runtime on the leg's engine (see test/helpers/db.ts), logged in as the bootstrap superadmin. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { database: given, ...runtimeOptions } = options
+  const database = given ?? (await createTestDatabase())
   const rt = await startRuntime({
     dataDir: null,
     port: 0,
     queue: { retryBaseMs: 20, pollIntervalMs: 20 },
-    ...options,
+    ...runtimeOptions,
     env: {
+      // Always explicit: the server leg's DATABASE_URL names the admin database, never a test's own.
+      DATABASE_URL: database.url ?? '',
       OLLAMA_HOST: '',
       LOG_LEVEL: 'SILENT',
       DRAFTDESK_BOOTSTRAP_TENANT: BOOTSTRAP.tenant,
@@ -69,7 +83,11 @@ export async function startTestApp(options: Partial<RuntimeOptions> = {}): Promi
     return res.body.token
   }
   const superToken = await login(BOOTSTRAP.tenant, BOOTSTRAP.email, BOOTSTRAP.password)
-  return { rt, url: rt.url, call, login, superToken, stop: () => rt.stop() }
+  const stop = async () => {
+    await rt.stop()
+    if (!given) await database.drop()
+  }
+  return { rt, url: rt.url, call, login, superToken, stop }
 }
 
 export interface TenantFixture {

@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { QueueDef } from '#shared/routes'
-import { type EmbeddedDb, startEmbeddedDb } from '../../local/db.ts'
+import { type LocalDb, openDb } from '../../local/db.ts'
 import { LocalQueues } from '../../local/queues.ts'
+import { createTestDatabase, startTestDb, type TestDatabase } from '../helpers/db.ts'
 
 const def: QueueDef = { name: 'embed', worker: 'unused', batchSize: 5, maxReceiveCount: 3, timeoutSeconds: 1 }
 
@@ -23,9 +24,9 @@ function recordingWorker(deliveries: { id: number; receive: number }[]) {
 }
 
 describe('Function: LocalQueues', () => {
-  let db: EmbeddedDb
+  let db: LocalDb
   beforeAll(async () => {
-    db = await startEmbeddedDb()
+    db = await startTestDb()
   })
   afterAll(async () => db?.close())
 
@@ -55,44 +56,95 @@ describe('Function: LocalQueues', () => {
     expect(await queues.depths()).toEqual({ embed: 1 })
   })
 
-  it('treats a thrown handler as a failure of the whole batch', async () => {
+  it('delays each retry exponentially: base, then 2 × base', async () => {
+    // Prepare: a base long enough that no retry happens by itself (the delay caps at 30 s); the test makes
+    // the row visible instead of waiting.
     await db.sql`DELETE FROM local_runtime.jobs`
-    let calls = 0
+    const deliveries: { id: number; receive: number }[] = []
+    const queues = new LocalQueues(db.sql, [def], async () => recordingWorker(deliveries), {
+      retryBaseMs: 14_000,
+      pollIntervalMs: 10,
+    })
+    await queues.send('embed', [{ n: 1, poison: true }])
+    const delayAfter = async (receives: number) => {
+      await expect
+        .poll(async () => (await db.sql`SELECT receive_count, claimed_at FROM local_runtime.jobs`)[0])
+        .toEqual({ receiveCount: receives, claimedAt: null })
+      const [row] = await db.sql<{ s: number }[]>`
+        SELECT extract(epoch FROM visible_at - now())::float8 AS s FROM local_runtime.jobs`
+      // Make it visible now, as if the delay had passed.
+      await db.sql`UPDATE local_runtime.jobs SET visible_at = now()`
+      return row!.s
+    }
+    // Act
+    queues.start()
+    const first = await delayAfter(1)
+    const second = await delayAfter(2)
+    await queues.idle()
+    await queues.stop()
+    // Assess: the scheduled delays, less the moment this test took to read them (half the base of slack),
+    // then a dead letter.
+    expect(first).toBeGreaterThan(7)
+    expect(first).toBeLessThanOrEqual(14)
+    expect(second).toBeGreaterThan(28 - 7)
+    expect(second).toBeLessThanOrEqual(28)
+    expect(deliveries.map((d) => d.receive)).toEqual([1, 2, 3])
+    expect((await queues.deadLetters('embed')).map((d) => d.receiveCount)).toEqual([3])
+  })
+
+  it('treats a thrown handler as a failure of the whole batch', async () => {
+    // Prepare
+    await db.sql`DELETE FROM local_runtime.jobs`
+    const receives: Record<number, number[]> = { 1: [], 2: [] }
     const queues = new LocalQueues(
       db.sql,
       [{ ...def, maxReceiveCount: 2 }],
-      async () => async () => {
-        calls++
+      async () => async (event: SQSEvent) => {
+        for (const r of event.Records)
+          receives[JSON.parse(r.body).n]!.push(Number(r.attributes.ApproximateReceiveCount))
         throw new Error('boom')
       },
       { retryBaseMs: 10, pollIntervalMs: 10 },
     )
     await queues.send('embed', [{ n: 1 }, { n: 2 }])
+    // Act
     queues.start()
     await queues.idle()
     await queues.stop()
-    expect(calls).toBe(2)
-    expect((await queues.deadLetters('embed')).map((d) => d.receiveCount)).toEqual([2, 2])
+    // Assess: per message, not per call. Retries come back one row at a time, as visibility allows (SQS
+    // never promised that messages failed together return together), so the number of calls varies.
+    expect(receives).toEqual({ 1: [1, 2], 2: [1, 2] })
+    const dead = await queues.deadLetters('embed')
+    expect(dead.map((d) => [d.body, d.receiveCount, d.lastError])).toEqual([
+      [{ n: 1 }, 2, 'boom'],
+      [{ n: 2 }, 2, 'boom'],
+    ])
   })
 })
 
 describe('Function: LocalQueues across a restart', () => {
   let dir: string
+  let database: TestDatabase
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'draftdesk-queue-'))
   })
-  afterAll(async () => rm(dir, { recursive: true, force: true }))
+  afterAll(async () => {
+    await database?.drop()
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('keeps queued and in-flight jobs when the process stops, and delivers them after', async () => {
     // Prepare: a job is queued and another claimed (in flight) when the first process goes away.
-    let db = await startEmbeddedDb(dir)
+    database = await createTestDatabase()
+    const open = () => openDb({ databaseUrl: database.url, dataDir: dir })
+    let db = await open()
     const first = new LocalQueues(db.sql, [def], async () => async () => ({ batchItemFailures: [] }))
     await first.init()
     await first.send('embed', [{ n: 1 }, { n: 2 }])
     await db.sql`UPDATE local_runtime.jobs SET claimed_at = now(), visible_at = now() + interval '1 hour', receive_count = 1 WHERE id = (SELECT min(id) FROM local_runtime.jobs)`
     await db.close()
     // Act
-    db = await startEmbeddedDb(dir)
+    db = await open()
     const seen: number[] = []
     const second = new LocalQueues(
       db.sql,

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type EmbeddedDb, startEmbeddedDb } from '../../local/db.ts'
+import type { LocalDb } from '../../local/db.ts'
 import { loadMigrations, MigrationChecksumError, migrate } from '../../migrations/runner.ts'
+import { startTestDb } from '../helpers/db.ts'
 
 describe('Function: migrate', () => {
-  let db: EmbeddedDb
+  let db: LocalDb
   beforeAll(async () => {
-    db = await startEmbeddedDb()
+    // An empty database on either leg: this file tests the runner itself, not the template's result.
+    db = await startTestDb({ empty: true })
   })
   afterAll(async () => db?.close())
 

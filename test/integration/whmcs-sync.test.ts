@@ -66,6 +66,7 @@ describe('Function: runWhmcsSync', () => {
     return row!
   }
 
+  // The 1,000-ticket runs get a longer hang guard (not a time budget): a loaded 2-core CI machine needs it.
   describe('with 1,000 tickets across 40 pages', () => {
     let tenantId: number
     let fake: FakeWhmcs
@@ -75,7 +76,9 @@ describe('Function: runWhmcsSync', () => {
       fake = c.fake
     })
 
-    it('imports every ticket and reply exactly once and queues one draft per ticket awaiting a reply', async () => {
+    it('imports every ticket and reply exactly once and queues one draft per ticket awaiting a reply', {
+      timeout: 120_000,
+    }, async () => {
       // Act
       const result = await sync(tenantId)
       // Assess
@@ -200,7 +203,9 @@ describe('Function: runWhmcsSync', () => {
     })
   })
 
-  it('fails on page 17 with WHMCS’s message, then the next run resumes there and completes without duplicates', async () => {
+  it('fails on page 17 with WHMCS’s message, then the next run resumes there and completes without duplicates', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare
     const { tenant, fake } = await connected('flaky', 1000)
     fake.failOn(

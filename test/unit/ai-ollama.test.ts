@@ -7,11 +7,12 @@ import { type FakeOllama, startFakeOllama } from '../fakes/ollama-server.ts'
 
 let fake: FakeOllama
 
-// Small timeouts and backoff keep the failure paths fast; the fake answers in ~1 ms otherwise.
+// Small backoff keeps the failure paths fast. The timeout stays generous so that an answered request never
+// times out on a loaded machine; tests of timeouts make the fake hang, which only the timeout can end.
 const provider = (options: Partial<OllamaProviderOptions> = {}) =>
   new OllamaProvider({
     host: fake.url,
-    timeoutMs: 300,
+    timeoutMs: 10_000,
     retries: 2,
     minBackoffMs: 5,
     maxBackoffMs: 20,
@@ -125,15 +126,14 @@ describe('Function: OllamaProvider.embed', () => {
   it('times out a hung request, retries, and succeeds', async () => {
     // Prepare
     fake.hangNext(1, '/api/embed')
-    const started = Date.now()
 
-    // Act
-    const vectors = await provider({ embedTimeoutMs: 100 }).embed(['hello'], 'document')
+    // Act: the timeout must end the hung attempt yet never an answered one, so it is not tiny.
+    const vectors = await provider({ embedTimeoutMs: 1_000 }).embed(['hello'], 'document')
 
-    // Assess
+    // Assess: the first attempt was abandoned by the client (the fake saw it hang up), the second answered.
     expect(vectors).toHaveLength(1)
     expect(bodiesOf('/api/embed')).toHaveLength(2)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90)
+    await expect.poll(() => fake.calls.map((c) => c.aborted)).toEqual([true, false])
   })
 
   it('reports a timeout when every attempt hangs', async () => {
@@ -148,6 +148,7 @@ describe('Function: OllamaProvider.embed', () => {
     // Assess
     expect(error).toMatchObject({ retryable: true, code: 'timeout' })
     expect((error as Error).message).toMatch(/timed out after 80 ms.*gave up after 3 attempts/)
+    await expect.poll(() => fake.calls.map((c) => c.aborted)).toEqual([true, true, true])
   })
 
   it('says which model to pull when the embedding model is missing, without retrying', async () => {
