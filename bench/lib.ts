@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmark scripts. */
+import { appendFileSync } from 'node:fs'
 
 /** Value at quantile q (0..1) of an unsorted sample, nearest-rank. */
 export function quantile(samples: number[], q: number): number {
@@ -24,4 +25,43 @@ export function rng(seed: number): () => number {
 /** Prints rows as an aligned table. */
 export function table(rows: Record<string, string | number>[]): void {
   console.table(rows)
+}
+
+/** The engine this bench process runs on: the server in DATABASE_URL, or embedded PGlite. */
+export const engine = (): 'pglite' | 'postgres' => (process.env.DATABASE_URL ? 'postgres' : 'pglite')
+
+/** One number of a bench run, as bench/run.ts puts the engines side by side. */
+export interface Measure {
+  case: string
+  metric: string
+  value: number
+  unit: 'ms' | '/s' | '/min' | 's' | ''
+  /** Which direction is better, for the ratio bench/run.ts prints. */
+  better: 'lower' | 'higher'
+}
+
+/**
+ * Records measures for bench/run.ts (a JSON line each in the file it names in BENCH_RESULTS); a script run
+ * on its own only prints its tables.
+ */
+export function record(...measures: Measure[]): void {
+  const file = process.env.BENCH_RESULTS
+  if (!file) return
+  for (const m of measures) appendFileSync(file, `${JSON.stringify(m)}\n`)
+}
+
+/** Latency measures (`p50`, `p95`, … of `samples`) of one case, recorded and returned for the table. */
+export function latencies(name: string, samples: number[], qs: Array<'p50' | 'p95' | 'p99' | 'max'>) {
+  const value = (q: string) =>
+    q === 'max' ? Math.max(...samples) : quantile(samples, Number(q.slice(1)) / 100)
+  record(
+    ...qs.map((q) => ({
+      case: name,
+      metric: q,
+      value: value(q),
+      unit: 'ms' as const,
+      better: 'lower' as const,
+    })),
+  )
+  return Object.fromEntries(qs.map((q) => [q, ms(value(q))]))
 }

@@ -1,10 +1,10 @@
 /**
- * GET /tickets?limit=50 latency with 10,000 tickets in the embedded database, sequential and with 16
+ * GET /tickets?limit=50 latency with 10,000 tickets in the run's database, sequential and with 16
  * concurrent clients, plus the local runtime's start time. Run: `npx tsx bench/tickets.ts`.
  */
 import autocannon from 'autocannon'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
-import { ms, quantile, rng, table } from './lib.ts'
+import { latencies, ms, record, rng, table } from './lib.ts'
 
 const TICKETS = 10_000
 
@@ -54,24 +54,29 @@ for (let i = 0; i < 200; i++) {
 
 // 16 concurrent clients for 10 s.
 const result = await autocannon({ url, connections: 16, duration: 10, headers })
+const concurrent = 'GET /tickets?limit=50, 16 concurrent clients'
+record(
+  { case: 'runtime start', metric: 'once', value: startMs, unit: 'ms', better: 'lower' },
+  { case: concurrent, metric: 'p50', value: result.latency.p50, unit: 'ms', better: 'lower' },
+  { case: concurrent, metric: 'p97.5', value: result.latency.p97_5, unit: 'ms', better: 'lower' },
+  { case: concurrent, metric: 'throughput', value: result.requests.average, unit: '/s', better: 'higher' },
+)
 
 table([
   {
-    case: 'runtime start (boot PGlite, migrate, listen, first login)',
+    case: 'runtime start (boot or connect, migrate, listen, first login)',
     p50: ms(startMs),
     p95: '',
     throughput: '',
   },
   {
     case: 'GET /tickets?limit=50, sequential',
-    p50: ms(quantile(seq, 0.5)),
-    p95: ms(quantile(seq, 0.95)),
+    ...latencies('GET /tickets?limit=50, sequential', seq, ['p50', 'p95']),
     throughput: '',
   },
   {
     case: 'GET /tickets?limit=50&status&priority, sequential',
-    p50: ms(quantile(filtered, 0.5)),
-    p95: ms(quantile(filtered, 0.95)),
+    ...latencies('GET /tickets?limit=50&status&priority, sequential', filtered, ['p50', 'p95']),
     throughput: '',
   },
   {

@@ -54,14 +54,20 @@ export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Pro
   return rows.length
 }
 
-/** Publishes until the outbox is empty (each call moves at most one batch); returns how many were sent. */
-export async function drainOutbox(sql: Db, queue: QueuePort): Promise<number> {
+/**
+ * Publishes what was waiting when it started: it stops at the first batch that is not full, since that
+ * claim saw every unclaimed committed row (the caller's own among them, or another publisher has them).
+ * Looping until the outbox is empty instead chases the rows other requests keep committing: with 50
+ * concurrent webhook senders on one connection, one unlucky request drained for the whole 36 s run.
+ * Returns how many were sent.
+ */
+export async function drainOutbox(sql: Db, queue: QueuePort, limit = 100): Promise<number> {
   let total = 0
   let batch: number
   do {
-    batch = await publishOutbox(sql, queue)
+    batch = await publishOutbox(sql, queue, limit)
     total += batch
-  } while (batch > 0)
+  } while (batch === limit)
   return total
 }
 
