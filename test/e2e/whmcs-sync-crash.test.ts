@@ -12,17 +12,23 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { BOOTSTRAP, startTestApp, type TestApp } from '../helpers/app.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const CREDS = { identifier: 'crash-ident-4f1c', secret: 'crash-secret-Q8wZ2' }
 
 /** Starts local/main.ts as `npm start` does and resolves with its URL once the banner is printed. */
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function startChild(
+  dataDir: string,
+  database: TestDatabase,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
       DRAFTDESK_DATA_DIR: dataDir,
+      // Server leg: this file's own database, never the admin database the leg's DATABASE_URL names.
+      DATABASE_URL: database.url ?? '',
       PORT: '0',
       OLLAMA_HOST: '',
       LOG_LEVEL: 'WARN',
@@ -73,7 +79,9 @@ describe('Function: WHMCS sync after a crash', () => {
   let fake: FakeWhmcs
   let app: TestApp | undefined
   let child: ChildProcess | undefined
+  let database: TestDatabase
   beforeAll(async () => {
+    database = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'draftdesk-sync-crash-'))
     fake = await startFakeWhmcs({ ...CREDS, tickets: 30 })
   })
@@ -82,11 +90,12 @@ describe('Function: WHMCS sync after a crash', () => {
     await app?.stop()
     await fake?.close()
     await rm(dir, { recursive: true, force: true })
+    await database?.drop()
   })
 
   it('resumes a sync killed between pages as soon as the runtime restarts, one run at a time', async () => {
     // Prepare: a tenant with WHMCS, in a runtime of its own process.
-    const first = await startChild(dir)
+    const first = await startChild(dir, database)
     child = first.child
     const login = (email: string, password: string, tenant: string) =>
       call(first.url, 'POST', '/auth/login', { tenant, email, password })
@@ -114,7 +123,7 @@ describe('Function: WHMCS sync after a crash', () => {
     first.child.kill('SIGKILL')
     await exited
     fake.reset()
-    app = await startTestApp({ dataDir: dir })
+    app = await startTestApp({ dataDir: dir, database })
     await app.rt.queues.idle()
 
     // Assess
