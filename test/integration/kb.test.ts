@@ -417,7 +417,10 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(reply!.usedForTraining).toBe(true)
   })
 
-  it('imports a folder with the kb:import CLI, then again without changes', async () => {
+  // Spawns the CLI twice (tsx compiles it each time): a longer hang guard, not a time budget.
+  it('imports a folder with the kb:import CLI, then again without changes', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare
     const c = await createTenant(app, 'kb-cli')
     const root = join(import.meta.dirname, '../..')
