@@ -75,7 +75,7 @@ export async function drainOutbox(sql: Db, queue: QueuePort, limit = 100): Promi
  * Publishes jobs a request or a job just committed. A failure is logged, not returned: the data is saved
  * and the outbox sweep schedule will deliver the job, so the caller must not retry (and duplicate) its work.
  */
-export async function flushOutbox(deps: Deps): Promise<void> {
+export async function flushOutbox(deps: Pick<Deps, 'sql' | 'queue'>): Promise<void> {
   try {
     await drainOutbox(deps.sql, deps.queue)
   } catch (error) {

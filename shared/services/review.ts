@@ -14,6 +14,7 @@ import { logger } from '../logger.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { audit } from './audit.ts'
 import { DRAFT_COLUMNS, type DraftView } from './drafts-view.ts'
+import { whmcsConfigured } from './tenants.ts'
 import { queueWhmcsSend } from './whmcs-send.ts'
 
 /** What the review service needs; `ai` only for the optional LLM edit summary. */
@@ -110,8 +111,7 @@ interface DraftForReview {
 async function loadDraft(sql: Db, tenantId: number, draftId: number): Promise<DraftForReview> {
   const [draft] = await sql<DraftForReview[]>`
     SELECT d.id, d.ticket_id, d.message_id, d.ai_reply, d.status, t.whmcs_ticket_id,
-           (tn.whmcs_url IS NOT NULL AND tn.whmcs_api_identifier IS NOT NULL
-             AND tn.whmcs_api_secret IS NOT NULL) AS whmcs_configured
+           (${whmcsConfigured(sql, 'tn')}) AS whmcs_configured
     FROM ai_replies d
     JOIN tickets t ON t.id = d.ticket_id AND t.tenant_id = d.tenant_id
     JOIN tenants tn ON tn.id = d.tenant_id

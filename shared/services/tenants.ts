@@ -18,9 +18,17 @@ export interface TenantView {
   updatedAt: Date
 }
 
+/**
+ * "WHMCS is configured" as a SQL condition on `tenants` (aliased `table` when the query joins it): a URL
+ * and both API credentials set; the access key is optional. The one definition every query uses.
+ */
+export const whmcsConfigured = (sql: Db, table = 'tenants') => sql`
+  ${sql(`${table}.whmcs_url`)} IS NOT NULL AND ${sql(`${table}.whmcs_api_identifier`)} IS NOT NULL
+  AND ${sql(`${table}.whmcs_api_secret`)} IS NOT NULL`
+
 const VIEW_COLUMNS = (sql: Db) => sql`
   id, name, slug, settings, is_active, whmcs_url, whmcs_admin_username,
-  (whmcs_url IS NOT NULL AND whmcs_api_identifier IS NOT NULL AND whmcs_api_secret IS NOT NULL) AS whmcs_configured,
+  (${whmcsConfigured(sql)}) AS whmcs_configured,
   created_at, updated_at`
 
 const newWebhookSecret = () => `whsec_${randomToken(24)}`

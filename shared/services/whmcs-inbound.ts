@@ -7,7 +7,8 @@
  */
 import type { Db } from '../db/sql.ts'
 import { canTransition, fromWhmcsStatus, type TicketStatus } from '../drafting/status.ts'
-import { whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
+import type { WhmcsTicket } from '../whmcs/client.ts'
+import { parseWhmcsDate, whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER } from '../whmcs/signature.ts'
 import { queueDraft } from './tickets.ts'
 import { type ReviewedReply, reviewStaffReplies, supersedePendingDrafts } from './whmcs-review.ts'
@@ -215,4 +216,38 @@ export async function ingestWhmcsThread(
     draftsSuperseded,
     reviewed,
   }
+}
+
+/** Ticket fields of a GetTicket answer (the sync's view of a ticket). */
+export function fieldsFromDetail(d: WhmcsTicket): WhmcsTicketFields {
+  const opening = d.replies.find((r) => r.replyid === 0)
+  return {
+    whmcsTicketId: d.ticketid,
+    tid: d.tid,
+    subject: d.subject,
+    content: opening?.message || d.subject,
+    whmcsStatus: d.status,
+    whmcsPriority: d.priority,
+    department: d.deptname || undefined,
+    deptId: d.deptid,
+    clientEmail: d.email || undefined,
+    whmcsUserId: d.userid || undefined,
+    lastreply: d.lastreply,
+  }
+}
+
+/**
+ * The thread of a GetTicket answer, oldest first (WHMCS's default order), without Draftdesk's own replies
+ * and empty entries.
+ */
+export function messagesFromDetail(d: WhmcsTicket, adminUsername: string | undefined): WhmcsMessage[] {
+  return d.replies
+    .filter((r) => r.message.trim() !== '' && !isDraftdeskReply(r.message, r.admin, adminUsername))
+    .map((r) => ({
+      externalId: r.replyid === 0 ? openingMessageId(d.ticketid) : String(r.replyid),
+      role: r.admin ? ('agent' as const) : ('user' as const),
+      content: r.message,
+      createdAt: parseWhmcsDate(r.date),
+      metadata: { via: 'sync', ...(r.admin ? { admin: r.admin } : { name: r.name }) },
+    }))
 }

@@ -22,12 +22,10 @@
  * tenant; a `running` row whose heartbeat is older than the sync queue's timeout belongs to a dead worker
  * and is marked failed (and resumed).
  */
-import type { Db, Sql } from '../db/sql.ts'
+import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { ConflictError, NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
-import { enqueue, publishOutbox } from '../queue/outbox.ts'
-import { queues } from '../routes.ts'
+import { flushOutbox } from '../queue/outbox.ts'
 import {
   WhmcsApiError,
   WhmcsClient,
@@ -36,25 +34,22 @@ import {
   type WhmcsTicket,
   type WhmcsTicketSummary,
 } from '../whmcs/client.ts'
-import { parseWhmcsDate } from '../whmcs/mapping.ts'
 import { audit } from './audit.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
 import {
+  fieldsFromDetail,
   ingestWhmcsThread,
-  isDraftdeskReply,
-  openingMessageId,
+  messagesFromDetail,
   upsertWhmcsTicket,
-  type WhmcsMessage,
-  type WhmcsTicketFields,
 } from './whmcs-inbound.ts'
-
-export type SyncTrigger = 'schedule' | 'manual'
-
-export interface SyncJob {
-  tenantId: number
-  trigger: SyncTrigger
-  jobId?: string
-}
+import {
+  beginRun,
+  RunTakenOver,
+  SYNC_TIMEOUT_MS,
+  type SyncJob,
+  type SyncMetadata,
+  saveProgress,
+} from './whmcs-sync-logs.ts'
 
 export interface SyncOptions {
   /** GetTickets `limitnum` (WHMCS's default page is 25). */
@@ -84,125 +79,12 @@ export type SyncOutcome =
       error?: string
     }
 
-/** What a run keeps in `integration_sync_logs.metadata_json` (never credentials). */
-export interface SyncMetadata {
-  jobId?: string
-  trigger: SyncTrigger
-  statusFilter: string
-  pageSize: number
-  /** Where this run started paging. */
-  startLimitstart: number
-  /** Where the next page starts: the resume point after a failure. */
-  limitstart: number
-  totalresults?: number
-  /** When the sweep this run belongs to began (carried over by resumed runs). */
-  sweepStartedAt: string
-  resumedFromLogId?: number
-  /** Failed runs in a row within this sweep. */
-  failures: number
-  heartbeatAt: string
-  complete: boolean
-  pages: number
-  detailsFetched: number
-  ticketsCreated: number
-  ticketsUpdated: number
-  messagesAdded: number
-  draftsQueued: number
-  reconciled: number
-}
-
 const DEFAULTS = {
   pageSize: 25,
   status: 'All Active Tickets',
   concurrency: 5,
   reconcileLimit: 50,
 }
-const SYNC_TIMEOUT_MS = (queues.find((q) => q.name === 'sync')?.timeoutSeconds ?? 300) * 1000
-/** A `running` log without a heartbeat for this long belongs to a worker that died. */
-export const SYNC_STALE_MS = SYNC_TIMEOUT_MS
-const MAX_FAILURES_BEFORE_RESTART = 3
-
-// ---------------------------------------------------------------------------------------------------
-// Triggers
-
-/** Enqueues one sync job for a tenant, in the caller's transaction. */
-export async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrigger) {
-  return enqueue(tx, 'sync', tenantId, { tenantId, trigger })
-}
-
-const configured = (sql: Db) =>
-  sql`whmcs_url IS NOT NULL AND whmcs_api_identifier IS NOT NULL AND whmcs_api_secret IS NOT NULL`
-
-/**
- * `POST /integrations/whmcs/sync`: queues a manual sync of the tenant.
- *
- * @throws ConflictError (409) when the tenant has no WHMCS connection configured
- */
-export async function requestManualSync(sql: Sql, tenantId: number, userId: number | null) {
-  return sql.begin(async (tx) => {
-    const [tenant] = await tx<{ configured: boolean }[]>`
-      SELECT (${configured(tx)}) AS configured FROM tenants WHERE id = ${tenantId} AND is_active`
-    if (!tenant) throw new NotFoundError('tenant')
-    if (!tenant.configured) {
-      throw new ConflictError(
-        'WHMCS is not configured for this tenant (PATCH /tenants/{id} with whmcsUrl, whmcsIdentifier, whmcsSecret)',
-      )
-    }
-    const job = await queueWhmcsSync(tx, tenantId, 'manual')
-    await audit(tx, {
-      tenantId,
-      userId,
-      action: 'sync_requested',
-      entityType: 'integration_sync',
-      details: { system: 'whmcs', jobId: job.jobId },
-    })
-    return { queued: true as const, jobId: job.jobId }
-  })
-}
-
-/** The schedule: one `sync` job per active tenant with WHMCS configured. Returns how many were queued. */
-export async function queueScheduledSyncs(sql: Sql): Promise<number> {
-  return sql.begin(async (tx) => {
-    const tenants = await tx<{ id: number }[]>`
-      SELECT id FROM tenants WHERE is_active AND ${configured(tx)} ORDER BY id`
-    for (const t of tenants) await queueWhmcsSync(tx, t.id, 'schedule')
-    return tenants.length
-  })
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Logs
-
-export interface SyncLogView {
-  id: number
-  system: string
-  direction: 'inbound' | 'outbound'
-  status: 'pending' | 'running' | 'success' | 'failed'
-  recordsProcessed: number
-  errorMessage: string | null
-  startedAt: Date
-  completedAt: Date | null
-  metadata: Record<string, unknown>
-}
-
-/** Sync runs of one tenant, newest first (keyset on id). */
-export async function listSyncLogs(
-  sql: Sql,
-  tenantId: number,
-  q: { cursor?: number; limit: number; status?: SyncLogView['status'] },
-): Promise<SyncLogView[]> {
-  return sql<SyncLogView[]>`
-    SELECT id, system, direction, status, records_processed, error_message, started_at, completed_at,
-           metadata_json AS metadata
-    FROM integration_sync_logs
-    WHERE tenant_id = ${tenantId}
-      ${q.status ? sql`AND status = ${q.status}` : sql``}
-      ${q.cursor ? sql`AND id < ${q.cursor}` : sql``}
-    ORDER BY id DESC LIMIT ${q.limit + 1}`
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The run
 
 interface ExistingTicket {
   whmcsTicketId: number
@@ -301,83 +183,6 @@ export async function runWhmcsSync(
   }
 }
 
-type Begun =
-  | { logId: number; meta: SyncMetadata }
-  | { skipped: 'already_running' | 'job_done'; logId?: number }
-
-/** Takes the tenant's sync "lock" (its `running` log row) and decides where this run starts. */
-async function beginRun(sql: Sql, job: SyncJob, opts: Required<Omit<SyncOptions, 'client'>>): Promise<Begun> {
-  return sql.begin(async (tx): Promise<Begun> => {
-    // Serialises concurrent runs of one tenant (schedule + manual, or a redelivered job).
-    await tx`SELECT id FROM tenants WHERE id = ${job.tenantId} FOR UPDATE`
-    if (job.jobId) {
-      const [done] = await tx<{ id: number }[]>`
-        SELECT id FROM integration_sync_logs
-        WHERE tenant_id = ${job.tenantId} AND system = 'whmcs' AND direction = 'inbound'
-          AND status = 'success' AND metadata_json->>'jobId' = ${job.jobId}`
-      if (done) return { skipped: 'job_done', logId: done.id }
-    }
-    const [last] = await tx<
-      { id: number; status: string; startedAt: Date; metadataJson: Partial<SyncMetadata>; now: Date }[]
-    >`
-      SELECT id, status, started_at, metadata_json, now() AS now FROM integration_sync_logs
-      WHERE tenant_id = ${job.tenantId} AND system = 'whmcs' AND direction = 'inbound'
-      ORDER BY id DESC LIMIT 1`
-    const dbNow = last?.now ?? new Date()
-    if (last?.status === 'running') {
-      const heartbeat = new Date(last.metadataJson.heartbeatAt ?? last.startedAt)
-      // The queue delivers a job again only once its earlier delivery is gone (crash, restart, timeout):
-      // a row held by this very job is a dead run to take over now, not a live one to wait for. Should the
-      // earlier delivery still be alive, its next page sees the row is no longer its own and stops.
-      const ownJob = job.jobId !== undefined && last.metadataJson.jobId === job.jobId
-      if (!ownJob && dbNow.getTime() - heartbeat.getTime() < SYNC_STALE_MS)
-        return { skipped: 'already_running', logId: last.id }
-      await tx`
-        UPDATE integration_sync_logs SET status = 'failed', completed_at = now(),
-          error_message = ${ownJob ? 'interrupted: the job was delivered again after its worker stopped (crash or restart)' : 'interrupted: the worker stopped before finishing (timeout or crash)'},
-          metadata_json = metadata_json || ${tx.json({ complete: false, failures: (last.metadataJson.failures ?? 0) + 1 })}
-        WHERE id = ${last.id}`
-      last.status = 'failed'
-      last.metadataJson.complete = false
-      last.metadataJson.failures = (last.metadataJson.failures ?? 0) + 1
-    }
-
-    const prev = last?.metadataJson
-    const resumable =
-      prev &&
-      prev.complete === false &&
-      (prev.limitstart ?? 0) > 0 &&
-      prev.statusFilter === opts.status &&
-      (last.status !== 'failed' || (prev.failures ?? 0) < MAX_FAILURES_BEFORE_RESTART)
-    const startLimitstart = resumable ? Math.max(0, (prev.limitstart ?? 0) - opts.pageSize) : 0
-    const [row] = await tx<{ id: number; startedAt: Date }[]>`
-      INSERT INTO integration_sync_logs (tenant_id, system, direction, status, started_at)
-      VALUES (${job.tenantId}, 'whmcs', 'inbound', 'running', now()) RETURNING id, started_at`
-    const meta: SyncMetadata = {
-      ...(job.jobId ? { jobId: job.jobId } : {}),
-      trigger: job.trigger,
-      statusFilter: opts.status,
-      pageSize: opts.pageSize,
-      startLimitstart,
-      limitstart: startLimitstart,
-      sweepStartedAt: resumable && prev.sweepStartedAt ? prev.sweepStartedAt : row!.startedAt.toISOString(),
-      ...(resumable ? { resumedFromLogId: last.id } : {}),
-      failures: resumable && last.status === 'failed' ? (prev.failures ?? 0) : 0,
-      heartbeatAt: row!.startedAt.toISOString(),
-      complete: false,
-      pages: 0,
-      detailsFetched: 0,
-      ticketsCreated: 0,
-      ticketsUpdated: 0,
-      messagesAdded: 0,
-      draftsQueued: 0,
-      reconciled: 0,
-    }
-    await tx`UPDATE integration_sync_logs SET metadata_json = ${tx.json(meta as never)} WHERE id = ${row!.id}`
-    return { logId: row!.id, meta }
-  })
-}
-
 interface RunContext {
   deps: SyncDeps
   tenantId: number
@@ -450,7 +255,7 @@ async function processPage(
     await saveProgress(tx, ctx, summaries.length)
   })
   ctx.processed += summaries.length
-  await publish(ctx.deps)
+  await flushOutbox(ctx.deps)
 }
 
 function count(
@@ -486,40 +291,6 @@ async function fetchDetails(ctx: RunContext, ids: number[]): Promise<Map<number,
 
 const isTicketNotFound = (error: unknown) =>
   error instanceof WhmcsApiError && /ticket id not found/i.test(error.whmcsMessage)
-
-/** Ticket fields of a GetTicket answer. */
-export function fieldsFromDetail(d: WhmcsTicket): WhmcsTicketFields {
-  const opening = d.replies.find((r) => r.replyid === 0)
-  return {
-    whmcsTicketId: d.ticketid,
-    tid: d.tid,
-    subject: d.subject,
-    content: opening?.message || d.subject,
-    whmcsStatus: d.status,
-    whmcsPriority: d.priority,
-    department: d.deptname || undefined,
-    deptId: d.deptid,
-    clientEmail: d.email || undefined,
-    whmcsUserId: d.userid || undefined,
-    lastreply: d.lastreply,
-  }
-}
-
-/**
- * The thread of a GetTicket answer, oldest first (WHMCS's default order), without Draftdesk's own replies
- * and empty entries.
- */
-export function messagesFromDetail(d: WhmcsTicket, adminUsername: string | undefined): WhmcsMessage[] {
-  return d.replies
-    .filter((r) => r.message.trim() !== '' && !isDraftdeskReply(r.message, r.admin, adminUsername))
-    .map((r) => ({
-      externalId: r.replyid === 0 ? openingMessageId(d.ticketid) : String(r.replyid),
-      role: r.admin ? ('agent' as const) : ('user' as const),
-      content: r.message,
-      createdAt: parseWhmcsDate(r.date),
-      metadata: { via: 'sync', ...(r.admin ? { admin: r.admin } : { name: r.name }) },
-    }))
-}
 
 async function storeDetail(tx: Db, ctx: RunContext, detail: WhmcsTicket) {
   const result = await ingestWhmcsThread(
@@ -586,32 +357,7 @@ async function reconcileUnseen(ctx: RunContext): Promise<void> {
     ctx.meta.detailsFetched += details.size
     await saveProgress(tx, ctx, 0)
   })
-  await publish(ctx.deps)
-}
-
-/** Thrown inside a page's transaction when another delivery of the job took the run over. */
-class RunTakenOver extends Error {}
-
-/**
- * Moves the run's log row forward in the page's transaction. The row must still be `running`: if a
- * redelivery of the job took it over, this run is a leftover, and its page rolls back instead of
- * racing the new run.
- */
-async function saveProgress(tx: Db, ctx: RunContext, records: number): Promise<void> {
-  const rows = await tx`
-    UPDATE integration_sync_logs SET records_processed = records_processed + ${records},
-      metadata_json = ${tx.json(ctx.meta as never)}
-    WHERE id = ${ctx.logId} AND tenant_id = ${ctx.tenantId} AND status = 'running' RETURNING id`
-  if (rows.length === 0) throw new RunTakenOver(`sync log ${ctx.logId} was taken over`)
-}
-
-/** Publishes the drafts a page queued; a failure is left to the outbox sweep (the data is committed). */
-async function publish(deps: SyncDeps): Promise<void> {
-  try {
-    await publishOutbox(deps.sql, deps.queue)
-  } catch (error) {
-    logger.warn('outbox publish failed; the sweep will retry', { error: (error as Error).message })
-  }
+  await flushOutbox(ctx.deps)
 }
 
 /** Last line of defence: no credential may reach a log row or a log line, whatever produced the text. */
