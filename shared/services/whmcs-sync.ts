@@ -25,6 +25,7 @@
 import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
 import { logger } from '../logger.ts'
+import type { SyncJob } from '../queue/jobs.ts'
 import { flushOutbox } from '../queue/outbox.ts'
 import {
   WhmcsApiError,
@@ -46,7 +47,6 @@ import {
   beginRun,
   RunTakenOver,
   SYNC_TIMEOUT_MS,
-  type SyncJob,
   type SyncMetadata,
   saveProgress,
 } from './whmcs-sync-logs.ts'
