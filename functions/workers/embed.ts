@@ -1,28 +1,8 @@
-import * as z from 'zod'
 import { AiProviderError } from '#shared/ai/provider'
 import { logger } from '#shared/logger'
+import { embedJobSchema } from '#shared/queue/jobs'
 import { sqsWorker } from '#shared/queue/worker'
 import { indexApprovedReply, indexArticle, markArticleIndexFailed } from '#shared/rag/indexer'
-
-const tenantId = z.number().int().positive()
-
-/** Jobs of the `embed` queue. `jobId` is added by the outbox; redelivery is harmless either way. */
-export const embedJobSchema = z.discriminatedUnion('kind', [
-  z.object({
-    jobId: z.string().optional(),
-    kind: z.literal('article'),
-    tenantId: tenantId.nullable(),
-    articleId: z.number().int().positive(),
-  }),
-  z.object({
-    jobId: z.string().optional(),
-    kind: z.literal('approved_reply'),
-    tenantId,
-    approvedReplyId: z.number().int().positive(),
-  }),
-])
-
-export type EmbedJob = z.output<typeof embedJobSchema>
 
 /**
  * (Re)indexes a KB article or an approved reply (shared/rag/indexer.ts). Failures are thrown so the queue

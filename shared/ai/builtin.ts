@@ -7,7 +7,7 @@
 import { detectLanguage } from '../drafting/language.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
 import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
-import { contentTerms, estimateLlmTokens, STOP_WORDS, splitSentences, stem, words } from './text.ts'
+import { contentTerms, estimateTokens, STOP_WORDS, splitSentences, stem, words } from './text.ts'
 
 const DIMENSIONS = 768
 
@@ -313,8 +313,8 @@ export class BuiltinProvider implements AiProvider {
     return {
       content,
       model: 'builtin-extractive',
-      promptTokens: estimateLlmTokens(prompt),
-      completionTokens: estimateLlmTokens(content),
+      promptTokens: estimateTokens(prompt),
+      completionTokens: estimateTokens(content),
     }
   }
 }

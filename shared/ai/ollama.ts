@@ -15,7 +15,7 @@ import {
   type ChatResult,
   type EmbedKind,
 } from './provider.ts'
-import { estimateLlmTokens } from './text.ts'
+import { estimateTokens } from './text.ts'
 
 export interface OllamaProviderOptions {
   /** `OLLAMA_HOST`, e.g. `http://10.0.1.20:11434` (scheme and port optional, as with the Ollama CLI). */
@@ -199,9 +199,8 @@ export class OllamaProvider implements AiProvider {
       content,
       model: response.model ?? model,
       // Ollama omits the counts when it served the prompt from its cache; an estimate beats a zero.
-      promptTokens:
-        response.prompt_eval_count ?? estimateLlmTokens(messages.map((m) => m.content).join('\n')),
-      completionTokens: response.eval_count ?? estimateLlmTokens(content),
+      promptTokens: response.prompt_eval_count ?? estimateTokens(messages.map((m) => m.content).join('\n')),
+      completionTokens: response.eval_count ?? estimateTokens(content),
     }
   }
 

@@ -1,16 +1,30 @@
 /**
- * Small, dependency-free text helpers shared by the built-in embedder, the extractive drafter and the
- * chunker. Everything here is deterministic: the same input gives the same output on every machine.
+ * The one home of the text primitives: folding, the tokenizer, the stop list, the stemmer and the token
+ * estimator, used by the built-in embedder, the extractive drafter, the chunker and the drafting scores
+ * (shared/drafting/text.ts adds only drafting rules on top). Everything here is deterministic: the same input
+ * gives the same output on every machine. The embedder's vectors, and so the calibrated retrieval thresholds
+ * in shared/drafting/calibration.ts, depend on `words`, `STOP_WORDS` and `stem`: changing them means
+ * re-running `npm run eval` and re-deriving the calibration.
  */
 
 /**
- * Lowercased word tokens in any script (Latin, Cyrillic, …): runs of letters and digits, keeping inner
- * apostrophes so "don't" stays one (stop) word. NFKC folds look-alike code points; "ё" is folded to "е"
- * because Russian text uses both spellings interchangeably.
+ * Case and code-point folding: NFKC folds look-alike code points, lower-cases, and "ё" becomes "е" because
+ * Russian text uses both spellings interchangeably.
+ */
+export function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/ё/g, 'е')
+}
+
+/**
+ * Lowercased word tokens in any script (Latin, Cyrillic, …): runs of letters and digits of the
+ * {@link fold}ed text, keeping inner apostrophes so "don't" stays one (stop) word.
  */
 export function words(text: string): string[] {
-  const folded = text.normalize('NFKC').toLowerCase().replace(/ё/g, 'е').replace(/[’‘`]/g, "'")
-  return folded.match(/[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu) ?? []
+  return (
+    fold(text)
+      .replace(/[’‘`]/g, "'")
+      .match(/[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu) ?? []
+  )
 }
 
 /**
@@ -113,7 +127,13 @@ export function splitSentences(text: string): string[] {
     .filter((s) => s.length > 0)
 }
 
-/** Rough LLM token count (~4 characters per token), used where the host reports none. */
-export function estimateLlmTokens(text: string): number {
-  return Math.ceil(text.length / 4)
+/**
+ * Token estimate: the larger of words × 1.3 and characters ÷ 4. English prose is ~1.3 WordPiece tokens per
+ * word; URLs, code and long Cyrillic words run closer to 4 characters per token. Taking the larger never
+ * undercounts either kind, and is additive enough that summing pieces bounds the joined text. Sizes chunks,
+ * and stands in for a model's usage where the host reports none.
+ */
+export function estimateTokens(text: string): number {
+  const wordCount = text.split(/\s+/).filter(Boolean).length
+  return Math.ceil(Math.max(wordCount * 1.3, text.length / 4))
 }

@@ -28,7 +28,20 @@
  * "Content terms" are folded, stop-word-free, prefix-stemmed words (see text.ts), which makes coverage
  * and groundedness work across English, Russian, German and Spanish without a model.
  */
-import { contentTerms, sentences, termSet } from './text.ts'
+import { STOP_WORDS, stem, words } from '../ai/text.ts'
+import { sentences } from './text.ts'
+
+/**
+ * The terms the scores compare: the shared tokenizer, stop list and stemmer, minus one- and two-letter
+ * tokens (digit runs count from two: ports and error codes carry meaning). Unlike the embedder's terms there
+ * is no fallback to stop words: a question of only stop words has nothing to cover.
+ */
+function contentTerms(text: string): string[] {
+  return words(text)
+    .filter((w) => !STOP_WORDS.has(w))
+    .filter((w) => (/^\p{N}+$/u.test(w) ? w.length >= 2 : [...w].length >= 3))
+    .map(stem)
+}
 
 /** One line of the breakdown stored in `ai_replies.confidence_breakdown`. */
 export interface ConfidenceComponent {
@@ -110,7 +123,7 @@ function overlap(a: Set<string>, b: Set<string>): number {
 function agreement(texts: readonly string[], articleIds: ConfidenceInput['sourceArticleIds']): number {
   if (texts.length === 0) return 0
   if (texts.length === 1) return 0.5
-  const sets = texts.map(termSet)
+  const sets = texts.map((t) => new Set(contentTerms(t)))
   let total = 0
   let pairs = 0
   for (let i = 0; i < sets.length; i++) {

@@ -11,8 +11,9 @@
  * in the other: the agent wrote their own answer). The similarity is the same Levenshtein ratio as an API
  * approval's ({@link similarityRatio}), on the cores.
  */
+import { words } from '../ai/text.ts'
 import { type ApprovalClassification, classifyApproval, similarityRatio } from './review.ts'
-import { normaliseWhitespace, words } from './text.ts'
+import { normaliseWhitespace } from './text.ts'
 
 export type SentOutcome = 'sent_as_drafted' | 'sent_edited' | 'replaced'
 

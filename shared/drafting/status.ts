@@ -9,7 +9,8 @@
  * - `resolved` can only be closed or reopened, `closed` only reopened;
  * - staying in the same status is a no-op and always allowed, so a redelivered job or a repeated PATCH
  *   is not an error.
- * WHMCS is the source of truth for its tickets: a sync may force any status (`{ source: 'whmcs' }`).
+ * WHMCS is the source of truth for its tickets: the status WHMCS reports is taken as is, without this table
+ * (services/whmcs-inbound.ts).
  */
 
 /** All ticket statuses (seed 000 ∪ seed 001). */
@@ -122,11 +123,6 @@ export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketSt
   ],
 }
 
-/** Who asks for a transition: WHMCS sync may force any status, everyone else follows the table. */
-export interface TransitionOptions {
-  source?: 'whmcs' | 'app'
-}
-
 /** Type guard for a status string from the outside (DB, request, WHMCS mapping). */
 export function isTicketStatus(value: unknown): value is TicketStatus {
   return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value)
@@ -137,13 +133,8 @@ export function isPriority(value: unknown): value is Priority {
   return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value)
 }
 
-/** True when `from → to` is allowed (same status always is; WHMCS may force anything). */
-export function canTransition(
-  from: TicketStatus,
-  to: TicketStatus,
-  options: TransitionOptions = {},
-): boolean {
-  if (options.source === 'whmcs') return true
+/** True when `from → to` is allowed (same status always is). */
+export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
   if (from === to) return true
   return TICKET_TRANSITIONS[from]?.includes(to) ?? false
 }
@@ -170,12 +161,8 @@ export class TransitionError extends Error {
 }
 
 /** Throws {@link TransitionError} unless `from → to` is allowed. */
-export function assertTransition(
-  from: TicketStatus,
-  to: TicketStatus,
-  options: TransitionOptions = {},
-): void {
-  if (!canTransition(from, to, options)) throw new TransitionError(from, to)
+export function assertTransition(from: TicketStatus, to: TicketStatus): void {
+  if (!canTransition(from, to)) throw new TransitionError(from, to)
 }
 
 /** WHMCS's built-in ticket statuses, as WHMCS spells them, and their Draftdesk equivalents. */

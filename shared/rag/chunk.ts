@@ -9,7 +9,7 @@
  * "Click Save." means nothing to a retriever without the article it came from.
  */
 import { createHash } from 'node:crypto'
-import { splitSentences } from '#shared/ai/text'
+import { estimateTokens, splitSentences } from '#shared/ai/text'
 
 export interface ChunkSource {
   title: string
@@ -34,16 +34,6 @@ export interface Chunk {
   /** SHA-256 (hex) of the whitespace-normalised text: the dedup key per tenant. */
   hash: string
   tokens: number
-}
-
-/**
- * Token estimate: the larger of words × 1.3 and characters ÷ 4. English prose is ~1.3 WordPiece tokens per
- * word; URLs, code and long Cyrillic words run closer to 4 characters per token. Taking the larger never
- * undercounts either kind, and is additive enough that summing pieces bounds the joined text.
- */
-export function estimateTokens(text: string): number {
-  const wordCount = text.split(/\s+/).filter(Boolean).length
-  return Math.ceil(Math.max(wordCount * 1.3, text.length / 4))
 }
 
 /** Whitespace-normalised form that the hash is taken over, so re-indenting an article changes nothing. */

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto'
 import pgvector from 'pgvector'
 import type { AiProvider } from '../ai/provider.ts'
+import { estimateTokens } from '../ai/text.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { maskPii } from '../drafting/pii.ts'
 import { audit } from '../services/audit.ts'
@@ -403,7 +404,7 @@ export async function indexApprovedReply(
       heading: null,
       text,
       hash: createHash('sha256').update(normaliseForHash(text), 'utf8').digest('hex'),
-      tokens: Math.ceil(text.length / 4),
+      tokens: estimateTokens(text),
     }
   }
   for (let race = 0; race < MAX_RACES; race++) {

@@ -6,8 +6,9 @@ import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import type { TicketStatus } from '../drafting/status.ts'
 import { ConflictError, NotFoundError } from '../http/errors.ts'
+import type { DraftJob } from '../queue/jobs.ts'
 import { audit } from './audit.ts'
-import type { DraftJob, DraftOutcome } from './drafting.ts'
+import type { DraftOutcome } from './drafting.ts'
 import { queueDraft } from './tickets.ts'
 
 const MAX_ERROR_CHARS = 1000

@@ -28,9 +28,10 @@ import {
 } from '../drafting/rerank.ts'
 import type { Priority, TicketStatus } from '../drafting/status.ts'
 import { logger } from '../logger.ts'
+import type { DraftJob } from '../queue/jobs.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
 import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
-import type { DraftDeps, DraftJob, DraftOutcome } from './drafting.ts'
+import type { DraftDeps, DraftOutcome } from './drafting.ts'
 import { type ActivePrompt, loadActivePrompt } from './prompts.ts'
 import { loadRerankingConfig, type RerankingConfigView } from './reranking.ts'
 

@@ -36,12 +36,12 @@
  * - retrieval strength (confidence) = the source-weighted rerank scores of the passages shown to the
  *   model (see shared/drafting/confidence.ts for the whole formula).
  */
-import * as z from 'zod'
 import type { AiProvider } from '../ai/provider.ts'
 import type { Config } from '../config.ts'
 import type { Sql } from '../db/sql.ts'
 import { detectIntent } from '../drafting/intent.ts'
 import { logger } from '../logger.ts'
+import type { DraftJob } from '../queue/jobs.ts'
 import { skipAnswered } from './draft-requests.ts'
 import {
   loadDraftContext,
@@ -55,20 +55,6 @@ import { storeDraft } from './draft-store.ts'
 
 // Re-exported: callers and tests know the classifier as part of the draft pipeline.
 export { detectIntent }
-
-/** The `draft` queue's message, as `queueDraft` enqueues it. */
-export const draftJobSchema = z.object({
-  jobId: z.string().uuid(),
-  tenantId: z.number().int().positive(),
-  ticketId: z.number().int().positive(),
-  /** The customer message to answer; null answers the latest one. */
-  messageId: z.number().int().positive().nullable().default(null),
-  trigger: z.enum(['auto', 'regenerate']).default('auto'),
-  /** Who asked for a regeneration; null for automatic drafts. */
-  userId: z.number().int().positive().nullable().default(null),
-})
-
-export type DraftJob = z.output<typeof draftJobSchema>
 
 /** What the pipeline needs from Deps; `fetch` is injectable for the cross-encoder call. */
 export interface DraftDeps {

@@ -13,7 +13,7 @@ import type { AuthContext } from '../auth/roles.ts'
 import { actingTenant } from '../auth/scope.ts'
 import { type Db, definedOnly, type Sql } from '../db/sql.ts'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
-import { enqueue } from '../queue/outbox.ts'
+import { enqueueArticleEmbed } from '../queue/jobs.ts'
 import { articleOwner, syncSourceChunks } from '../rag/indexer.ts'
 import { hybridSearch, type SearchHit, type SourceKind } from '../rag/search.ts'
 import { audit } from './audit.ts'
@@ -36,13 +36,6 @@ export interface ArticleView {
   createdBy: number | null
   createdAt: Date
   updatedAt: Date
-}
-
-/** The embed queue job that (re)indexes an article; see functions/workers/embed.ts. */
-export interface EmbedArticleJob {
-  kind: 'article'
-  tenantId: number | null
-  articleId: number
 }
 
 type ArticleRow = Omit<ArticleView, 'global' | 'tags'> & { tags: string | null; deletedAt?: Date | null }
@@ -83,12 +76,6 @@ function conflictOnTitle(error: unknown): never {
   throw error
 }
 
-const embedJob = (tenantId: number | null, articleId: number): EmbedArticleJob => ({
-  kind: 'article',
-  tenantId,
-  articleId,
-})
-
 /** Creates an article and queues its indexing. */
 export async function createArticle(
   sql: Sql,
@@ -103,7 +90,7 @@ export async function createArticle(
         VALUES (${tenantId}, ${input.title}, ${input.content}, ${input.category}, ${joinTags(input.tags)},
                 ${input.isActive}, ${auth.userId})
         RETURNING ${COLUMNS(tx)}`
-      await enqueue(tx, 'embed', tenantId, embedJob(tenantId, row!.id))
+      await enqueueArticleEmbed(tx, tenantId, row!.id)
       await audit(tx, {
         tenantId: auth.tenantId,
         userId: auth.userId,
@@ -208,7 +195,7 @@ export async function updateArticle(
         UPDATE kb_articles SET ${tx(set)} WHERE id = ${articleId} RETURNING ${COLUMNS(tx)}`
       const after = toView(row!)
       if (!after.isActive && activeChanged) await archiveChunks(tx, after)
-      await enqueue(tx, 'embed', after.tenantId, embedJob(after.tenantId, articleId))
+      await enqueueArticleEmbed(tx, after.tenantId, articleId)
       await audit(tx, {
         tenantId: auth.tenantId,
         userId: auth.userId,
@@ -230,7 +217,7 @@ export async function deleteArticle(sql: Sql, auth: AuthContext, articleId: numb
       UPDATE kb_articles SET deleted_at = now(), is_indexed = false, updated_at = now() WHERE id = ${articleId}`
     const archived = await archiveChunks(tx, article)
     // The worker confirms the archive (idempotent); it matters if an index job was in flight meanwhile.
-    await enqueue(tx, 'embed', article.tenantId, embedJob(article.tenantId, articleId))
+    await enqueueArticleEmbed(tx, article.tenantId, articleId)
     await audit(tx, {
       tenantId: auth.tenantId,
       userId: auth.userId,
@@ -304,7 +291,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           (current.tags ?? null) !== tags
         if (!changed) {
           if (!current.isIndexed && current.isActive) {
-            await enqueue(tx, 'embed', tenantId, embedJob(tenantId, current.id))
+            await enqueueArticleEmbed(tx, tenantId, current.id)
             result.queued++
           }
           ids[position] = { id: current.id, title: current.title, status: 'unchanged' }
@@ -321,7 +308,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           WHERE id = ${current.id} RETURNING ${COLUMNS(tx)}`
         const after = toView(row!)
         if (activeChanged && !after.isActive) await archiveChunks(tx, after)
-        await enqueue(tx, 'embed', tenantId, embedJob(tenantId, current.id))
+        await enqueueArticleEmbed(tx, tenantId, current.id)
         result.queued++
         await audit(tx, {
           tenantId: auth.tenantId,
@@ -350,7 +337,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           RETURNING id`
         for (const [i, { article, position }] of toCreate.entries()) {
           const id = created[i]!.id
-          await enqueue(tx, 'embed', tenantId, embedJob(tenantId, id))
+          await enqueueArticleEmbed(tx, tenantId, id)
           result.queued++
           await audit(tx, {
             tenantId: auth.tenantId,

@@ -11,7 +11,7 @@ import { type ApprovalClassification, classifyApproval } from '../drafting/revie
 import { canTransition, type TicketStatus } from '../drafting/status.ts'
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
-import { enqueue } from '../queue/outbox.ts'
+import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
 import { audit } from './audit.ts'
 import { DRAFT_COLUMNS, type DraftView } from './drafts-view.ts'
 import { whmcsConfigured } from './tenants.ts'
@@ -344,11 +344,7 @@ export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<Approva
     UPDATE ai_replies SET status = 'superseded', updated_at = now()
     WHERE tenant_id = ${r.tenantId} AND ticket_id = ${r.ticketId} AND status = 'pending'
       AND (${r.messageId}::int IS NULL OR message_id IS NULL OR message_id <= ${r.messageId}::int)`
-  await enqueue(tx, 'embed', r.tenantId, {
-    kind: 'approved_reply',
-    tenantId: r.tenantId,
-    approvedReplyId: approval.id,
-  })
+  await enqueueApprovedReplyEmbed(tx, r.tenantId, approval.id)
 
   const common = {
     tenantId: r.tenantId,

@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/roles.ts'
 import { type Db, definedOnly, type Sql } from '../db/sql.ts'
 import { assertTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
 import { BadRequestError, NotFoundError, ValidationError } from '../http/errors.ts'
-import { enqueue } from '../queue/outbox.ts'
+import { enqueueDraft } from '../queue/jobs.ts'
 import { audit } from './audit.ts'
 
 export interface TicketView {
@@ -55,7 +55,7 @@ export async function queueDraft(
   userId: number | null = null,
 ) {
   await tx`UPDATE tickets SET draft_state = 'queued', draft_error = NULL WHERE id = ${ticketId} AND tenant_id = ${tenantId}`
-  return enqueue(tx, 'draft', tenantId, { tenantId, ticketId, messageId, trigger, userId })
+  return enqueueDraft(tx, { tenantId, ticketId, messageId, trigger, userId })
 }
 
 /**

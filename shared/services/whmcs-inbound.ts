@@ -6,7 +6,7 @@
  * `open-<ticketid>`.
  */
 import type { Db } from '../db/sql.ts'
-import { canTransition, fromWhmcsStatus, type TicketStatus } from '../drafting/status.ts'
+import { ACTIVE_STATUSES, fromWhmcsStatus, type TicketStatus } from '../drafting/status.ts'
 import type { WhmcsTicket } from '../whmcs/client.ts'
 import { parseWhmcsDate, whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER } from '../whmcs/signature.ts'
@@ -51,8 +51,6 @@ export interface IngestResult {
   /** Staff replies that settled a pending draft (implicit review), in thread order. */
   reviewed: ReviewedReply[]
 }
-
-const CLOSED: readonly TicketStatus[] = ['closed', 'resolved']
 
 /** External id of the opening message of a WHMCS ticket. */
 export const openingMessageId = (whmcsTicketId: number) => `open-${whmcsTicketId}`
@@ -124,9 +122,8 @@ export async function upsertWhmcsTicket(
 
   let nextStatus = current.status
   if (f.whmcsStatus !== undefined && (options.forceStatus || f.whmcsStatus !== current.whmcsStatus)) {
-    const mapped = fromWhmcsStatus(f.whmcsStatus)
-    // WHMCS may force any transition; the call documents that this is a WHMCS-sourced change.
-    if (canTransition(current.status, mapped, { source: 'whmcs' })) nextStatus = mapped
+    // WHMCS is the source of truth for its tickets: its status is taken without the transition table.
+    nextStatus = fromWhmcsStatus(f.whmcsStatus)
   }
   const nextPriority =
     f.whmcsPriority !== undefined && f.whmcsPriority !== current.whmcsPriority
@@ -194,7 +191,7 @@ export async function ingestWhmcsThread(
   const inserted = await insertWhmcsMessages(tx, tenantId, ticket.id, messages)
   const last = messages.at(-1)
   const lastInserted = last ? inserted.find((m) => m.externalId === last.externalId) : undefined
-  const closed = CLOSED.includes(ticket.status)
+  const closed = !ACTIVE_STATUSES.includes(ticket.status)
 
   // A ticket created just now has no drafts yet: nothing for its staff replies to review.
   const reviewed = ticket.created ? [] : await reviewStaffReplies(tx, tenantId, ticket.id, messages, inserted)

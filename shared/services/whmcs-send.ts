@@ -20,30 +20,16 @@
  * still produce one duplicate; the opposite choice (never retry an unknown outcome) would silently drop
  * replies, which is worse for a support desk.
  */
-import * as z from 'zod'
-import { id } from '../api/common.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
 import { NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
-import { enqueue } from '../queue/outbox.ts'
+import { enqueueNoteSend, enqueueReplySend } from '../queue/jobs.ts'
 import { WhmcsClient, type WhmcsClientOptions } from '../whmcs/client.ts'
 import { markDraftdeskReply } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
 import { redactCredentials } from './whmcs-sync.ts'
-
-/** `send` queue job: a reply to post (issue 6's approval) or an internal note for an escalated draft. */
-export const sendJobSchema = z.union([
-  z.object({ jobId: z.string().optional(), kind: z.literal('note'), tenantId: id, aiReplyId: id }),
-  z.object({
-    jobId: z.string().optional(),
-    kind: z.literal('reply').optional(),
-    tenantId: id,
-    approvedReplyId: id,
-  }),
-])
-export type SendJob = z.output<typeof sendJobSchema>
 
 /** A `sending` claim older than this belongs to a worker that died; the next delivery re-checks WHMCS. */
 export const SEND_STALE_MS = 5 * 60_000
@@ -121,7 +107,7 @@ export async function queueWhmcsSend(
     if (!exists) throw new NotFoundError('approved reply')
     return { queued: false }
   }
-  const job = await enqueue(tx, 'send', tenantId, { tenantId, approvedReplyId })
+  const job = await enqueueReplySend(tx, tenantId, approvedReplyId)
   return { queued: true, jobId: job.jobId }
 }
 
@@ -142,7 +128,7 @@ export async function queueWhmcsNote(
     WHERE a.id = ${aiReplyId} AND a.tenant_id = ${tenantId} AND a.escalated
       AND t.whmcs_ticket_id IS NOT NULL AND (tn.settings->>'whmcsEscalationNotes')::boolean IS TRUE`
   if (!ok) return { queued: false }
-  await enqueue(tx, 'send', tenantId, { kind: 'note', tenantId, aiReplyId })
+  await enqueueNoteSend(tx, tenantId, aiReplyId)
   return { queued: true }
 }
 

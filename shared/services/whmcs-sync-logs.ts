@@ -6,19 +6,10 @@
  */
 import type { Db, Sql } from '../db/sql.ts'
 import { ConflictError, NotFoundError } from '../http/errors.ts'
-import { enqueue } from '../queue/outbox.ts'
+import { enqueueSync, type SyncJob, type SyncTrigger } from '../queue/jobs.ts'
 import { queues } from '../routes.ts'
 import { audit } from './audit.ts'
 import { whmcsConfigured } from './tenants.ts'
-
-export type SyncTrigger = 'schedule' | 'manual'
-
-/** The `sync` queue's message, as queueWhmcsSync enqueues it. */
-export interface SyncJob {
-  tenantId: number
-  trigger: SyncTrigger
-  jobId?: string
-}
 
 /** What a run keeps in `integration_sync_logs.metadata_json` (never credentials). */
 export interface SyncMetadata {
@@ -58,7 +49,7 @@ const MAX_FAILURES_BEFORE_RESTART = 3
 
 /** Enqueues one sync job for a tenant, in the caller's transaction. */
 export async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrigger) {
-  return enqueue(tx, 'sync', tenantId, { tenantId, trigger })
+  return enqueueSync(tx, tenantId, trigger)
 }
 
 /**

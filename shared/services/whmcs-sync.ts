@@ -24,7 +24,9 @@
  */
 import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
+import { ACTIVE_STATUSES } from '../drafting/status.ts'
 import { logger } from '../logger.ts'
+import type { SyncJob } from '../queue/jobs.ts'
 import { flushOutbox } from '../queue/outbox.ts'
 import {
   WhmcsApiError,
@@ -46,7 +48,6 @@ import {
   beginRun,
   RunTakenOver,
   SYNC_TIMEOUT_MS,
-  type SyncJob,
   type SyncMetadata,
   saveProgress,
 } from './whmcs-sync-logs.ts'
@@ -327,7 +328,7 @@ async function reconcileUnseen(ctx: RunContext): Promise<void> {
   const unseen = await sql<{ whmcsTicketId: number }[]>`
     SELECT whmcs_ticket_id FROM tickets
     WHERE tenant_id = ${ctx.tenantId} AND whmcs_ticket_id IS NOT NULL
-      AND status NOT IN ('closed', 'resolved')
+      AND status IN ${sql(ACTIVE_STATUSES)}
       AND coalesce(whmcs_synced_at, created_at) < ${new Date(ctx.meta.sweepStartedAt)}
     ORDER BY id LIMIT ${ctx.opts.reconcileLimit}`
   if (unseen.length === 0) return

@@ -301,13 +301,21 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
     })
     const statusAfterHold = (await ticketOf(acme.id, 106))!.status
     const closed = await post(acme, { event: 'TicketClose', data: { ticketid: 106 } })
+    const statusAfterClose = (await ticketOf(acme.id, 106))!.status
+    // closed → answered is outside the transition table; WHMCS may still do it.
+    const answered = await post(acme, {
+      event: 'TicketStatusChange',
+      data: { ticketid: 106, status: 'Answered' },
+    })
     const unknown = await post(acme, { event: 'TicketClose', data: { ticketid: 999_999 } })
     const otherEvent = await post(acme, { event: 'TicketFlagged', data: { ticketid: 106 } })
     // Assess
     expect(onHold.status).toBe(200)
     expect(statusAfterHold).toBe('on_hold')
     expect(closed.status).toBe(200)
-    expect((await ticketOf(acme.id, 106))!.status).toBe('closed')
+    expect(statusAfterClose).toBe('closed')
+    expect(answered.status).toBe(200)
+    expect((await ticketOf(acme.id, 106))!.status).toBe('answered')
     expect(unknown.body).toMatchObject({ duplicate: false, ignored: 'unknown_ticket', ticketId: null })
     expect(otherEvent.body).toMatchObject({ ignored: 'unknown_event' })
   })

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AiProvider, ChatMessage } from '#shared/ai/provider'
 import { DEFAULT_RERANKING_CONFIG } from '#shared/drafting/rerank'
-import { type DraftDeps, type DraftJob, detectIntent, generateDraft } from '#shared/services/drafting'
+import type { DraftJob } from '#shared/queue/jobs'
+import { type DraftDeps, detectIntent, generateDraft } from '#shared/services/drafting'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const ARTICLES = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { chunkDocument, estimateTokens, normaliseForHash } from '#shared/rag/chunk'
+import { estimateTokens } from '#shared/ai/text'
+import { chunkDocument, normaliseForHash } from '#shared/rag/chunk'
 
 /** A paragraph of `n` distinct sentences of ~13 words each (~17 tokens). */
 const paragraph = (n: number, tag: string) =>

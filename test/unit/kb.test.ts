@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { kbContract } from '#shared/api/kb'
+import { embedJobSchema } from '#shared/queue/jobs'
 import { approvedReplyText } from '#shared/rag/indexer'
 import { RRF_K, reciprocalRankFusion } from '#shared/rag/search'
 import { parseMarkdownArticle } from '#shared/services/kb-markdown'
-import { embedJobSchema } from '../../functions/workers/embed.ts'
 
 describe('Function: parseMarkdownArticle', () => {
   it('reads title, category, tags and state from YAML front matter', () => {
