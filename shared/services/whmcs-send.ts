@@ -28,10 +28,10 @@ import { NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { WhmcsClient, type WhmcsClientOptions } from '../whmcs/client.ts'
+import { redactCredentials } from '../whmcs/redact.ts'
 import { markDraftdeskReply } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
-import { redactCredentials } from './whmcs-sync.ts'
 
 /** `send` queue job: a reply to post (issue 6's approval) or an internal note for an escalated draft. */
 export const sendJobSchema = z.union([

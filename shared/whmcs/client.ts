@@ -9,6 +9,7 @@ import pRetry from 'p-retry'
 import type * as z from 'zod'
 import { cleanJson, cleanText } from '../http/safe-input.ts'
 import { traced } from '../observability.ts'
+import { redactSecrets } from './redact.ts'
 import {
   getSupportDepartmentsSchema,
   getTicketSchema,
@@ -390,11 +391,11 @@ export class WhmcsClient {
 
   /** Defence in depth: WHMCS or a proxy could echo request fields back in an error text. */
   #redact(message: string): string {
-    let out = message
-    for (const secret of [this.#identifier, this.#secret, this.#accessKey]) {
-      if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
-    }
-    return out
+    return redactSecrets(message, {
+      identifier: this.#identifier,
+      secret: this.#secret,
+      accessKey: this.#accessKey,
+    })
   }
 }
 
