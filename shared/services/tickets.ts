@@ -4,6 +4,7 @@ import { assertTransition, type Priority, type TicketStatus } from '../drafting/
 import { BadRequestError, NotFoundError, ValidationError } from '../http/errors.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { audit } from './audit.ts'
+import { supersedePendingDrafts } from './draft-supersede.ts'
 
 export interface TicketView {
   id: number
@@ -238,9 +239,7 @@ export async function addMessage(
       await queueDraft(tx, auth.tenantId, ticketId, message!.id, 'auto')
     } else if (role === 'agent') {
       // A human answered: pending drafts for earlier messages are no longer needed.
-      await tx`
-        UPDATE ai_replies SET status = 'superseded', updated_at = now()
-        WHERE tenant_id = ${auth.tenantId} AND ticket_id = ${ticketId} AND status = 'pending'`
+      await supersedePendingDrafts(tx, auth.tenantId, ticketId)
     }
     await audit(tx, {
       tenantId: auth.tenantId,
