@@ -11,7 +11,7 @@ import type { AiProvider } from '../ai/provider.ts'
 import type { KbCategory, kbArticleInput } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { actingTenant } from '../auth/scope.ts'
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import { type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
 import { enqueue } from '../queue/outbox.ts'
 import { articleOwner, syncSourceChunks } from '../rag/indexer.ts'
@@ -124,11 +124,9 @@ export interface ArticleFilter {
   limit: number
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
-
 /** Lists the tenant's and the global live articles, newest first (keyset pagination on id). */
 export async function listArticles(sql: Sql, auth: AuthContext, f: ArticleFilter): Promise<ArticleView[]> {
-  const like = f.q ? `%${escapeLike(f.q)}%` : null
+  const like = f.q ? likeContains(f.q) : null
   const rows = await sql<ArticleRow[]>`
     SELECT ${COLUMNS(sql)} FROM kb_articles
     WHERE (tenant_id = ${auth.tenantId} OR tenant_id IS NULL) AND deleted_at IS NULL
