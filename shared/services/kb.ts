@@ -174,6 +174,36 @@ export interface ArticlePatch {
 }
 
 /**
+ * The change rules of an article edit, one for the API's PATCH and for import: the columns to write and
+ * what follows. A new title or content bumps `version`; that or a change of `isActive` marks the article
+ * not indexed until the embed job has re-chunked it (deactivating also archives its chunks at once).
+ * `changed` is false when the patch would write nothing new (`storedTags` is the column as stored).
+ */
+function articleChange(before: ArticleRow | ArticleView, storedTags: string | null, patch: ArticlePatch) {
+  const tags = patch.tags === undefined ? undefined : joinTags(patch.tags)
+  const textChanged =
+    (patch.title !== undefined && patch.title !== before.title) ||
+    (patch.content !== undefined && patch.content !== before.content)
+  const activeChanged = patch.isActive !== undefined && patch.isActive !== before.isActive
+  const reindex = textChanged || activeChanged
+  const changed =
+    reindex ||
+    (patch.category !== undefined && patch.category !== before.category) ||
+    (tags !== undefined && tags !== storedTags)
+  const set = definedOnly({
+    title: patch.title,
+    content: patch.content,
+    category: patch.category,
+    tags,
+    is_active: patch.isActive,
+    version: textChanged ? before.version + 1 : undefined,
+    is_indexed: reindex ? false : undefined,
+    index_error: reindex ? null : undefined,
+  })
+  return { changed, activeChanged, set }
+}
+
+/**
  * Updates an article. A new title or content bumps `version` and marks it not indexed until the embed
  * job has re-chunked it; deactivating archives its chunks at once.
  */
@@ -186,24 +216,9 @@ export async function updateArticle(
   return sql
     .begin(async (tx) => {
       const before = await articleForWrite(tx, auth, articleId)
-      const textChanged =
-        (patch.title !== undefined && patch.title !== before.title) ||
-        (patch.content !== undefined && patch.content !== before.content)
-      const activeChanged = patch.isActive !== undefined && patch.isActive !== before.isActive
-      const reindex = textChanged || activeChanged
-      const set = definedOnly({
-        title: patch.title,
-        content: patch.content,
-        category: patch.category,
-        tags: patch.tags === undefined ? undefined : joinTags(patch.tags),
-        is_active: patch.isActive,
-        version: textChanged ? before.version + 1 : undefined,
-        is_indexed: reindex ? false : undefined,
-        index_error: reindex ? null : undefined,
-        updated_at: new Date(),
-      })
+      const { activeChanged, set } = articleChange(before, joinTags(before.tags), patch)
       const [row] = await tx<ArticleRow[]>`
-        UPDATE kb_articles SET ${tx(set)} WHERE id = ${articleId} RETURNING ${COLUMNS(tx)}`
+        UPDATE kb_articles SET ${tx({ ...set, updated_at: new Date() })} WHERE id = ${articleId} RETURNING ${COLUMNS(tx)}`
       const after = toView(row!)
       if (!after.isActive && activeChanged) await archiveChunks(tx, after)
       await enqueue(tx, 'embed', after.tenantId, embedJob(after.tenantId, articleId))
@@ -292,14 +307,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           toCreate.push({ article, position })
           continue
         }
-        const tags = joinTags(article.tags)
-        const textChanged = current.title !== article.title || current.content !== article.content
-        const activeChanged = current.isActive !== article.isActive
-        const changed =
-          textChanged ||
-          activeChanged ||
-          current.category !== article.category ||
-          (current.tags ?? null) !== tags
+        const { changed, activeChanged, set } = articleChange(current, current.tags ?? null, article)
         if (!changed) {
           if (!current.isIndexed && current.isActive) {
             await enqueue(tx, 'embed', tenantId, embedJob(tenantId, current.id))
@@ -309,13 +317,8 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           result.unchanged++
           continue
         }
-        const reindex = textChanged || activeChanged
         const [row] = await tx<ArticleRow[]>`
-          UPDATE kb_articles SET title = ${article.title}, content = ${article.content},
-            category = ${article.category}, tags = ${tags}, is_active = ${article.isActive},
-            version = version + ${textChanged ? 1 : 0},
-            is_indexed = ${reindex ? false : current.isIndexed},
-            index_error = ${reindex ? null : current.indexError}, updated_at = now()
+          UPDATE kb_articles SET ${tx(set)}, updated_at = now()
           WHERE id = ${current.id} RETURNING ${COLUMNS(tx)}`
         const after = toView(row!)
         if (activeChanged && !after.isActive) await archiveChunks(tx, after)
