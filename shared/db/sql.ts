@@ -60,3 +60,9 @@ export function definedOnly<T extends Record<string, unknown>>(
     postgres.ParameterOrJSON<never>
   >
 }
+
+/**
+ * A LIKE/ILIKE pattern that matches `s` anywhere in the value, with `\`, `%` and `_` in `s` taken
+ * literally (`\` is Postgres' default LIKE escape), so a search box cannot write wildcards.
+ */
+export const likeContains = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`

@@ -16,218 +16,30 @@
  */
 
 import { createHash } from 'node:crypto'
-import pgvector from 'pgvector'
 import type { AiProvider } from '../ai/provider.ts'
 import { estimateTokens } from '../ai/text.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { maskPii } from '../drafting/pii.ts'
 import { audit } from '../services/audit.ts'
 import { type Chunk, chunkDocument, normaliseForHash } from './chunk.ts'
-import type { SourceKind } from './search.ts'
+import {
+  type ChunkOwner,
+  changedAnything,
+  embedMissing,
+  emptySync,
+  type IndexResult,
+  retryWhileSourceChanges,
+  SourceChangedError,
+  syncSourceChunks,
+  uniqueChunks,
+} from './chunk-sync.ts'
 
-/** The source a set of chunks belongs to. */
-export interface ChunkOwner {
-  /** `kb_chunks.source`: `kb_article:<id>` or `approved_reply:<id>`. */
-  source: string
-  sourceKind: SourceKind
-  articleId: number | null
-  approvedReplyId: number | null
-  /** Stamped on rows this indexing inserts or revives. */
-  version: number
-  /** Merged into every row's `metadata_json`. */
-  metadata: Record<string, unknown>
-}
-
-/** What one indexing changed. All zeros means the index already matched the source. */
-export interface SyncResult {
-  inserted: number
-  archived: number
-  restored: number
-  reembedded: number
-  /** Chunks whose text another live source of the tenant already owns (stored once, kept there). */
-  shared: number
-  /** Current chunks of the source after the sync. */
-  current: number
-}
-
-export interface IndexResult extends SyncResult {
-  status: 'indexed' | 'archived' | 'missing'
-  /** True when this call wrote anything (rows or the article's flags). */
-  changed: boolean
-}
+export type { ChunkOwner, IndexResult, SyncResult } from './chunk-sync.ts'
+// The chunk-writing core lives in chunk-sync.ts; its entry point and types are re-exported for callers.
+export { syncSourceChunks }
 
 const ARTICLE_SOURCE = (id: number) => `kb_article:${id}`
 const REPLY_SOURCE = (id: number) => `approved_reply:${id}`
-
-/** Rows per INSERT: 10 parameters each keeps a batch far below Postgres' 65 535-parameter limit. */
-const INSERT_BATCH = 200
-const INSERT_COLUMNS = [
-  'tenant_id',
-  'source_kind',
-  'source',
-  'article_id',
-  'approved_reply_id',
-  'chunk_index',
-  'chunk',
-  'chunk_hash',
-  'embedding_vector',
-  'metadata_json',
-  'version',
-] as const
-/** Attempts when the source keeps changing under the indexer before the job is failed (and retried). */
-const MAX_RACES = 3
-
-/** A desired chunk the indexer has no vector for: the source changed between embedding and writing. */
-class SourceChangedError extends Error {}
-
-type Vectors = Map<string, number[]>
-
-interface ExistingRow {
-  id: number
-  chunkHash: string
-  source: string
-  isCurrent: boolean
-  chunkIndex: number
-  embedModel: string | null
-}
-
-/** Chunks with a unique hash each; a section repeated inside one article is stored once. */
-function uniqueChunks(chunks: Chunk[]): Chunk[] {
-  const seen = new Set<string>()
-  return chunks.filter((c) => {
-    if (seen.has(c.hash)) return false
-    seen.add(c.hash)
-    return true
-  })
-}
-
-/**
- * Embeds (kind 'document') the chunks that have no stored vector from the current model. Read before the
- * transaction, so it may embed a little too much under a race, never too little (the write re-checks).
- */
-async function embedMissing(
-  sql: Db,
-  ai: AiProvider,
-  tenantId: number | null,
-  chunks: Chunk[],
-): Promise<Vectors> {
-  const vectors: Vectors = new Map()
-  if (chunks.length === 0) return vectors
-  const stored = await sql<{ chunkHash: string }[]>`
-    SELECT chunk_hash FROM kb_chunks
-    WHERE tenant_id IS NOT DISTINCT FROM ${tenantId} AND chunk_hash IN ${sql(chunks.map((c) => c.hash))}
-      AND embedding_vector IS NOT NULL AND metadata_json->>'embedModel' = ${ai.embedModel}`
-  const have = new Set(stored.map((r) => r.chunkHash))
-  const todo = chunks.filter((c) => !have.has(c.hash))
-  if (todo.length === 0) return vectors
-  const embedded = await ai.embed(
-    todo.map((c) => c.text),
-    'document',
-  )
-  todo.forEach((c, i) => {
-    const v = embedded[i]
-    if (!v) throw new Error(`the AI provider returned ${embedded.length} vectors for ${todo.length} texts`)
-    vectors.set(c.hash, v)
-  })
-  return vectors
-}
-
-/**
- * Makes the rows of `owner` in `tenantId`'s scope equal to `chunks` (see the module comment). Must run in
- * a transaction; `vectors` must hold every chunk that needs a new or re-embedded vector, else
- * `SourceChangedError`. With no chunks it archives all of the source's rows and needs no model at all,
- * which is why deleting an article can archive synchronously.
- */
-export async function syncSourceChunks(
-  tx: Db,
-  tenantId: number | null,
-  owner: ChunkOwner,
-  chunks: Chunk[],
-  vectors: Vectors,
-  embedModel: string,
-): Promise<SyncResult> {
-  const result: SyncResult = { inserted: 0, archived: 0, restored: 0, reembedded: 0, shared: 0, current: 0 }
-  const hashes = chunks.map((c) => c.hash)
-  // FOR UPDATE: two jobs for one source (a quick double edit) serialise here instead of interleaving.
-  const existing = await tx<ExistingRow[]>`
-    SELECT id, chunk_hash, source, is_current, chunk_index, metadata_json->>'embedModel' AS embed_model
-    FROM kb_chunks
-    WHERE tenant_id IS NOT DISTINCT FROM ${tenantId}
-      AND (source = ${owner.source} ${hashes.length ? tx`OR chunk_hash IN ${tx(hashes)}` : tx``})
-    FOR UPDATE`
-  const byHash = new Map(existing.map((r) => [r.chunkHash, r]))
-  const vectorOf = (hash: string) => {
-    const v = vectors.get(hash)
-    if (!v) throw new SourceChangedError(`no embedding for chunk ${hash.slice(0, 12)}`)
-    return pgvector.toSql(v) as string
-  }
-  const metadataOf = (c: Chunk) => ({ ...owner.metadata, heading: c.heading, tokens: c.tokens, embedModel })
-
-  const inserts: Array<Record<string, unknown>> = []
-  for (const chunk of chunks) {
-    const row = byHash.get(chunk.hash)
-    if (!row) {
-      inserts.push({
-        tenant_id: tenantId,
-        source_kind: owner.sourceKind,
-        source: owner.source,
-        article_id: owner.articleId,
-        approved_reply_id: owner.approvedReplyId,
-        chunk_index: chunk.index,
-        chunk: chunk.text,
-        chunk_hash: chunk.hash,
-        embedding_vector: vectorOf(chunk.hash),
-        metadata_json: tx.json(metadataOf(chunk) as never),
-        version: owner.version,
-      })
-      continue
-    }
-    const ours = row.source === owner.source
-    if (!ours && row.isCurrent) {
-      result.shared++
-      continue
-    }
-    const stale = row.embedModel !== embedModel
-    if (ours && row.isCurrent && !stale && row.chunkIndex === chunk.index) {
-      result.current++
-      continue
-    }
-    // Revive an archived row (ours or left behind by another source), re-embed one from another model,
-    // or move a chunk whose position changed. Only `ours && isCurrent` keeps its version.
-    const revive = !row.isCurrent
-    await tx`
-      UPDATE kb_chunks SET
-        source = ${owner.source}, source_kind = ${owner.sourceKind}, article_id = ${owner.articleId},
-        approved_reply_id = ${owner.approvedReplyId}, chunk_index = ${chunk.index},
-        metadata_json = ${tx.json(metadataOf(chunk) as never)},
-        is_current = true, archived_at = NULL, updated_at = now()
-        ${revive ? tx`, version = ${owner.version}` : tx``}
-        ${stale ? tx`, embedding_vector = ${vectorOf(chunk.hash)}::vector` : tx``}
-      WHERE id = ${row.id}`
-    if (revive) result.restored++
-    if (stale) result.reembedded++
-    result.current++
-  }
-  for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
-    const batch = inserts.slice(i, i + INSERT_BATCH)
-    await tx`
-      INSERT INTO kb_chunks ${tx(batch as never, ...INSERT_COLUMNS)}`
-    result.inserted += batch.length
-    result.current += batch.length
-  }
-
-  const wanted = new Set(hashes)
-  const gone = existing.filter((r) => r.source === owner.source && r.isCurrent && !wanted.has(r.chunkHash))
-  if (gone.length) {
-    await tx`
-      UPDATE kb_chunks SET is_current = false, archived_at = now(), updated_at = now()
-      WHERE id IN ${tx(gone.map((r) => r.id))}`
-    result.archived = gone.length
-  }
-  return result
-}
-
-const changedAnything = (r: SyncResult) => r.inserted + r.archived + r.restored + r.reembedded > 0
 
 interface ArticleRow {
   id: number
@@ -291,50 +103,37 @@ export async function indexArticle(
   tenantId: number | null,
   articleId: number,
 ): Promise<IndexResult> {
-  for (let race = 0; race < MAX_RACES; race++) {
+  return retryWhileSourceChanges(`article ${articleId}`, async () => {
     const before = await loadArticle(sql, tenantId, articleId)
     if (!before) return { status: 'missing', changed: false, ...emptySync() }
     const live = before.isActive && before.deletedAt === null
     const chunks = live ? uniqueChunks(chunkDocument({ title: before.title, content: before.content })) : []
     const vectors = await embedMissing(sql, ai, tenantId, chunks)
-    try {
-      return await sql.begin(async (tx) => {
-        const article = await loadArticle(tx, tenantId, articleId, true)
-        if (!article) return { status: 'missing' as const, changed: false, ...emptySync() }
-        if (fingerprint(article) !== fingerprint(before)) throw new SourceChangedError('article changed')
-        const sync = await syncSourceChunks(
-          tx,
-          tenantId,
-          articleOwner(article),
-          chunks,
-          vectors,
-          ai.embedModel,
-        )
-        const flagsStale = live && (!article.isIndexed || article.indexError !== null)
-        const changed = changedAnything(sync) || flagsStale
-        if (flagsStale) {
-          await tx`UPDATE kb_articles SET is_indexed = true, index_error = NULL WHERE id = ${articleId}`
+    return await sql.begin(async (tx) => {
+      const article = await loadArticle(tx, tenantId, articleId, true)
+      if (!article) return { status: 'missing' as const, changed: false, ...emptySync() }
+      if (fingerprint(article) !== fingerprint(before)) throw new SourceChangedError('article changed')
+      const sync = await syncSourceChunks(tx, tenantId, articleOwner(article), chunks, vectors, ai.embedModel)
+      const flagsStale = live && (!article.isIndexed || article.indexError !== null)
+      const changed = changedAnything(sync) || flagsStale
+      if (flagsStale) {
+        await tx`UPDATE kb_articles SET is_indexed = true, index_error = NULL WHERE id = ${articleId}`
+      }
+      if (changed) {
+        const auditTo = await auditTenant(tx, article)
+        if (auditTo !== null) {
+          await audit(tx, {
+            tenantId: auditTo,
+            action: 'kb_indexed',
+            entityType: 'kb_article',
+            entityId: articleId,
+            details: { ...sync, version: article.version, embedModel: ai.embedModel, live },
+          })
         }
-        if (changed) {
-          const auditTo = await auditTenant(tx, article)
-          if (auditTo !== null) {
-            await audit(tx, {
-              tenantId: auditTo,
-              action: 'kb_indexed',
-              entityType: 'kb_article',
-              entityId: articleId,
-              details: { ...sync, version: article.version, embedModel: ai.embedModel, live },
-            })
-          }
-        }
-        return { status: live ? ('indexed' as const) : ('archived' as const), changed, ...sync }
-      })
-    } catch (error) {
-      if (!(error instanceof SourceChangedError)) throw error
-      // Edited while we embedded: go again with what is there now (the edit's own job will find no work).
-    }
-  }
-  throw new Error(`article ${articleId} kept changing while it was being indexed; will retry`)
+      }
+      return { status: live ? ('indexed' as const) : ('archived' as const), changed, ...sync }
+    })
+  })
 }
 
 /**
@@ -407,62 +206,48 @@ export async function indexApprovedReply(
       tokens: estimateTokens(text),
     }
   }
-  for (let race = 0; race < MAX_RACES; race++) {
+  return retryWhileSourceChanges(`approved reply ${approvedReplyId}`, async () => {
     const before = await load(sql)
     if (!before) return { status: 'missing', changed: false, ...emptySync() }
     const chunk = chunkOf(before)
     const vectors = await embedMissing(sql, ai, tenantId, [chunk])
-    try {
-      return await sql.begin(async (tx) => {
-        const reply = await load(tx, true)
-        if (!reply) return { status: 'missing' as const, changed: false, ...emptySync() }
-        const current = chunkOf(reply)
-        if (current.hash !== chunk.hash || reply.isCorrection !== before.isCorrection) {
-          throw new SourceChangedError('approved reply changed')
-        }
-        const owner: ChunkOwner = {
-          source: REPLY_SOURCE(reply.id),
-          sourceKind: reply.isCorrection ? 'correction' : 'approved_example',
-          articleId: null,
-          approvedReplyId: reply.id,
-          version: 1,
-          metadata: { ticketId: reply.ticketId, aiReplyId: reply.aiReplyId, title: reply.subject },
-        }
-        const sync = await syncSourceChunks(tx, tenantId, owner, [current], vectors, ai.embedModel)
-        // A kind flip (approved example ↔ correction) with unchanged text is a change too.
-        const [kind] = await tx<{ n: number }[]>`
-          UPDATE kb_chunks SET source_kind = ${owner.sourceKind}, updated_at = now()
-          WHERE source = ${owner.source} AND tenant_id = ${tenantId} AND source_kind <> ${owner.sourceKind}
-          RETURNING 1 AS n`
-        const changed = changedAnything(sync) || !reply.usedForTraining || kind !== undefined
-        if (!reply.usedForTraining) {
-          await tx`UPDATE approved_replies SET used_for_training = true, updated_at = now() WHERE id = ${reply.id}`
-        }
-        if (changed) {
-          await audit(tx, {
-            tenantId,
-            action: 'kb_indexed',
-            entityType: 'approved_reply',
-            entityId: reply.id,
-            ticketId: reply.ticketId,
-            aiReplyId: reply.aiReplyId,
-            details: { ...sync, sourceKind: owner.sourceKind, embedModel: ai.embedModel },
-          })
-        }
-        return { status: 'indexed' as const, changed, ...sync }
-      })
-    } catch (error) {
-      if (!(error instanceof SourceChangedError)) throw error
-    }
-  }
-  throw new Error(`approved reply ${approvedReplyId} kept changing while it was being indexed; will retry`)
+    return await sql.begin(async (tx) => {
+      const reply = await load(tx, true)
+      if (!reply) return { status: 'missing' as const, changed: false, ...emptySync() }
+      const current = chunkOf(reply)
+      if (current.hash !== chunk.hash || reply.isCorrection !== before.isCorrection) {
+        throw new SourceChangedError('approved reply changed')
+      }
+      const owner: ChunkOwner = {
+        source: REPLY_SOURCE(reply.id),
+        sourceKind: reply.isCorrection ? 'correction' : 'approved_example',
+        articleId: null,
+        approvedReplyId: reply.id,
+        version: 1,
+        metadata: { ticketId: reply.ticketId, aiReplyId: reply.aiReplyId, title: reply.subject },
+      }
+      const sync = await syncSourceChunks(tx, tenantId, owner, [current], vectors, ai.embedModel)
+      // A kind flip (approved example ↔ correction) with unchanged text is a change too.
+      const [kind] = await tx<{ n: number }[]>`
+        UPDATE kb_chunks SET source_kind = ${owner.sourceKind}, updated_at = now()
+        WHERE source = ${owner.source} AND tenant_id = ${tenantId} AND source_kind <> ${owner.sourceKind}
+        RETURNING 1 AS n`
+      const changed = changedAnything(sync) || !reply.usedForTraining || kind !== undefined
+      if (!reply.usedForTraining) {
+        await tx`UPDATE approved_replies SET used_for_training = true, updated_at = now() WHERE id = ${reply.id}`
+      }
+      if (changed) {
+        await audit(tx, {
+          tenantId,
+          action: 'kb_indexed',
+          entityType: 'approved_reply',
+          entityId: reply.id,
+          ticketId: reply.ticketId,
+          aiReplyId: reply.aiReplyId,
+          details: { ...sync, sourceKind: owner.sourceKind, embedModel: ai.embedModel },
+        })
+      }
+      return { status: 'indexed' as const, changed, ...sync }
+    })
+  })
 }
-
-const emptySync = (): SyncResult => ({
-  inserted: 0,
-  archived: 0,
-  restored: 0,
-  reembedded: 0,
-  shared: 0,
-  current: 0,
-})

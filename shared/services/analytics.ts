@@ -55,18 +55,21 @@ export interface EscalationReasonCount {
   rate: number
 }
 
+/** Drafts of a group by review status (the query's columns and the API's `byStatus` alike). */
+export interface DraftStatusCounts {
+  pending: number
+  approved: number
+  rejected: number
+  superseded: number
+  sentAsDrafted: number
+  sentEdited: number
+  replaced: number
+}
+
 /** The figures of one group of drafts (the whole window or one prompt version). */
 export interface ReviewMetrics {
   drafts: number
-  byStatus: {
-    pending: number
-    approved: number
-    rejected: number
-    superseded: number
-    sentAsDrafted: number
-    sentEdited: number
-    replaced: number
-  }
+  byStatus: DraftStatusCounts
   approvalRate: number | null
   approvedUneditedRate: number | null
   correctionRate: number | null
@@ -107,17 +110,10 @@ export interface AnalyticsWindow {
   now?: Date
 }
 
-interface BaseRow {
+interface BaseRow extends DraftStatusCounts {
   g: number
   promptVersionId: number | null
   drafts: number
-  pending: number
-  approved: number
-  rejected: number
-  superseded: number
-  sentAsDrafted: number
-  sentEdited: number
-  replaced: number
   approvals: number
   approvedUnedited: number
   corrections: number

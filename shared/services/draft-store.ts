@@ -19,6 +19,7 @@ import {
   type Ranking,
   type VerifiedReply,
 } from './draft-stages.ts'
+import { supersedePendingDrafts } from './draft-supersede.ts'
 import { queueWhmcsNote } from './whmcs-send.ts'
 
 // Stored with each shown source so agents can check a citation without opening the article.
@@ -109,9 +110,7 @@ export async function storeDraft(
       INSERT INTO messages (tenant_id, ticket_id, role, content, metadata_json)
       VALUES (${job.tenantId}, ${ticket.id}, 'assistant', ${reply},
               ${tx.json({ aiReplyId: row.id, provider: ai.name, model: result.model })})`
-    await tx`
-      UPDATE ai_replies SET status = 'superseded', updated_at = now()
-      WHERE tenant_id = ${job.tenantId} AND ticket_id = ${ticket.id} AND status = 'pending' AND id <> ${row.id}`
+    await supersedePendingDrafts(tx, job.tenantId, ticket.id, { except: row.id })
     const escalateNow =
       escalation.escalate && current.status !== 'escalated' && canTransition(current.status, 'escalated')
     await tx`

@@ -11,7 +11,7 @@ import type { AiProvider } from '../ai/provider.ts'
 import type { KbCategory, kbArticleInput } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { actingTenant } from '../auth/scope.ts'
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import { type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
 import { enqueueArticleEmbed } from '../queue/jobs.ts'
 import { articleOwner, syncSourceChunks } from '../rag/indexer.ts'
@@ -111,11 +111,9 @@ export interface ArticleFilter {
   limit: number
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
-
 /** Lists the tenant's and the global live articles, newest first (keyset pagination on id). */
 export async function listArticles(sql: Sql, auth: AuthContext, f: ArticleFilter): Promise<ArticleView[]> {
-  const like = f.q ? `%${escapeLike(f.q)}%` : null
+  const like = f.q ? likeContains(f.q) : null
   const rows = await sql<ArticleRow[]>`
     SELECT ${COLUMNS(sql)} FROM kb_articles
     WHERE (tenant_id = ${auth.tenantId} OR tenant_id IS NULL) AND deleted_at IS NULL
@@ -163,6 +161,36 @@ export interface ArticlePatch {
 }
 
 /**
+ * The change rules of an article edit, one for the API's PATCH and for import: the columns to write and
+ * what follows. A new title or content bumps `version`; that or a change of `isActive` marks the article
+ * not indexed until the embed job has re-chunked it (deactivating also archives its chunks at once).
+ * `changed` is false when the patch would write nothing new (`storedTags` is the column as stored).
+ */
+function articleChange(before: ArticleRow | ArticleView, storedTags: string | null, patch: ArticlePatch) {
+  const tags = patch.tags === undefined ? undefined : joinTags(patch.tags)
+  const textChanged =
+    (patch.title !== undefined && patch.title !== before.title) ||
+    (patch.content !== undefined && patch.content !== before.content)
+  const activeChanged = patch.isActive !== undefined && patch.isActive !== before.isActive
+  const reindex = textChanged || activeChanged
+  const changed =
+    reindex ||
+    (patch.category !== undefined && patch.category !== before.category) ||
+    (tags !== undefined && tags !== storedTags)
+  const set = definedOnly({
+    title: patch.title,
+    content: patch.content,
+    category: patch.category,
+    tags,
+    is_active: patch.isActive,
+    version: textChanged ? before.version + 1 : undefined,
+    is_indexed: reindex ? false : undefined,
+    index_error: reindex ? null : undefined,
+  })
+  return { changed, activeChanged, set }
+}
+
+/**
  * Updates an article. A new title or content bumps `version` and marks it not indexed until the embed
  * job has re-chunked it; deactivating archives its chunks at once.
  */
@@ -175,24 +203,9 @@ export async function updateArticle(
   return sql
     .begin(async (tx) => {
       const before = await articleForWrite(tx, auth, articleId)
-      const textChanged =
-        (patch.title !== undefined && patch.title !== before.title) ||
-        (patch.content !== undefined && patch.content !== before.content)
-      const activeChanged = patch.isActive !== undefined && patch.isActive !== before.isActive
-      const reindex = textChanged || activeChanged
-      const set = definedOnly({
-        title: patch.title,
-        content: patch.content,
-        category: patch.category,
-        tags: patch.tags === undefined ? undefined : joinTags(patch.tags),
-        is_active: patch.isActive,
-        version: textChanged ? before.version + 1 : undefined,
-        is_indexed: reindex ? false : undefined,
-        index_error: reindex ? null : undefined,
-        updated_at: new Date(),
-      })
+      const { activeChanged, set } = articleChange(before, joinTags(before.tags), patch)
       const [row] = await tx<ArticleRow[]>`
-        UPDATE kb_articles SET ${tx(set)} WHERE id = ${articleId} RETURNING ${COLUMNS(tx)}`
+        UPDATE kb_articles SET ${tx({ ...set, updated_at: new Date() })} WHERE id = ${articleId} RETURNING ${COLUMNS(tx)}`
       const after = toView(row!)
       if (!after.isActive && activeChanged) await archiveChunks(tx, after)
       await enqueueArticleEmbed(tx, after.tenantId, articleId)
@@ -281,14 +294,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           toCreate.push({ article, position })
           continue
         }
-        const tags = joinTags(article.tags)
-        const textChanged = current.title !== article.title || current.content !== article.content
-        const activeChanged = current.isActive !== article.isActive
-        const changed =
-          textChanged ||
-          activeChanged ||
-          current.category !== article.category ||
-          (current.tags ?? null) !== tags
+        const { changed, activeChanged, set } = articleChange(current, current.tags ?? null, article)
         if (!changed) {
           if (!current.isIndexed && current.isActive) {
             await enqueueArticleEmbed(tx, tenantId, current.id)
@@ -298,13 +304,8 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           result.unchanged++
           continue
         }
-        const reindex = textChanged || activeChanged
         const [row] = await tx<ArticleRow[]>`
-          UPDATE kb_articles SET title = ${article.title}, content = ${article.content},
-            category = ${article.category}, tags = ${tags}, is_active = ${article.isActive},
-            version = version + ${textChanged ? 1 : 0},
-            is_indexed = ${reindex ? false : current.isIndexed},
-            index_error = ${reindex ? null : current.indexError}, updated_at = now()
+          UPDATE kb_articles SET ${tx(set)}, updated_at = now()
           WHERE id = ${current.id} RETURNING ${COLUMNS(tx)}`
         const after = toView(row!)
         if (activeChanged && !after.isActive) await archiveChunks(tx, after)

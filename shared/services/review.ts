@@ -13,6 +13,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts
 import { logger } from '../logger.ts'
 import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
 import { audit } from './audit.ts'
+import { supersedePendingDrafts } from './draft-supersede.ts'
 import { DRAFT_COLUMNS, type DraftView } from './drafts-view.ts'
 import { whmcsConfigured } from './tenants.ts'
 import { queueWhmcsSend } from './whmcs-send.ts'
@@ -340,10 +341,7 @@ export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<Approva
     UPDATE ai_replies SET status = ${r.draftStatus}, review_channel = ${r.channel}, updated_at = now()
     WHERE id = ${r.draftId} AND tenant_id = ${r.tenantId}`
   // This message (and any earlier one) is answered: its other drafts, e.g. a regeneration, are moot.
-  await tx`
-    UPDATE ai_replies SET status = 'superseded', updated_at = now()
-    WHERE tenant_id = ${r.tenantId} AND ticket_id = ${r.ticketId} AND status = 'pending'
-      AND (${r.messageId}::int IS NULL OR message_id IS NULL OR message_id <= ${r.messageId}::int)`
+  await supersedePendingDrafts(tx, r.tenantId, r.ticketId, { upToMessage: r.messageId })
   await enqueueApprovedReplyEmbed(tx, r.tenantId, approval.id)
 
   const common = {

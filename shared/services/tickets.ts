@@ -1,9 +1,10 @@
 import type { AuthContext } from '../auth/roles.ts'
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import { type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
 import { assertTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
 import { BadRequestError, NotFoundError, ValidationError } from '../http/errors.ts'
 import { enqueueDraft } from '../queue/jobs.ts'
 import { audit } from './audit.ts'
+import { supersedePendingDrafts } from './draft-supersede.ts'
 
 export interface TicketView {
   id: number
@@ -128,7 +129,7 @@ export async function listTickets(sql: Sql, auth: AuthContext, f: TicketFilter) 
     t.tenant_id = ${auth.tenantId} ${visibleTo(sql, auth)}
     ${f.status ? sql`AND t.status = ${f.status}` : sql``}
     ${f.priority ? sql`AND t.priority = ${f.priority}` : sql``}
-    ${f.q ? sql`AND (t.subject ILIKE ${`%${escapeLike(f.q)}%`} OR t.client_email ILIKE ${`%${escapeLike(f.q)}%`})` : sql``}`
+    ${f.q ? sql`AND (t.subject ILIKE ${likeContains(f.q)} OR t.client_email ILIKE ${likeContains(f.q)})` : sql``}`
   if (f.needsReview) {
     return sql<(TicketView & { pendingDraftId: number; escalated: boolean })[]>`
       SELECT ${TICKET_COLUMNS(sql, sql`t`)}, d.id AS pending_draft_id, d.escalated
@@ -145,8 +146,6 @@ export async function listTickets(sql: Sql, auth: AuthContext, f: TicketFilter) 
     WHERE ${where} ${f.cursor ? sql`AND t.id < ${f.cursor}` : sql``}
     ORDER BY t.id DESC LIMIT ${f.limit + 1}`
 }
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /** Loads one ticket the caller may see, or 404 (also for other tenants' tickets). */
 export async function getTicket(sql: Sql, auth: AuthContext, ticketId: number): Promise<TicketView> {
@@ -238,9 +237,7 @@ export async function addMessage(
       await queueDraft(tx, auth.tenantId, ticketId, message!.id, 'auto')
     } else if (role === 'agent') {
       // A human answered: pending drafts for earlier messages are no longer needed.
-      await tx`
-        UPDATE ai_replies SET status = 'superseded', updated_at = now()
-        WHERE tenant_id = ${auth.tenantId} AND ticket_id = ${ticketId} AND status = 'pending'`
+      await supersedePendingDrafts(tx, auth.tenantId, ticketId)
     }
     await audit(tx, {
       tenantId: auth.tenantId,

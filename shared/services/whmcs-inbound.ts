@@ -10,8 +10,9 @@ import { ACTIVE_STATUSES, fromWhmcsStatus, type TicketStatus } from '../drafting
 import type { WhmcsTicket } from '../whmcs/client.ts'
 import { parseWhmcsDate, whmcsPriorityToDraftdesk } from '../whmcs/mapping.ts'
 import { DRAFTDESK_REPLY_MARKER } from '../whmcs/signature.ts'
+import { supersedePendingDrafts } from './draft-supersede.ts'
 import { queueDraft } from './tickets.ts'
-import { type ReviewedReply, reviewStaffReplies, supersedePendingDrafts } from './whmcs-review.ts'
+import { type ReviewedReply, reviewStaffReplies } from './whmcs-review.ts'
 
 /** What Draftdesk knows about a WHMCS ticket; absent fields leave the stored value alone. */
 export interface WhmcsTicketFields {

@@ -144,11 +144,3 @@ export async function reviewStaffReplies(
   }
   return reviewed
 }
-
-/** A human answered (or the ticket closed): drafts still waiting for review are no longer needed. */
-export async function supersedePendingDrafts(tx: Db, tenantId: number, ticketId: number): Promise<number> {
-  const rows = await tx`
-    UPDATE ai_replies SET status = 'superseded', updated_at = now()
-    WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND status = 'pending' RETURNING id`
-  return rows.length
-}

@@ -26,10 +26,10 @@ import { NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
 import { enqueueNoteSend, enqueueReplySend } from '../queue/jobs.ts'
 import { WhmcsClient, type WhmcsClientOptions } from '../whmcs/client.ts'
+import { redactCredentials } from '../whmcs/redact.ts'
 import { markDraftdeskReply } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
-import { redactCredentials } from './whmcs-sync.ts'
 
 /** A `sending` claim older than this belongs to a worker that died; the next delivery re-checks WHMCS. */
 export const SEND_STALE_MS = 5 * 60_000

@@ -36,6 +36,7 @@ import {
   type WhmcsTicket,
   type WhmcsTicketSummary,
 } from '../whmcs/client.ts'
+import { redactCredentials } from '../whmcs/redact.ts'
 import { audit } from './audit.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
 import {
@@ -359,13 +360,4 @@ async function reconcileUnseen(ctx: RunContext): Promise<void> {
     await saveProgress(tx, ctx, 0)
   })
   await flushOutbox(ctx.deps)
-}
-
-/** Last line of defence: no credential may reach a log row or a log line, whatever produced the text. */
-export function redactCredentials(message: string, creds: WhmcsCredentials): string {
-  let out = message
-  for (const secret of [creds.identifier, creds.secret, creds.accessKey]) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
-  }
-  return out.slice(0, 2000)
 }

@@ -11,13 +11,14 @@ import { cleanJson } from '../http/safe-input.ts'
 import { logger } from '../logger.ts'
 import { verifyWebhook, WEBHOOK_HEADERS } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
+import { supersedePendingDrafts } from './draft-supersede.ts'
 import {
   ingestWhmcsThread,
   isDraftdeskReply,
   openingMessageId,
   type WhmcsTicketFields,
 } from './whmcs-inbound.ts'
-import { type ReviewedReply, supersedePendingDrafts } from './whmcs-review.ts'
+import type { ReviewedReply } from './whmcs-review.ts'
 
 export interface WebhookRequest {
   tenantSlug: string

@@ -6,9 +6,19 @@
  */
 import { inspect } from 'node:util'
 import pRetry from 'p-retry'
-import * as z from 'zod'
+import type * as z from 'zod'
 import { cleanJson, cleanText } from '../http/safe-input.ts'
 import { traced } from '../observability.ts'
+import { redactSecrets } from './redact.ts'
+import {
+  getSupportDepartmentsSchema,
+  getTicketSchema,
+  getTicketsSchema,
+  type WhmcsDepartment,
+  type WhmcsTicket,
+  type WhmcsTicketList,
+  type WhmcsTicketSummary,
+} from './schemas.ts'
 
 export interface WhmcsClientOptions {
   /** Base URL of the WHMCS install (`https://billing.example.com`), or the full `.../includes/api.php`. */
@@ -71,123 +81,15 @@ export class WhmcsApiError extends WhmcsError {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Response schemas. WHMCS is loose with types (ids as strings or numbers, single-element lists as bare
-// objects, empty lists as `[]` or missing), so parsing normalises rather than rejects.
-
-const int = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number)
-const optInt = z
-  .union([z.number(), z.string()])
-  .nullish()
-  .transform((v) => (v === null || v === undefined || v === '' ? 0 : Number(v)))
-  .pipe(z.number().int())
-const text = z
-  .union([z.string(), z.number(), z.boolean()])
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? '' : String(v)))
-
-/** Unwraps WHMCS's `{ reply: [...] }` / `{ reply: {...} }` / `[]` / missing list containers. */
-function listIn(key: string) {
-  return (container: unknown): unknown[] => {
-    if (container === null || container === undefined || container === '') return []
-    if (Array.isArray(container)) return container
-    if (typeof container !== 'object') return []
-    const inner = (container as Record<string, unknown>)[key]
-    if (inner === null || inner === undefined) return []
-    return Array.isArray(inner) ? inner : [inner]
-  }
-}
-
-const ticketSummarySchema = z.object({
-  id: int,
-  tid: text,
-  deptid: int,
-  deptname: text,
-  userid: optInt,
-  name: text,
-  email: text,
-  date: text,
-  subject: text,
-  status: text,
-  priority: text,
-  lastreply: text,
-  flag: optInt,
-})
-
-const replySchema = z.object({
-  replyid: int,
-  userid: optInt,
-  contactid: optInt,
-  name: text,
-  email: text,
-  date: text,
-  message: text,
-  admin: text,
-  attachment: text,
-})
-
-const noteSchema = z.object({
-  noteid: int,
-  date: text,
-  message: text,
-  admin: text,
-  attachment: text,
-})
-
-const getTicketsSchema = z.object({
-  totalresults: optInt,
-  startnumber: optInt,
-  numreturned: optInt,
-  tickets: z.preprocess(listIn('ticket'), z.array(ticketSummarySchema)),
-})
-
-const getTicketSchema = z.object({
-  ticketid: int,
-  tid: text,
-  c: text,
-  deptid: int,
-  deptname: text,
-  userid: optInt,
-  contactid: optInt,
-  name: text,
-  email: text,
-  cc: text,
-  date: text,
-  subject: text,
-  status: text,
-  priority: text,
-  admin: text,
-  lastreply: text,
-  flag: optInt,
-  service: text,
-  replies: z.preprocess(listIn('reply'), z.array(replySchema)),
-  notes: z.preprocess(listIn('note'), z.array(noteSchema)),
-})
-
-const departmentSchema = z.object({
-  id: int,
-  name: text,
-  awaitingreply: optInt,
-  opentickets: optInt,
-})
-
-const getSupportDepartmentsSchema = z.object({
-  totalresults: optInt,
-  departments: z.preprocess(listIn('department'), z.array(departmentSchema)),
-})
-
-/** A row of `GetTickets` (no message bodies). Dates are WHMCS strings; see `parseWhmcsDate`. */
-export type WhmcsTicketSummary = z.infer<typeof ticketSummarySchema>
-/**
- * One entry of a ticket's thread. The opening message is the entry with `replyid` 0; `admin` is the
- * staff member's name for staff replies and empty for the customer.
- */
-export type WhmcsReply = z.infer<typeof replySchema>
-export type WhmcsNote = z.infer<typeof noteSchema>
-/** `GetTicket` with `replies` and `notes` always normalised to arrays (oldest first by default). */
-export type WhmcsTicket = z.infer<typeof getTicketSchema>
-export type WhmcsTicketList = z.infer<typeof getTicketsSchema>
-export type WhmcsDepartment = z.infer<typeof departmentSchema>
+// Response schemas and their types live in schemas.ts; the types are re-exported for callers.
+export type {
+  WhmcsDepartment,
+  WhmcsNote,
+  WhmcsReply,
+  WhmcsTicket,
+  WhmcsTicketList,
+  WhmcsTicketSummary,
+} from './schemas.ts'
 
 export interface GetTicketsParams {
   limitstart?: number
@@ -489,11 +391,11 @@ export class WhmcsClient {
 
   /** Defence in depth: WHMCS or a proxy could echo request fields back in an error text. */
   #redact(message: string): string {
-    let out = message
-    for (const secret of [this.#identifier, this.#secret, this.#accessKey]) {
-      if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
-    }
-    return out
+    return redactSecrets(message, {
+      identifier: this.#identifier,
+      secret: this.#secret,
+      accessKey: this.#accessKey,
+    })
   }
 }
 
