@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hashApiKey } from '../auth/authenticate.ts'
 import type { AuthContext, Role } from '../auth/roles.ts'
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import type { Db, Sql } from '../db/sql.ts'
 import { NotFoundError } from '../http/errors.ts'
 import { audit } from './audit.ts'
 

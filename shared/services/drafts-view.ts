@@ -1,4 +1,4 @@
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import type { Db, Sql } from '../db/sql.ts'
 
 /** A draft as agents see it (`GET /tickets/{id}/drafts`, `latestDraft` of a ticket). */
 export interface DraftView {
