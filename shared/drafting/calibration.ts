@@ -44,6 +44,11 @@ export interface Calibration {
   space: ScoreSpace
   calibrated: boolean
   lowRetrievalThreshold: number
+  /**
+   * Knowledge coverage (shared/rag/coverage.ts) below which a ticket escalates for low retrieval: the
+   * best passages miss most of what the question is specifically about. 0 turns the check off.
+   */
+  minCoverage: number
   minSourceScore: number
   /** `[raw points, probability]` breakpoints, raw ascending, probability non-decreasing. */
   confidenceMap: ReadonlyArray<readonly [number, number]>
@@ -60,6 +65,7 @@ export const CALIBRATIONS: readonly Calibration[] = [
     calibrated: true,
     // Escalates 7.8% of the answerable tickets for low retrieval; see README "Evaluation" for the trade-off.
     lowRetrievalThreshold: 0.131,
+    minCoverage: 0,
     minSourceScore: 0.122,
     confidenceMap: [
       [0, 0.015],
@@ -114,6 +120,8 @@ export function uncalibrated(space: ScoreSpace, threshold: number): Calibration 
     space,
     calibrated: false,
     lowRetrievalThreshold: threshold,
+    // An uncalibrated space has no evidence for a coverage cut-off; its strict similarity cut-off stands.
+    minCoverage: 0,
     minSourceScore: threshold,
     confidenceMap: IDENTITY,
     evalReliability: [],
@@ -178,6 +186,7 @@ export type ThresholdSource = 'tenant_escalation_rules' | 'tenant_reranking_conf
 export interface AppliedCalibration {
   calibration: Calibration
   lowRetrievalThreshold: number
+  minCoverage: number
   minSourceScore: number
   thresholdSource: ThresholdSource
   record: {
@@ -185,8 +194,11 @@ export interface AppliedCalibration {
     space: ScoreSpace
     calibrated: boolean
     lowRetrievalThreshold: number
+    minCoverage: number
     minSourceScore: number
     thresholdSource: ThresholdSource
+    /** The draft's knowledge coverage, filled in once the passages are retrieved. */
+    coverage?: number | null
   }
 }
 
@@ -210,9 +222,13 @@ export function applyCalibration(input: {
       : tenantConfig
         ? [input.reranking.scoreThreshold, 'tenant_reranking_config']
         : [calibration.lowRetrievalThreshold, 'calibration']
+  // A tenant that set its own threshold chose its own strictness: the calibrated coverage cut-off belongs
+  // to the calibration it replaced, so it applies only with the calibration's similarity cut-off.
+  const minCoverage = thresholdSource === 'calibration' ? calibration.minCoverage : 0
   return {
     calibration,
     lowRetrievalThreshold,
+    minCoverage,
     minSourceScore,
     thresholdSource,
     record: {
@@ -220,6 +236,7 @@ export function applyCalibration(input: {
       space: calibration.space,
       calibrated: calibration.calibrated,
       lowRetrievalThreshold,
+      minCoverage,
       minSourceScore,
       thresholdSource,
     },

@@ -28,6 +28,7 @@ import {
 } from '../drafting/rerank.ts'
 import type { Priority, TicketStatus } from '../drafting/status.ts'
 import { logger } from '../logger.ts'
+import { COVERAGE_PASSAGES, knowledgeCoverage } from '../rag/coverage.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
 import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
 import type { DraftDeps, DraftJob, DraftOutcome } from './drafting.ts'
@@ -86,6 +87,8 @@ export interface Ranking {
   shown: Reranked<Candidate>[]
   crossEncoder: 'off' | 'used' | 'failed'
   applied: AppliedCalibration
+  /** Knowledge coverage of the query by the best candidates (shared/rag/coverage.ts). */
+  coverage: number | null
 }
 
 /** Stage 4's result. */
@@ -274,7 +277,14 @@ export async function rerankCandidates(
     topK: rerankCfg.topKRerank,
     scoreThreshold: applied.minSourceScore,
   })
-  return { candidates, shown, crossEncoder, applied }
+  const best = [...candidates].sort((a, b) => b.score - a.score).slice(0, COVERAGE_PASSAGES)
+  const coverage = await knowledgeCoverage(deps.sql, {
+    tenantId: ctx.job.tenantId,
+    query: ctx.query,
+    passageIds: best.map((c) => c.id),
+  })
+  applied.record.coverage = coverage.score
+  return { candidates, shown, crossEncoder, applied, coverage: coverage.score }
 }
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
@@ -335,6 +345,8 @@ export function scoreDraft(ctx: DraftContext, ranking: Ranking, verified: Verifi
     priority: ticket.priority,
     bestRetrievalScore,
     threshold: applied.lowRetrievalThreshold,
+    coverage: ranking.coverage,
+    minCoverage: applied.minCoverage,
     tenantRules: ctx.tenantRules,
   })
   const confidence = scoreConfidence({
