@@ -6,7 +6,7 @@
  * tenant's KB (or absent from it altogether) that the question hinges on. A support agent reads a ticket
  * the same way: if the article never mentions the thing asked about, it does not answer it.
  *
- * Coverage = Σ idf(t) over the question's lexemes found in the top passages / Σ idf(t) over all its
+ * Coverage = Σ idf(t)² over the question's lexemes found in the top passages / Σ idf(t)² over all its
  * lexemes, where idf is computed over the chunks the tenant can retrieve (its own plus the global KB) with
  * Postgres' English lexemes (the ones the full-text leg of hybrid search matches). A lexeme the KB never
  * contains carries the most weight and is never covered; a lexeme every chunk contains carries almost
@@ -32,6 +32,11 @@ export function idf(df: number, n: number): number {
   return Math.log((n + 1) / (df + 0.5))
 }
 
+// Weights are idf squared: an out-of-KB question usually hinges on one or two terms the KB never mentions
+// ("malware", "EPP code") amid words it mentions everywhere ("plan", "domain"), and plain idf lets the
+// common words outvote them.
+const weight = (df: number, n: number) => idf(df, n) ** 2
+
 /** Coverage from per-lexeme counts; pure, so the arithmetic is unit-testable. */
 export function coverageOf(
   rows: ReadonlyArray<{ term: string; df: number; covered: boolean }>,
@@ -41,7 +46,7 @@ export function coverageOf(
   let hit = 0
   const unknownTerms: string[] = []
   for (const r of rows) {
-    const w = idf(r.df, chunks)
+    const w = weight(r.df, chunks)
     total += w
     if (r.covered) hit += w
     if (r.df === 0) unknownTerms.push(r.term)

@@ -278,13 +278,20 @@ export async function rerankCandidates(
     scoreThreshold: applied.minSourceScore,
   })
   const best = [...candidates].sort((a, b) => b.score - a.score).slice(0, COVERAGE_PASSAGES)
-  const coverage = await knowledgeCoverage(deps.sql, {
-    tenantId: ctx.job.tenantId,
-    query: ctx.query,
-    passageIds: best.map((c) => c.id),
-  })
-  applied.record.coverage = coverage.score
-  return { candidates, shown, crossEncoder, applied, coverage: coverage.score }
+  // Lexical coverage means nothing across languages (a German question shares no lexemes with the English
+  // article that answers it), so it is only measured when the best passage is in the question's language.
+  const sameLanguage = best[0] !== undefined && detectLanguage(best[0].hit.text).language === ctx.language
+  const coverage = sameLanguage
+    ? (
+        await knowledgeCoverage(deps.sql, {
+          tenantId: ctx.job.tenantId,
+          query: ctx.query,
+          passageIds: best.map((c) => c.id),
+        })
+      ).score
+    : null
+  applied.record.coverage = coverage
+  return { candidates, shown, crossEncoder, applied, coverage }
 }
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
