@@ -51,7 +51,11 @@ export function coverageOf(
     if (r.covered) hit += w
     if (r.df === 0) unknownTerms.push(r.term)
   }
-  return { score: total > 0 ? Math.round((hit / total) * 1000) / 1000 : null, terms: rows.length, unknownTerms }
+  return {
+    score: total > 0 ? Math.round((hit / total) * 1000) / 1000 : null,
+    terms: rows.length,
+    unknownTerms,
+  }
 }
 
 /**
