@@ -25,7 +25,7 @@ export interface Coverage {
 }
 
 /** Passages whose terms count as covering the question: the best few, as an agent would skim them. */
-export const COVERAGE_PASSAGES = 3
+export const COVERAGE_PASSAGES = 1
 
 /** The rarity weight of a lexeme found in `df` of `n` chunks (smoothed, always positive). */
 export function idf(df: number, n: number): number {
