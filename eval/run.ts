@@ -31,10 +31,10 @@ import {
   crossValidated,
   ece,
   fitIsotonic,
+  jointCutForBudget,
   readMap,
   type ThresholdPoint,
   thresholdCurve,
-  jointCutForBudget,
   thresholdForBudget,
 } from './metrics.ts'
 import {
