@@ -226,3 +226,47 @@ export function factsFound(reply: string, facts: readonly string[]): { found: st
   const found = facts.filter((f) => r.includes(foldForMatch(f)))
   return { found, missing: facts.filter((f) => !found.includes(f)) }
 }
+
+/** A (similarity, coverage) pair of low-retrieval cut-offs and what it escalates. */
+export interface JointCut {
+  threshold: number
+  minCoverage: number
+  keepEscalated: number
+  escalateCaught: number
+}
+
+/**
+ * The two low-retrieval cut-offs to ship together: a ticket escalates when its best similarity is below
+ * `threshold` or its knowledge coverage below `minCoverage`. Of the pairs that escalate at most
+ * `maxKeepEscalated` of the answerable tickets, the one catching the most out-of-KB tickets; ties go to
+ * the lower coverage cut-off, then the higher similarity one (the least reliance on coverage). Null without data.
+ */
+export function jointCutForBudget(
+  keep: ReadonlyArray<{ sim: number; cov: number }>,
+  escalate: ReadonlyArray<{ sim: number; cov: number }>,
+  maxKeepEscalated: number,
+): JointCut | null {
+  if (keep.length === 0 || escalate.length === 0) return null
+  const all = [...keep, ...escalate]
+  const sims = cuts(all.map((x) => x.sim))
+  const covs = cuts(all.map((x) => x.cov))
+  const rate = (xs: typeof keep, t: number, c: number) =>
+    xs.filter((x) => x.sim < t || x.cov < c).length / xs.length
+  let best: JointCut | null = null
+  for (const minCoverage of covs) {
+    for (const threshold of sims) {
+      const keepEscalated = rate(keep, threshold, minCoverage)
+      if (keepEscalated > maxKeepEscalated + 1e-12) continue
+      const escalateCaught = rate(escalate, threshold, minCoverage)
+      if (
+        !best ||
+        escalateCaught > best.escalateCaught + 1e-12 ||
+        (Math.abs(escalateCaught - best.escalateCaught) <= 1e-12 &&
+          minCoverage === best.minCoverage &&
+          threshold > best.threshold)
+      )
+        best = { threshold, minCoverage, keepEscalated, escalateCaught }
+    }
+  }
+  return best
+}

@@ -50,6 +50,8 @@ export interface DraftRecord {
   candidateSlugs: Array<string | null>
   citedSlugs: string[]
   bestRetrievalScore: number | null
+  /** Knowledge coverage the draft recorded (shared/rag/coverage.ts). */
+  coverage: number | null
   /** Best relevance among the expected article's candidates, when it was retrieved. */
   expectedRelevance: number | null
   language: string | null
@@ -72,6 +74,7 @@ export interface TicketOutcome {
   confidence: number
   confidenceRaw: number
   bestRetrievalScore: number | null
+  coverage: number | null
 }
 
 const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10_000) / 10_000 : null)
@@ -98,6 +101,7 @@ export function judge(ticket: EvalTicket, draft: DraftRecord): TicketOutcome {
     confidence: draft.confidence,
     confidenceRaw: draft.confidenceRaw,
     bestRetrievalScore: draft.bestRetrievalScore,
+    coverage: draft.coverage,
   }
 }
 

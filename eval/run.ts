@@ -31,6 +31,7 @@ import {
   crossValidated,
   ece,
   fitIsotonic,
+  jointCutForBudget,
   readMap,
   type ThresholdPoint,
   thresholdCurve,
@@ -148,7 +149,7 @@ interface DraftRow {
   contextSources: SourceRow[]
   rerankedSources: SourceRow[]
   language: string | null
-  calibration: { id?: string } | null
+  calibration: { id?: string; coverage?: number | null } | null
   promptVersionId: number | null
 }
 
@@ -223,7 +224,10 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       const budget = options.escalationBudget ?? DEFAULT_ESCALATION_BUDGET
       const keep = answerable.map((o) => o.bestRetrievalScore ?? 0)
       const escalate = outOfKb.map((o) => o.bestRetrievalScore ?? 0)
-      const cut = thresholdForBudget(keep, escalate, budget)
+      const point = (o: TicketOutcome) => ({ sim: o.bestRetrievalScore ?? 0, cov: o.coverage ?? 1 })
+      const joint = jointCutForBudget(answerable.map(point), outOfKb.map(point), budget)
+      const simOnly = thresholdForBudget(keep, escalate, budget)
+      const cut = joint ?? (simOnly && { ...simOnly, minCoverage: 0 })
       const expected = configured.expectedRelevance
         .filter((x): x is number => x !== null)
         .sort((a, b) => a - b)
@@ -236,6 +240,7 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
         space: { provider: ai.name, model: ai.embedModel },
         calibrated: true,
         lowRetrievalThreshold: cut?.threshold ?? 0.5,
+        minCoverage: cut?.minCoverage ?? 0,
         minSourceScore: Math.min(minSourceScore, cut?.threshold ?? minSourceScore),
         confidenceMap: [
           [0, 0],
@@ -349,6 +354,7 @@ async function readRound(
         .map(slug)
         .filter((s): s is string => s !== null),
       bestRetrievalScore: relevances.length ? Math.max(...relevances) : null,
+      coverage: row.calibration?.coverage ?? null,
       expectedRelevance: null,
       language: row.language,
       calibrationId: row.calibration?.id ?? null,
@@ -447,7 +453,7 @@ async function main(): Promise<void> {
   if (s) {
     const { fit, ...entry } = s
     console.log(
-      `suggested low-retrieval threshold ${s.lowRetrievalThreshold} (answerable escalated ${pct(fit.threshold.answerableEscalated)}, ` +
+      `suggested low-retrieval threshold ${s.lowRetrievalThreshold}, min coverage ${s.minCoverage} (answerable escalated ${pct(fit.threshold.answerableEscalated)}, ` +
         `out-of-KB caught ${pct(fit.threshold.outOfKbCaught)}), min source score ${s.minSourceScore}; ` +
         `ECE with the fitted map ${num(fit.eceInSample)} in sample, ${num(fit.eceCrossValidated)} cross-validated\n` +
         `trade-off (answerable escalated → out-of-KB caught): ${[0.05, 0.1, 0.2, 0.3, 0.5]

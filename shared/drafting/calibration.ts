@@ -7,6 +7,8 @@
  * Each entry is derived with `npm run eval` (eval/run.ts) on the shipped labelled set:
  * - `lowRetrievalThreshold`: the best retrieval relevance below which a ticket escalates for low
  *   retrieval; the report suggests the value that best separates answerable from out-of-KB tickets;
+ * - `minCoverage`: the knowledge coverage (shared/rag/coverage.ts) below which a ticket escalates for low
+ *   retrieval too; derived jointly with `lowRetrievalThreshold` under the same answerable budget;
  * - `minSourceScore`: the reranked score a passage needs to be shown to the model;
  * - `confidenceMap`: a monotone piecewise-linear map from the raw confidence points (0..100, the
  *   breakdown's sum) to the probability that the draft is right, fitted by isotonic regression;
@@ -44,6 +46,11 @@ export interface Calibration {
   space: ScoreSpace
   calibrated: boolean
   lowRetrievalThreshold: number
+  /**
+   * Knowledge coverage (shared/rag/coverage.ts) below which a ticket escalates for low retrieval: the
+   * best passages miss most of what the question is specifically about. 0 turns the check off.
+   */
+  minCoverage: number
   minSourceScore: number
   /** `[raw points, probability]` breakpoints, raw ascending, probability non-decreasing. */
   confidenceMap: ReadonlyArray<readonly [number, number]>
@@ -55,35 +62,110 @@ export interface Calibration {
 /** Calibrated spaces. Regenerate an entry with `npm run eval` and paste the `suggestedCalibration`. */
 export const CALIBRATIONS: readonly Calibration[] = [
   {
-    id: 'builtin/builtin-hash-v1@2026-12-01',
-    space: { provider: 'builtin', model: 'builtin-hash-v1' },
+    id: 'builtin/builtin-hash-v1@2026-12-02',
+    space: {
+      provider: 'builtin',
+      model: 'builtin-hash-v1',
+    },
     calibrated: true,
-    // Escalates 7.8% of the answerable tickets for low retrieval; see README "Evaluation" for the trade-off.
-    lowRetrievalThreshold: 0.131,
-    minSourceScore: 0.122,
+    // Joint cut-off (similarity or knowledge coverage, shared/rag/coverage.ts) for a 10% answerable budget:
+    // 9.8% of answerable tickets escalate for low retrieval, 53% of out-of-KB ones; README "Evaluation".
+    lowRetrievalThreshold: 0.083,
+    minCoverage: 0.077,
+    minSourceScore: 0.083,
     confidenceMap: [
-      [0, 0.015],
-      [29.22, 0.171],
-      [42.32, 0.228],
-      [49.25, 0.298],
-      [53.67, 0.313],
-      [54.6, 0.375],
-      [57, 0.584],
-      [65, 0.584],
+      [0, 0.022],
+      [17, 0.132],
+      [36.14, 0.211],
+      [49.24, 0.285],
+      [53.67, 0.316],
+      [54.6, 0.377],
+      [56.75, 0.585],
+      [65, 0.585],
     ],
     evalReliability: [
-      { bucket: '0-10', min: 0, max: 10, drafts: 16, meanConfidence: 2, accuracy: 0 },
-      { bucket: '10-20', min: 10, max: 20, drafts: 13, meanConfidence: 15.7, accuracy: 0.2308 },
-      { bucket: '20-30', min: 20, max: 30, drafts: 35, meanConfidence: 24.3, accuracy: 0.2571 },
-      { bucket: '30-40', min: 30, max: 40, drafts: 17, meanConfidence: 30.9, accuracy: 0.2941 },
-      { bucket: '40-50', min: 40, max: 50, drafts: 5, meanConfidence: 41, accuracy: 0.4 },
-      { bucket: '50-60', min: 50, max: 60, drafts: 9, meanConfidence: 56.2, accuracy: 0.5556 },
-      { bucket: '60-70', min: 60, max: 70, drafts: 0, meanConfidence: null, accuracy: null },
-      { bucket: '70-80', min: 70, max: 80, drafts: 0, meanConfidence: null, accuracy: null },
-      { bucket: '80-90', min: 80, max: 90, drafts: 0, meanConfidence: null, accuracy: null },
-      { bucket: '90-100', min: 90, max: 100, drafts: 0, meanConfidence: null, accuracy: null },
+      {
+        bucket: '0-10',
+        min: 0,
+        max: 10,
+        drafts: 11,
+        meanConfidence: 2,
+        accuracy: 0,
+      },
+      {
+        bucket: '10-20',
+        min: 10,
+        max: 20,
+        drafts: 15,
+        meanConfidence: 16.5,
+        accuracy: 0.2667,
+      },
+      {
+        bucket: '20-30',
+        min: 20,
+        max: 30,
+        drafts: 44,
+        meanConfidence: 25.4,
+        accuracy: 0.2273,
+      },
+      {
+        bucket: '30-40',
+        min: 30,
+        max: 40,
+        drafts: 11,
+        meanConfidence: 31.6,
+        accuracy: 0.3636,
+      },
+      {
+        bucket: '40-50',
+        min: 40,
+        max: 50,
+        drafts: 5,
+        meanConfidence: 42,
+        accuracy: 0.4,
+      },
+      {
+        bucket: '50-60',
+        min: 50,
+        max: 60,
+        drafts: 9,
+        meanConfidence: 57.2,
+        accuracy: 0.5556,
+      },
+      {
+        bucket: '60-70',
+        min: 60,
+        max: 70,
+        drafts: 0,
+        meanConfidence: null,
+        accuracy: null,
+      },
+      {
+        bucket: '70-80',
+        min: 70,
+        max: 80,
+        drafts: 0,
+        meanConfidence: null,
+        accuracy: null,
+      },
+      {
+        bucket: '80-90',
+        min: 80,
+        max: 90,
+        drafts: 0,
+        meanConfidence: null,
+        accuracy: null,
+      },
+      {
+        bucket: '90-100',
+        min: 90,
+        max: 100,
+        drafts: 0,
+        meanConfidence: null,
+        accuracy: null,
+      },
     ],
-    derivedFrom: 'npm run eval, 2026-12-01, 95 tickets, 19 articles',
+    derivedFrom: 'npm run eval, 2026-12-02, 95 tickets, 19 articles',
   },
 ]
 
@@ -114,6 +196,8 @@ export function uncalibrated(space: ScoreSpace, threshold: number): Calibration 
     space,
     calibrated: false,
     lowRetrievalThreshold: threshold,
+    // An uncalibrated space has no evidence for a coverage cut-off; its strict similarity cut-off stands.
+    minCoverage: 0,
     minSourceScore: threshold,
     confidenceMap: IDENTITY,
     evalReliability: [],
@@ -178,6 +262,7 @@ export type ThresholdSource = 'tenant_escalation_rules' | 'tenant_reranking_conf
 export interface AppliedCalibration {
   calibration: Calibration
   lowRetrievalThreshold: number
+  minCoverage: number
   minSourceScore: number
   thresholdSource: ThresholdSource
   record: {
@@ -185,8 +270,11 @@ export interface AppliedCalibration {
     space: ScoreSpace
     calibrated: boolean
     lowRetrievalThreshold: number
+    minCoverage: number
     minSourceScore: number
     thresholdSource: ThresholdSource
+    /** The draft's knowledge coverage, filled in once the passages are retrieved. */
+    coverage?: number | null
   }
 }
 
@@ -210,9 +298,13 @@ export function applyCalibration(input: {
       : tenantConfig
         ? [input.reranking.scoreThreshold, 'tenant_reranking_config']
         : [calibration.lowRetrievalThreshold, 'calibration']
+  // A tenant that set its own threshold chose its own strictness: the calibrated coverage cut-off belongs
+  // to the calibration it replaced, so it applies only with the calibration's similarity cut-off.
+  const minCoverage = thresholdSource === 'calibration' ? calibration.minCoverage : 0
   return {
     calibration,
     lowRetrievalThreshold,
+    minCoverage,
     minSourceScore,
     thresholdSource,
     record: {
@@ -220,6 +312,7 @@ export function applyCalibration(input: {
       space: calibration.space,
       calibrated: calibration.calibrated,
       lowRetrievalThreshold,
+      minCoverage,
       minSourceScore,
       thresholdSource,
     },

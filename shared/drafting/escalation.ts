@@ -61,6 +61,8 @@ export const defaultEscalationRules: Readonly<Record<DefaultEscalationCategory, 
     'devolv* dinero',
     'devuelv* dinero',
     'reintegro*',
+    // fr
+    'rembours*',
   ],
   chargeback: [
     'chargeback*',
@@ -79,6 +81,10 @@ export const defaultEscalationRules: Readonly<Record<DefaultEscalationCategory, 
     'ruecklastschrift*',
     'contracargo*',
     'disput* cargo*',
+    // fr: "faire opposition" (à un prélèvement) is the French chargeback
+    'fais opposition',
+    'faire opposition',
+    'ferai opposition',
   ],
   legal: [
     'lawsuit*',
@@ -150,6 +156,10 @@ export const defaultEscalationRules: Readonly<Record<DefaultEscalationCategory, 
   abuse: [
     'abuse*',
     'abusive',
+    'brute force*',
+    'bruteforc*',
+    'брутфорс*',
+    'подбор* парол*',
     'spam complaint*',
     'phishing',
     'ddos*',
@@ -328,6 +338,10 @@ export interface EscalationInput {
   bestRetrievalScore?: number | null
   /** Low-retrieval threshold; a tenant's `threshold` wins over it. Default 0.5. */
   threshold?: number
+  /** Knowledge coverage of the question by the best passages (shared/rag/coverage.ts), 0..1. */
+  coverage?: number | null
+  /** Coverage below which the ticket escalates for low retrieval; 0 or unset turns the check off. */
+  minCoverage?: number
   tenantRules?: TenantEscalationRules
 }
 
@@ -368,6 +382,12 @@ export function evaluateEscalation(input: EscalationInput): EscalationResult {
     reasons.push({
       code: 'low_retrieval',
       detail: `Best retrieval score ${best.toFixed(3)} is below the threshold ${threshold}`,
+    })
+  } else if (input.minCoverage && typeof input.coverage === 'number' && input.coverage < input.minCoverage) {
+    // Similar passages that never mention what the question is specifically about do not answer it.
+    reasons.push({
+      code: 'low_retrieval',
+      detail: `Knowledge coverage ${input.coverage.toFixed(3)} is below the threshold ${input.minCoverage}: the best sources miss most of the question's distinctive terms`,
     })
   }
 

@@ -29,6 +29,7 @@ import {
 import type { Priority, TicketStatus } from '../drafting/status.ts'
 import { logger } from '../logger.ts'
 import type { DraftJob } from '../queue/jobs.ts'
+import { COVERAGE_PASSAGES, knowledgeCoverage } from '../rag/coverage.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
 import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
 import type { DraftDeps, DraftOutcome } from './drafting.ts'
@@ -87,6 +88,8 @@ export interface Ranking {
   shown: Reranked<Candidate>[]
   crossEncoder: 'off' | 'used' | 'failed'
   applied: AppliedCalibration
+  /** Knowledge coverage of the query by the best candidates (shared/rag/coverage.ts). */
+  coverage: number | null
 }
 
 /** Stage 4's result. */
@@ -275,7 +278,21 @@ export async function rerankCandidates(
     topK: rerankCfg.topKRerank,
     scoreThreshold: applied.minSourceScore,
   })
-  return { candidates, shown, crossEncoder, applied }
+  const best = [...candidates].sort((a, b) => b.score - a.score).slice(0, COVERAGE_PASSAGES)
+  // Lexical coverage means nothing across languages (a German question shares no lexemes with the English
+  // article that answers it), so it is only measured when the best passage is in the question's language.
+  const sameLanguage = best[0] !== undefined && detectLanguage(best[0].hit.text).language === ctx.language
+  const coverage = sameLanguage
+    ? (
+        await knowledgeCoverage(deps.sql, {
+          tenantId: ctx.job.tenantId,
+          query: ctx.query,
+          passageIds: best.map((c) => c.id),
+        })
+      ).score
+    : null
+  applied.record.coverage = coverage
+  return { candidates, shown, crossEncoder, applied, coverage }
 }
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
@@ -336,6 +353,8 @@ export function scoreDraft(ctx: DraftContext, ranking: Ranking, verified: Verifi
     priority: ticket.priority,
     bestRetrievalScore,
     threshold: applied.lowRetrievalThreshold,
+    coverage: ranking.coverage,
+    minCoverage: applied.minCoverage,
     tenantRules: ctx.tenantRules,
   })
   const confidence = scoreConfidence({

@@ -14,6 +14,7 @@ const table: Calibration[] = [
     space: { provider: 'ollama', model: 'nomic-embed-text' },
     calibrated: true,
     lowRetrievalThreshold: 0.42,
+    minCoverage: 0.25,
     minSourceScore: 0.3,
     confidenceMap: [
       [20, 0.1],
