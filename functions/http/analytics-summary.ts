@@ -10,7 +10,11 @@ export const handler = httpRoute('GET /analytics/summary', async ({ deps, auth, 
   const to = query.to ?? deps.now()
   const from = query.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS)
   const tenantId = actingTenant(auth, query.tenantId)
-  const summary = await analyticsSummary(deps.sql, tenantId, { from, to, now: deps.now() })
-  // Live reliability next to the eval set's, for the calibration the window's drafts used.
-  return { ...summary, liveCalibration: await liveCalibration(deps.sql, tenantId, { from, to }) }
+  // Live reliability next to the eval set's, for the calibration the window's drafts used. Independent of
+  // the summary, so a server's pool computes both at once.
+  const [summary, live] = await Promise.all([
+    analyticsSummary(deps.sql, tenantId, { from, to, now: deps.now() }),
+    liveCalibration(deps.sql, tenantId, { from, to }),
+  ])
+  return { ...summary, liveCalibration: live }
 })

@@ -11,7 +11,7 @@
  * - similarity: mean and distribution of `approved_replies.edit_distance` (the Levenshtein similarity, 1 =
  *   unchanged) of the channel's approvals, replaced ones included.
  */
-import type { Sql } from '../db/sql.ts'
+import type { Db } from '../db/sql.ts'
 
 export const REVIEW_CHANNELS = ['api', 'whmcs'] as const
 export type Channel = (typeof REVIEW_CHANNELS)[number]
@@ -62,7 +62,7 @@ const round = (x: number | null): number | null => (x === null ? null : Math.rou
 
 /** One row per (grouping, channel) for the tenant's drafts created in [from, to). */
 export async function channelRows(
-  sql: Sql,
+  sql: Db,
   tenantId: number,
   window: { from: Date; to: Date },
 ): Promise<ChannelRow[]> {

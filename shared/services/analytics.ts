@@ -181,7 +181,19 @@ export async function analyticsSummary(
   const inWindow = (db: Db) =>
     db`d.tenant_id = ${tenantId} AND d.created_at >= ${from} AND d.created_at < ${to}`
 
-  const base = await sql<BaseRow[]>`
+  // The queries are independent: each runs in a transaction of its own, so on a server's pool they run
+  // at once on separate connections (PGlite's one connection takes them in turn), with work_mem enough
+  // for the GROUPING SETS and percentile sorts of a 100k-draft window to stay in memory (the 4 MB
+  // default spilled them to disk: external merge).
+  const inMemory = <T>(run: (db: Db) => Promise<T>): Promise<T> =>
+    sql.begin(async (tx) => {
+      await tx`SET LOCAL work_mem = '32MB'`
+      return run(tx)
+    }) as Promise<T>
+
+  const [base, buckets, reasons, rejections, channels] = await Promise.all([
+    inMemory(
+      (sql) => sql<BaseRow[]>`
     SELECT GROUPING(d.prompt_version_id) AS g, d.prompt_version_id,
       count(*)::int AS drafts,
       count(*) FILTER (WHERE d.status = 'pending')::int AS pending,
@@ -205,9 +217,11 @@ export async function analyticsSummary(
     FROM ai_replies d
     LEFT JOIN approved_replies ar ON ar.ai_reply_id = d.id AND ar.tenant_id = ${tenantId}
     WHERE ${inWindow(sql)}
-    GROUP BY GROUPING SETS ((), (d.prompt_version_id))`
+    GROUP BY GROUPING SETS ((), (d.prompt_version_id))`,
+    ),
 
-  const buckets = await sql<BucketRow[]>`
+    inMemory(
+      (sql) => sql<BucketRow[]>`
     SELECT GROUPING(d.prompt_version_id) AS g, d.prompt_version_id,
       least(floor(d.confidence_score / 20)::int, 4) AS bucket,
       count(*)::int AS drafts,
@@ -218,10 +232,12 @@ export async function analyticsSummary(
     WHERE ${inWindow(sql)}
     GROUP BY GROUPING SETS (
       (least(floor(d.confidence_score / 20)::int, 4)),
-      (d.prompt_version_id, least(floor(d.confidence_score / 20)::int, 4)))`
+      (d.prompt_version_id, least(floor(d.confidence_score / 20)::int, 4)))`,
+    ),
 
-  // Only escalated drafts carry reasons; a draft counts once per reason even if a rule matched twice.
-  const reasons = await sql<ReasonRow[]>`
+    // Only escalated drafts carry reasons; a draft counts once per reason even if a rule matched twice.
+    inMemory(
+      (sql) => sql<ReasonRow[]>`
     SELECT GROUPING(d.prompt_version_id) AS g, d.prompt_version_id,
       r.value->>'code' AS code, r.value->>'category' AS category,
       count(DISTINCT d.id)::int AS drafts
@@ -231,10 +247,12 @@ export async function analyticsSummary(
     GROUP BY GROUPING SETS (
       (r.value->>'code', r.value->>'category'),
       (d.prompt_version_id, r.value->>'code', r.value->>'category'))
-    ORDER BY drafts DESC, code, category`
+    ORDER BY drafts DESC, code, category`,
+    ),
 
-  // "Wrong price", "wrong price " and "Wrong  Price" are one reason.
-  const rejections = await sql<RejectionRow[]>`
+    // "Wrong price", "wrong price " and "Wrong  Price" are one reason.
+    inMemory(
+      (sql) => sql<RejectionRow[]>`
     SELECT GROUPING(d.prompt_version_id) AS g, d.prompt_version_id,
       coalesce(nullif(regexp_replace(lower(btrim(d.reject_reason)), '\\s+', ' ', 'g'), ''), 'unspecified') AS reason,
       count(*)::int AS count
@@ -244,7 +262,11 @@ export async function analyticsSummary(
       (coalesce(nullif(regexp_replace(lower(btrim(d.reject_reason)), '\\s+', ' ', 'g'), ''), 'unspecified')),
       (d.prompt_version_id,
        coalesce(nullif(regexp_replace(lower(btrim(d.reject_reason)), '\\s+', ' ', 'g'), ''), 'unspecified')))
-    ORDER BY count DESC, reason`
+    ORDER BY count DESC, reason`,
+    ),
+
+    inMemory((db) => channelRows(db, tenantId, window)),
+  ])
 
   const bucketsBy = new Map<string, BucketRow[]>()
   for (const row of buckets) pushTo(bucketsBy, groupKey(row), row)
@@ -253,7 +275,7 @@ export async function analyticsSummary(
   const rejectionsBy = new Map<string, RejectionRow[]>()
   for (const row of rejections) pushTo(rejectionsBy, groupKey(row), row)
   const channelsBy = new Map<string, ChannelRow[]>()
-  for (const row of await channelRows(sql, tenantId, window)) pushTo(channelsBy, groupKey(row), row)
+  for (const row of channels) pushTo(channelsBy, groupKey(row), row)
 
   const metricsOf = (row: BaseRow | undefined): ReviewMetrics => {
     const key = row ? groupKey(row) : 'overall'

@@ -57,7 +57,9 @@ export async function liveCalibration(
   tenantId: number,
   window: { from: Date; to: Date },
 ): Promise<LiveCalibration> {
-  const rows = await sql<Row[]>`
+  // Independent queries: concurrent on a server's pool.
+  const [rows, used] = await Promise.all([
+    sql<Row[]>`
     SELECT least(floor(d.confidence_score / ${100 / BUCKETS})::int, ${BUCKETS - 1}) AS bucket,
       count(*)::int AS decided,
       count(*) FILTER (WHERE ar.id IS NOT NULL AND NOT ar.edited)::int AS right,
@@ -66,12 +68,13 @@ export async function liveCalibration(
     LEFT JOIN approved_replies ar ON ar.ai_reply_id = d.id AND ar.tenant_id = ${tenantId}
     WHERE d.tenant_id = ${tenantId} AND d.created_at >= ${window.from} AND d.created_at < ${window.to}
       AND d.status IN ('approved', 'rejected')
-    GROUP BY 1`
-  const used = await sql<{ id: string | null; drafts: number }[]>`
+    GROUP BY 1`,
+    sql<{ id: string | null; drafts: number }[]>`
     SELECT d.calibration->>'id' AS id, count(*)::int AS drafts
     FROM ai_replies d
     WHERE d.tenant_id = ${tenantId} AND d.created_at >= ${window.from} AND d.created_at < ${window.to}
-    GROUP BY 1 ORDER BY drafts DESC, id`
+    GROUP BY 1 ORDER BY drafts DESC, id`,
+  ])
   const known = new Map(CALIBRATIONS.map((c) => [c.id, c]))
   const main = used.map((u) => (u.id ? known.get(u.id) : undefined)).find((c) => c !== undefined)
   const evalBins = main?.evalReliability ?? []
