@@ -123,16 +123,6 @@ export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketSt
   ],
 }
 
-/** Type guard for a status string from the outside (DB, request, WHMCS mapping). */
-export function isTicketStatus(value: unknown): value is TicketStatus {
-  return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value)
-}
-
-/** Type guard for a priority string. */
-export function isPriority(value: unknown): value is Priority {
-  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value)
-}
-
 /** True when `from → to` is allowed (same status always is). */
 export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
   if (from === to) return true
