@@ -46,4 +46,3 @@ export function parseWhmcsDate(value: string | null | undefined): Date | null {
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null
   return date
 }
-
