@@ -27,13 +27,17 @@ export interface ScoreSpace {
   model: string
 }
 
-/** One confidence bucket of the evaluation set under the fitted map. */
+/**
+ * One confidence bucket of a reliability diagram. Stored in an entry on the 0..100 confidence scale;
+ * eval/metrics.ts computes the same shape on 0..1 and eval/run.ts converts at the boundary.
+ */
 export interface ReliabilityBin {
   bucket: string
+  /** Bucket bounds, on the confidence scale (0..100 in an entry). */
   min: number
   max: number
   drafts: number
-  /** Mean calibrated confidence of the bucket's drafts, 0..100. */
+  /** Mean calibrated confidence of the bucket's drafts, on the same scale as `min`/`max`. */
   meanConfidence: number | null
   /** Share of the bucket's drafts that were right. */
   accuracy: number | null
