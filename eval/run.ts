@@ -21,11 +21,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  type Calibration,
-  type ReliabilityBin,
-  useCandidateCalibrations,
-} from '#shared/drafting/calibration'
+import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/drafting/calibration'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
 import {
   crossValidated,
