@@ -193,23 +193,19 @@ export function calibrateConfidence(raw: number, map: Calibration['confidenceMap
 export type ThresholdSource = 'tenant_escalation_rules' | 'tenant_reranking_config' | 'calibration'
 
 /** The cut-offs a draft uses, and the record of them stored in `ai_replies.calibration`. */
-export interface AppliedCalibration {
+export interface AppliedCalibration extends AppliedCutoffs {
   calibration: Calibration
-  lowRetrievalThreshold: number
-  minCoverage: number
-  minSourceScore: number
+  record: Pick<Calibration, 'id' | 'space' | 'calibrated'> &
+    AppliedCutoffs & {
+      /** The draft's knowledge coverage, filled in once the passages are retrieved. */
+      coverage?: number | null
+    }
+}
+
+/** The cut-offs in force for a draft (an entry's, or a tenant's own) and where the threshold came from. */
+interface AppliedCutoffs
+  extends Pick<Calibration, 'lowRetrievalThreshold' | 'minCoverage' | 'minSourceScore'> {
   thresholdSource: ThresholdSource
-  record: {
-    id: string
-    space: ScoreSpace
-    calibrated: boolean
-    lowRetrievalThreshold: number
-    minCoverage: number
-    minSourceScore: number
-    thresholdSource: ThresholdSource
-    /** The draft's knowledge coverage, filled in once the passages are retrieved. */
-    coverage?: number | null
-  }
 }
 
 /**
