@@ -42,20 +42,12 @@ export const ACTIVE_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter(
 )
 
 /**
- * Where an active ticket can go: the statuses a support desk moves between, escalation and the two ends.
- * Each active row is this list without the status itself; only `in_progress` and `on_hold` may go back to
- * `open` (work stopped before anyone answered).
+ * Where an active ticket can go: every status but the two entry states (`open`, `reopened`), i.e. the
+ * statuses a support desk moves between, escalation and the two ends. Each active row is this list
+ * without the status itself; only `in_progress` and `on_hold` may go back to `open` (work stopped before
+ * anyone answered).
  */
-const FROM_ACTIVE: readonly TicketStatus[] = [
-  'in_progress',
-  'answered',
-  'customer_reply',
-  'pending_customer',
-  'on_hold',
-  'escalated',
-  'resolved',
-  'closed',
-]
+const FROM_ACTIVE: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => s !== 'open' && s !== 'reopened')
 
 function activeRow(from: TicketStatus, extra: readonly TicketStatus[] = []): readonly TicketStatus[] {
   return [...extra, ...FROM_ACTIVE.filter((to) => to !== from)]
