@@ -4,6 +4,9 @@
  * lines (AUROC by rank sums, Brier, ECE, pool-adjacent-violators), and the registry's options either
  * lack isotonic regression or bring a whole numerics library for it.
  */
+import type { ReliabilityBin } from '#shared/drafting/calibration'
+
+export type { ReliabilityBin }
 
 /** One prediction: a probability (0..1) and whether the draft was right. */
 export interface Scored {
@@ -39,19 +42,11 @@ export function brier(items: readonly Scored[]): number | null {
   return items.reduce((sum, i) => sum + (i.p - (i.right ? 1 : 0)) ** 2, 0) / items.length
 }
 
-/** One bin of a reliability diagram. */
-export interface ReliabilityBin {
-  bucket: string
-  min: number
-  max: number
-  drafts: number
-  /** Mean predicted probability in the bin (0..1). */
-  meanConfidence: number | null
-  /** Observed share of right drafts in the bin. */
-  accuracy: number | null
-}
-
-/** Equal-width bins over 0..1 (the last one closed); `bins` = 10 gives [0, 0.1) … [0.9, 1]. */
+/**
+ * Equal-width bins over 0..1 (the last one closed); `bins` = 10 gives [0, 0.1) … [0.9, 1]. The bins are
+ * the shape stored in a calibration entry, on the 0..1 scale of the predictions here; eval/run.ts converts
+ * them to the entry's 0..100 when it writes one.
+ */
 export function reliability(items: readonly Scored[], bins = 10): ReliabilityBin[] {
   return Array.from({ length: bins }, (_, b) => {
     const min = b / bins

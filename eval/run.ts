@@ -21,11 +21,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  type Calibration,
-  type ReliabilityBin as StoredBin,
-  useCandidateCalibrations,
-} from '#shared/drafting/calibration'
+import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/drafting/calibration'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
 import {
   crossValidated,
@@ -269,7 +265,7 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
         }))
         const mappedMetrics = roundMetrics(tickets, mapped)
         const cv = crossValidated(points)
-        const bins: StoredBin[] = mappedMetrics.confidence.reliability.map((b) => ({
+        const bins: ReliabilityBin[] = mappedMetrics.confidence.reliability.map((b) => ({
           ...b,
           min: Math.round(b.min * 100),
           max: Math.round(b.max * 100),

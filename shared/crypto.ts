@@ -77,11 +77,6 @@ export function decryptSecret(text: string, key: Buffer): string {
   }
 }
 
-/** True when `text` looks like the output of {@link encryptSecret} (any supported version). */
-export function isEncryptedSecret(text: string): boolean {
-  return /^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]*$/.test(text)
-}
-
 /**
  * Cryptographically random token, base64url encoded (URL and header safe).
  *

@@ -27,13 +27,17 @@ export interface ScoreSpace {
   model: string
 }
 
-/** One confidence bucket of the evaluation set under the fitted map. */
+/**
+ * One confidence bucket of a reliability diagram. Stored in an entry on the 0..100 confidence scale;
+ * eval/metrics.ts computes the same shape on 0..1 and eval/run.ts converts at the boundary.
+ */
 export interface ReliabilityBin {
   bucket: string
+  /** Bucket bounds, on the confidence scale (0..100 in an entry). */
   min: number
   max: number
   drafts: number
-  /** Mean calibrated confidence of the bucket's drafts, 0..100. */
+  /** Mean calibrated confidence of the bucket's drafts, on the same scale as `min`/`max`. */
   meanConfidence: number | null
   /** Share of the bucket's drafts that were right. */
   accuracy: number | null
@@ -189,23 +193,19 @@ export function calibrateConfidence(raw: number, map: Calibration['confidenceMap
 export type ThresholdSource = 'tenant_escalation_rules' | 'tenant_reranking_config' | 'calibration'
 
 /** The cut-offs a draft uses, and the record of them stored in `ai_replies.calibration`. */
-export interface AppliedCalibration {
+export interface AppliedCalibration extends AppliedCutoffs {
   calibration: Calibration
-  lowRetrievalThreshold: number
-  minCoverage: number
-  minSourceScore: number
+  record: Pick<Calibration, 'id' | 'space' | 'calibrated'> &
+    AppliedCutoffs & {
+      /** The draft's knowledge coverage, filled in once the passages are retrieved. */
+      coverage?: number | null
+    }
+}
+
+/** The cut-offs in force for a draft (an entry's, or a tenant's own) and where the threshold came from. */
+interface AppliedCutoffs
+  extends Pick<Calibration, 'lowRetrievalThreshold' | 'minCoverage' | 'minSourceScore'> {
   thresholdSource: ThresholdSource
-  record: {
-    id: string
-    space: ScoreSpace
-    calibrated: boolean
-    lowRetrievalThreshold: number
-    minCoverage: number
-    minSourceScore: number
-    thresholdSource: ThresholdSource
-    /** The draft's knowledge coverage, filled in once the passages are retrieved. */
-    coverage?: number | null
-  }
 }
 
 /**

@@ -41,96 +41,30 @@ export const ACTIVE_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter(
   (s) => s !== 'resolved' && s !== 'closed',
 )
 
+/**
+ * Where an active ticket can go: every status but the two entry states (`open`, `reopened`), i.e. the
+ * statuses a support desk moves between, escalation and the two ends. Each active row is this list
+ * without the status itself; only `in_progress` and `on_hold` may go back to `open` (work stopped before
+ * anyone answered).
+ */
+const FROM_ACTIVE: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => s !== 'open' && s !== 'reopened')
+
+function activeRow(from: TicketStatus, extra: readonly TicketStatus[] = []): readonly TicketStatus[] {
+  return [...extra, ...FROM_ACTIVE.filter((to) => to !== from)]
+}
+
 /** Allowed `from → to` transitions (excluding the always-allowed same-status no-op). */
 export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
-  open: [
-    'in_progress',
-    'answered',
-    'customer_reply',
-    'pending_customer',
-    'on_hold',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-  in_progress: [
-    'open',
-    'answered',
-    'customer_reply',
-    'pending_customer',
-    'on_hold',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-  answered: [
-    'in_progress',
-    'customer_reply',
-    'pending_customer',
-    'on_hold',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-  customer_reply: [
-    'in_progress',
-    'answered',
-    'pending_customer',
-    'on_hold',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-  pending_customer: [
-    'in_progress',
-    'answered',
-    'customer_reply',
-    'on_hold',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-  on_hold: [
-    'open',
-    'in_progress',
-    'answered',
-    'customer_reply',
-    'pending_customer',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-  escalated: [
-    'in_progress',
-    'answered',
-    'customer_reply',
-    'pending_customer',
-    'on_hold',
-    'resolved',
-    'closed',
-  ],
+  open: activeRow('open'),
+  in_progress: activeRow('in_progress', ['open']),
+  answered: activeRow('answered'),
+  customer_reply: activeRow('customer_reply'),
+  pending_customer: activeRow('pending_customer'),
+  on_hold: activeRow('on_hold', ['open']),
+  escalated: activeRow('escalated'),
   resolved: ['closed', 'reopened'],
   closed: ['reopened'],
-  reopened: [
-    'in_progress',
-    'answered',
-    'customer_reply',
-    'pending_customer',
-    'on_hold',
-    'escalated',
-    'resolved',
-    'closed',
-  ],
-}
-
-/** Type guard for a status string from the outside (DB, request, WHMCS mapping). */
-export function isTicketStatus(value: unknown): value is TicketStatus {
-  return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value)
-}
-
-/** Type guard for a priority string. */
-export function isPriority(value: unknown): value is Priority {
-  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value)
+  reopened: activeRow('reopened'),
 }
 
 /** True when `from → to` is allowed (same status always is). */

@@ -2,51 +2,14 @@
  * Translation between WHMCS vocabulary and Draftdesk's.
  *
  * WHMCS is the source of truth for its tickets (README), so inbound mapping is total: every WHMCS value
- * maps to something, unknown custom statuses included. Outbound mapping may decline (`null`) where WHMCS
- * has no equivalent, and the caller then leaves the WHMCS field alone. Inbound statuses come from
- * shared/drafting/status.ts (`fromWhmcsStatus`); this module does not keep a second table.
+ * maps to something, unknown custom values included. Draftdesk never writes statuses or priorities back
+ * to WHMCS, so there is no outbound mapping. Inbound statuses come from shared/drafting/status.ts
+ * (`fromWhmcsStatus`); this module does not keep a second table.
  */
-import { fromWhmcsStatus, type Priority, type TicketStatus } from '../drafting/status.ts'
-
-/** WHMCS's built-in ticket statuses. Installations may add custom ones. */
-export type WhmcsTicketStatus = 'Open' | 'Answered' | 'Customer-Reply' | 'On Hold' | 'In Progress' | 'Closed'
-
-export type WhmcsPriority = 'Low' | 'Medium' | 'High'
-
-const OUTBOUND_STATUS: Record<TicketStatus, WhmcsTicketStatus | null> = {
-  open: 'Open',
-  reopened: 'Open',
-  in_progress: 'In Progress',
-  answered: 'Answered',
-  // Waiting on the customer is what WHMCS calls "Answered".
-  pending_customer: 'Answered',
-  customer_reply: 'Customer-Reply',
-  on_hold: 'On Hold',
-  resolved: 'Closed',
-  closed: 'Closed',
-  // Escalation is a Draftdesk review state; staff in WHMCS see it through a ticket note, not a status.
-  escalated: null,
-}
+import type { Priority } from '../drafting/status.ts'
 
 function normalise(value: string): string {
   return value.toLowerCase().replace(/[\s_-]+/g, '')
-}
-
-/**
- * Maps a WHMCS ticket status to Draftdesk's; unknown (custom) statuses count as `open`. Delegates to
- * {@link fromWhmcsStatus}, the one inbound status table, so the webhook, the sync and the state machine agree.
- */
-export function whmcsStatusToDraftdesk(status: string | null | undefined): TicketStatus {
-  return fromWhmcsStatus(status ?? '')
-}
-
-/**
- * Maps a Draftdesk status to the WHMCS status to send with `AddTicketReply`/`UpdateTicket`.
- *
- * @returns `null` when WHMCS has no equivalent and its status should be left unchanged
- */
-export function draftdeskStatusToWhmcs(status: TicketStatus): WhmcsTicketStatus | null {
-  return OUTBOUND_STATUS[status]
 }
 
 /** Maps a WHMCS priority to Draftdesk's; `Urgent` (a common custom value) is kept, unknown is `medium`. */
@@ -60,18 +23,6 @@ export function whmcsPriorityToDraftdesk(priority: string | null | undefined): P
       return 'urgent'
     default:
       return 'medium'
-  }
-}
-
-/** Maps a Draftdesk priority to WHMCS's; stock WHMCS has no "Urgent", so it becomes `High`. */
-export function draftdeskPriorityToWhmcs(priority: Priority): WhmcsPriority {
-  switch (priority) {
-    case 'low':
-      return 'Low'
-    case 'medium':
-      return 'Medium'
-    default:
-      return 'High'
   }
 }
 
@@ -94,9 +45,4 @@ export function parseWhmcsDate(value: string | null | undefined): Date | null {
   // Date.UTC rolls 2026-02-31 over into March; reject instead of silently moving the date.
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null
   return date
-}
-
-/** Formats an instant the way WHMCS writes dates (`Y-m-d H:i:s`, UTC). */
-export function formatWhmcsDate(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ')
 }
