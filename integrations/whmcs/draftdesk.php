@@ -26,49 +26,35 @@ use WHMCS\Database\Capsule;
 // Configuration. Edit these, or define them earlier (e.g. in configuration.php) to keep secrets out of
 // this file.
 
-/** Base URL of your Draftdesk API, without a trailing slash. */
-if (!defined('DRAFTDESK_URL')) {
-    define('DRAFTDESK_URL', 'https://draftdesk.example.com');
+// Each setting keeps a value defined earlier; otherwise it takes the default listed here.
+foreach ([
+    // Base URL of your Draftdesk API, without a trailing slash.
+    'DRAFTDESK_URL' => 'https://draftdesk.example.com',
+    // Your tenant slug in Draftdesk.
+    'DRAFTDESK_TENANT' => 'your-tenant-slug',
+    // Webhook secret shown once when the tenant was created (or rotated) in Draftdesk.
+    'DRAFTDESK_WEBHOOK_SECRET' => '',
+    // Draftdesk API key (x-api-key) used by the admin ticket panel to read drafts. Empty hides the panel.
+    'DRAFTDESK_API_KEY' => '',
+    // WHMCS admin username Draftdesk posts approved replies as; its replies are never sent back.
+    'DRAFTDESK_ADMIN_USERNAME' => 'draftdesk',
+    // Invisible marker Draftdesk appends to replies it posts (mirrors DRAFTDESK_REPLY_MARKER in signature.ts).
+    'DRAFTDESK_REPLY_MARKER' => "\u{200B}\u{2060}\u{200B}\u{2060}",
+    // Seconds a webhook delivery may take; kept short because it runs while the customer or agent waits.
+    'DRAFTDESK_TIMEOUT' => 3,
+    // Seconds the admin ticket page waits for the draft before showing the page without it.
+    'DRAFTDESK_PANEL_TIMEOUT' => 2,
+    'DRAFTDESK_OUTBOX_TABLE' => 'mod_draftdesk_outbox',
+    // Pending events retried per cron run.
+    'DRAFTDESK_CRON_BATCH' => 50,
+    // Delivered events are kept this many days for troubleshooting, then pruned.
+    'DRAFTDESK_KEEP_DAYS' => 14,
+] as $draftdeskSetting => $draftdeskDefault) {
+    if (!defined($draftdeskSetting)) {
+        define($draftdeskSetting, $draftdeskDefault);
+    }
 }
-/** Your tenant slug in Draftdesk. */
-if (!defined('DRAFTDESK_TENANT')) {
-    define('DRAFTDESK_TENANT', 'your-tenant-slug');
-}
-/** Webhook secret shown once when the tenant was created (or rotated) in Draftdesk. */
-if (!defined('DRAFTDESK_WEBHOOK_SECRET')) {
-    define('DRAFTDESK_WEBHOOK_SECRET', '');
-}
-/** Draftdesk API key (x-api-key) used by the admin ticket panel to read drafts. Empty hides the panel. */
-if (!defined('DRAFTDESK_API_KEY')) {
-    define('DRAFTDESK_API_KEY', '');
-}
-/** WHMCS admin username Draftdesk posts approved replies as; its replies are never sent back. */
-if (!defined('DRAFTDESK_ADMIN_USERNAME')) {
-    define('DRAFTDESK_ADMIN_USERNAME', 'draftdesk');
-}
-/** Invisible marker Draftdesk appends to replies it posts (mirrors DRAFTDESK_REPLY_MARKER in signature.ts). */
-if (!defined('DRAFTDESK_REPLY_MARKER')) {
-    define('DRAFTDESK_REPLY_MARKER', "\u{200B}\u{2060}\u{200B}\u{2060}");
-}
-/** Seconds a webhook delivery may take; kept short because it runs while the customer or agent waits. */
-if (!defined('DRAFTDESK_TIMEOUT')) {
-    define('DRAFTDESK_TIMEOUT', 3);
-}
-/** Seconds the admin ticket page waits for the draft before showing the page without it. */
-if (!defined('DRAFTDESK_PANEL_TIMEOUT')) {
-    define('DRAFTDESK_PANEL_TIMEOUT', 2);
-}
-if (!defined('DRAFTDESK_OUTBOX_TABLE')) {
-    define('DRAFTDESK_OUTBOX_TABLE', 'mod_draftdesk_outbox');
-}
-/** Pending events retried per cron run. */
-if (!defined('DRAFTDESK_CRON_BATCH')) {
-    define('DRAFTDESK_CRON_BATCH', 50);
-}
-/** Delivered events are kept this many days for troubleshooting, then pruned. */
-if (!defined('DRAFTDESK_KEEP_DAYS')) {
-    define('DRAFTDESK_KEEP_DAYS', 14);
-}
+unset($draftdeskSetting, $draftdeskDefault);
 
 /** Hook variables forwarded to Draftdesk; anything else WHMCS passes stays in WHMCS. */
 const DRAFTDESK_FORWARDED_VARS = [
@@ -184,13 +170,13 @@ function draftdesk_http_stream(string $method, string $url, array $lines, ?strin
 /** Outbox storage: one row per event, kept until delivered. */
 interface DraftdeskOutbox
 {
-    /** Stores a new event; returns false when an event with this id is already stored. */
+    // Stores a new event; returns false when an event with this id is already stored.
     public function insert(string $eventId, string $event, string $payload, int $now): bool;
 
-    /** The stored row for an event id, or null. */
+    // The stored row for an event id, or null.
     public function find(string $eventId): ?array;
 
-    /** Undelivered rows whose next attempt is due, oldest first. */
+    // Undelivered rows whose next attempt is due, oldest first.
     public function due(int $now, int $limit): array;
 
     public function markDelivered(int $id, int $now): void;
@@ -203,9 +189,9 @@ interface DraftdeskOutbox
 /** The outbox in WHMCS's own database, through the PDO connection WHMCS exposes via Capsule. */
 class DraftdeskPdoOutbox implements DraftdeskOutbox
 {
-    /** @var PDO */
+    // @var PDO
     private $pdo;
-    /** @var string */
+    // @var string
     private $table;
 
     public function __construct(PDO $pdo, string $table)
