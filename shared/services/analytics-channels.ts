@@ -16,23 +16,26 @@ import type { Db } from '../db/sql.ts'
 export const REVIEW_CHANNELS = ['api', 'whmcs'] as const
 export type Channel = (typeof REVIEW_CHANNELS)[number]
 
-/** Similarity buckets: [min, max), the last one closed; 0.95 separates "kept" from "lightly edited". */
-export const SIMILARITY_BUCKETS = [
-  { bucket: '0-0.2', min: 0, max: 0.2 },
-  { bucket: '0.2-0.4', min: 0.2, max: 0.4 },
-  { bucket: '0.4-0.6', min: 0.4, max: 0.6 },
-  { bucket: '0.6-0.8', min: 0.6, max: 0.8 },
-  { bucket: '0.8-0.95', min: 0.8, max: 0.95 },
-  { bucket: '0.95-1', min: 0.95, max: 1 },
-] as const
+/** Consecutive ranges [min, max) between the edges, labelled "min-max"; the last one is closed. */
+export function rangeBuckets(edges: readonly number[]): Array<{ bucket: string; min: number; max: number }> {
+  return edges.slice(1).map((max, i) => ({ bucket: `${edges[i]}-${max}`, min: edges[i]!, max }))
+}
 
-export interface ChannelMetrics {
+/** Similarity buckets; 0.95 separates "kept" from "lightly edited". */
+const SIMILARITY_EDGES = [0, 0.2, 0.4, 0.6, 0.8, 0.95, 1]
+export const SIMILARITY_BUCKETS = rangeBuckets(SIMILARITY_EDGES)
+
+/** How the decisions on one channel's drafts went. */
+interface DecisionCounts {
   shown: number
   decided: number
   usedAsIs: number
   usedEdited: number
   replaced: number
   rejected: number
+}
+
+export interface ChannelMetrics extends DecisionCounts {
   usedRate: number | null
   similarity: {
     mean: number | null
@@ -42,19 +45,13 @@ export interface ChannelMetrics {
 
 export type ChannelBreakdown = Record<Channel, ChannelMetrics>
 
-export interface ChannelRow {
+export interface ChannelRow extends DecisionCounts {
   /** GROUPING(prompt_version_id): 1 for the overall grouping set. */
   g: number
   promptVersionId: number | null
   channel: Channel
-  shown: number
-  decided: number
-  usedAsIs: number
-  usedEdited: number
-  replaced: number
-  rejected: number
   meanSimilarity: number | null
-  /** Counts per {@link SIMILARITY_BUCKETS} entry (the query's CASE lists the same bounds). */
+  /** Counts per {@link SIMILARITY_BUCKETS} entry. */
   buckets: number[]
 }
 
@@ -66,11 +63,9 @@ export async function channelRows(
   tenantId: number,
   window: { from: Date; to: Date },
 ): Promise<ChannelRow[]> {
-  const bucketIndex = sql`
-    CASE WHEN ar.edit_distance IS NULL THEN NULL
-         WHEN ar.edit_distance >= 0.95 THEN 5
-         WHEN ar.edit_distance >= 0.8 THEN 4
-         ELSE least(greatest(floor(ar.edit_distance * 5)::int, 0), 3) END`
+  // width_bucket over the inner edges: 0 below the first, 5 from 0.95 up (1 included), as SIMILARITY_BUCKETS.
+  // In real, the column's type, so a stored 0.95 counts as 0.95.
+  const bucketIndex = sql`width_bucket(ar.edit_distance, ${SIMILARITY_EDGES.slice(1, -1)}::real[])`
   return sql<ChannelRow[]>`
     WITH x AS (
       SELECT d.prompt_version_id, d.status, d.review_channel, c.channel,

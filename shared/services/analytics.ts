@@ -24,15 +24,15 @@
  * Approvals count in the window of their draft, not of the approval.
  */
 import type { Db, Sql } from '../db/sql.ts'
-import { type ChannelBreakdown, type ChannelRow, channelMetrics, channelRows } from './analytics-channels.ts'
+import {
+  type ChannelBreakdown,
+  type ChannelRow,
+  channelMetrics,
+  channelRows,
+  rangeBuckets,
+} from './analytics-channels.ts'
 
-export const CONFIDENCE_BUCKETS = [
-  { bucket: '0-20', min: 0, max: 20 },
-  { bucket: '20-40', min: 20, max: 40 },
-  { bucket: '40-60', min: 40, max: 60 },
-  { bucket: '60-80', min: 60, max: 80 },
-  { bucket: '80-100', min: 80, max: 100 },
-] as const
+export const CONFIDENCE_BUCKETS = rangeBuckets([0, 20, 40, 60, 80, 100])
 
 // Free-text reasons: the list shows the most common ones, not an unbounded tail.
 const MAX_REJECTION_REASONS = 20
