@@ -66,3 +66,23 @@ export function definedOnly<T extends Record<string, unknown>>(
  * literally (`\` is Postgres' default LIKE escape), so a search box cannot write wildcards.
  */
 export const likeContains = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/** `AND <column> < cursor` for a keyset page that goes newest first; nothing on the first page. */
+export const beforeCursor = (sql: Db, cursor: number | undefined, column = 'id'): postgres.Fragment =>
+  cursor ? sql`AND ${sql(column)} < ${cursor}` : sql``
+
+/**
+ * One page of a tenant's rows in `table`, newest first: `limit + 1` rows, where the extra one only says
+ * that a next page exists (the route's `page()` drops it and returns the cursor).
+ */
+export function tenantPage<T extends object>(
+  sql: Db,
+  table: string,
+  columns: postgres.Fragment,
+  page: { tenantId: number; cursor: number | undefined; limit: number },
+) {
+  return sql<T[]>`
+    SELECT ${columns} FROM ${sql(table)}
+    WHERE tenant_id = ${page.tenantId} ${beforeCursor(sql, page.cursor)}
+    ORDER BY id DESC LIMIT ${page.limit + 1}`
+}

@@ -8,6 +8,14 @@ import * as z from 'zod'
 /** Source kinds of retrievable passages. */
 export type RerankSourceKind = 'global_kb' | 'tenant_kb' | 'approved_example' | 'correction'
 
+/** What a source without a title is called, on the stored draft and in the WHMCS panel. */
+export const SOURCE_KIND_LABEL: Record<RerankSourceKind, string> = {
+  global_kb: 'Knowledge base',
+  tenant_kb: 'Knowledge base',
+  approved_example: 'Approved earlier reply',
+  correction: 'Corrected earlier reply',
+}
+
 /** Per-kind weights; they add up to 1 in a valid config. */
 export type SourceWeights = Record<RerankSourceKind, number>
 

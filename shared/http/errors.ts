@@ -46,6 +46,13 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/** The row a lookup found, or a 404 naming what is missing: `found(await sql\`SELECT …\`, 'ticket')`. */
+export function found<T>(rows: readonly T[], what: string): T {
+  const [row] = rows
+  if (row === undefined) throw new NotFoundError(what)
+  return row
+}
+
 export class ConflictError extends HttpError {
   constructor(message: string, details?: unknown) {
     super(409, 'conflict', message, details)

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { hashApiKey } from '../auth/authenticate.ts'
 import type { AuthContext, Role } from '../auth/roles.ts'
-import type { Db, Sql } from '../db/sql.ts'
+import { type Db, type Sql, tenantPage } from '../db/sql.ts'
 import { NotFoundError } from '../http/errors.ts'
-import { audit } from './audit.ts'
+import { auditAs } from './audit.ts'
 
 export interface ApiKeyView {
   id: number
@@ -25,9 +25,7 @@ export async function createApiKey(sql: Sql, actor: AuthContext, input: { name: 
       INSERT INTO api_keys (tenant_id, name, prefix, key_hash, role, created_by)
       VALUES (${actor.tenantId}, ${input.name}, ${key.slice(0, 12)}, ${hashApiKey(key)}, ${input.role}, ${actor.userId})
       RETURNING ${COLUMNS(tx)}`
-    await audit(tx, {
-      tenantId: actor.tenantId,
-      userId: actor.userId,
+    await auditAs(tx, actor, {
       action: 'api_key_created',
       entityType: 'api_key',
       entityId: row!.id,
@@ -37,11 +35,8 @@ export async function createApiKey(sql: Sql, actor: AuthContext, input: { name: 
   })
 }
 
-export async function listApiKeys(sql: Sql, tenantId: number, cursor: number | undefined, limit: number) {
-  return sql<ApiKeyView[]>`
-    SELECT ${COLUMNS(sql)} FROM api_keys
-    WHERE tenant_id = ${tenantId} ${cursor ? sql`AND id < ${cursor}` : sql``}
-    ORDER BY id DESC LIMIT ${limit + 1}`
+export function listApiKeys(sql: Db, tenantId: number, cursor: number | undefined, limit: number) {
+  return tenantPage<ApiKeyView>(sql, 'api_keys', COLUMNS(sql), { tenantId, cursor, limit })
 }
 
 export async function revokeApiKey(sql: Sql, actor: AuthContext, keyId: number): Promise<void> {
@@ -50,9 +45,7 @@ export async function revokeApiKey(sql: Sql, actor: AuthContext, keyId: number):
       UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
       WHERE id = ${keyId} AND tenant_id = ${actor.tenantId} RETURNING id`
     if (rows.length === 0) throw new NotFoundError('API key')
-    await audit(tx, {
-      tenantId: actor.tenantId,
-      userId: actor.userId,
+    await auditAs(tx, actor, {
       action: 'api_key_revoked',
       entityType: 'api_key',
       entityId: keyId,

@@ -1,4 +1,4 @@
-import type { Db } from '../db/sql.ts'
+import { beforeCursor, type Db } from '../db/sql.ts'
 
 /** One audit entry as admins see it: who (user id and email) did what, to what, when. */
 export interface AuditView {
@@ -37,7 +37,7 @@ export async function listAudit(sql: Db, tenantId: number, f: AuditFilter): Prom
     WHERE a.tenant_id = ${tenantId}
       ${f.entityType ? sql`AND a.entity_type = ${f.entityType}` : sql``}
       ${f.action ? sql`AND a.action = ${f.action}` : sql``}
-      ${f.cursor ? sql`AND a.id < ${f.cursor}` : sql``}
+      ${beforeCursor(sql, f.cursor, 'a.id')}
     ORDER BY a.id DESC
     LIMIT ${f.limit + 1}`
   // audit_logs.id is a bigint, which postgres.js returns as a string; ids stay far below 2^53.

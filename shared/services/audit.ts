@@ -51,3 +51,15 @@ export async function audit(sql: Db, e: AuditEntry): Promise<void> {
     VALUES (${e.tenantId}, ${e.userId ?? null}, ${e.action}, ${e.entityType}, ${e.entityId ?? null},
             ${sql.json((e.details ?? {}) as never)}, ${e.ticketId ?? null}, ${e.aiReplyId ?? null})`
 }
+
+/** Who made a change: the row goes to their tenant and names them. */
+export type AuditActor = Pick<AuditEntry, 'tenantId' | 'userId'>
+
+/** {@link audit} for a change made by a signed-in caller (a user, or an API key and its creator). */
+export function auditAs(
+  sql: Db,
+  actor: AuditActor,
+  e: Omit<AuditEntry, 'tenantId' | 'userId'>,
+): Promise<void> {
+  return audit(sql, { ...e, tenantId: actor.tenantId, userId: actor.userId })
+}

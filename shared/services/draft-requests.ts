@@ -5,7 +5,7 @@
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import type { TicketStatus } from '../drafting/status.ts'
-import { ConflictError, NotFoundError } from '../http/errors.ts'
+import { ConflictError, found } from '../http/errors.ts'
 import type { DraftJob } from '../queue/jobs.ts'
 import { audit } from './audit.ts'
 import type { DraftOutcome } from './drafting.ts'
@@ -76,9 +76,11 @@ export async function requestRegeneration(
   ticketId: number,
 ): Promise<{ queued: true; jobId: string }> {
   return sql.begin(async (tx) => {
-    const [ticket] = await tx<{ status: TicketStatus }[]>`
-      SELECT status FROM tickets WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
-    if (!ticket) throw new NotFoundError('ticket')
+    const ticket = found(
+      await tx<{ status: TicketStatus }[]>`
+        SELECT status FROM tickets WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`,
+      'ticket',
+    )
     if (ticket.status === 'closed')
       throw new ConflictError('the ticket is closed; reopen it to draft a reply')
     const [latest] = await tx<{ id: number }[]>`

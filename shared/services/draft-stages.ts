@@ -23,6 +23,7 @@ import {
   type Reranked,
   type RerankSourceKind,
   rerankBySource,
+  SOURCE_KIND_LABEL,
   type SourceWeights,
   teiRerank,
 } from '../drafting/rerank.ts'
@@ -123,13 +124,6 @@ const SUMMARY_MAX_CHARS = 1600
 // Earlier customer text added to the retrieval query, so a short follow-up still finds its topic.
 const QUERY_THREAD_CHARS = 400
 const QUERY_MAX_CHARS = 2000
-
-const SOURCE_LABEL: Record<RerankSourceKind, string> = {
-  global_kb: 'Knowledge base',
-  tenant_kb: 'Knowledge base',
-  approved_example: 'Approved earlier reply',
-  correction: 'Corrected earlier reply',
-}
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim()
 export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
@@ -300,7 +294,7 @@ export async function writeReply(ai: AiProvider, ctx: DraftContext, ranking: Ran
   const { promptVersion, ticket, maskedQuestion, language } = ctx
   const promptSources: PromptSource[] = ranking.shown.map((s) => ({
     ref: s.rank,
-    title: s.hit.title ?? SOURCE_LABEL[s.sourceKind],
+    title: s.hit.title ?? SOURCE_KIND_LABEL[s.sourceKind],
     text: s.hit.text,
     sourceKind: s.sourceKind,
   }))

@@ -11,12 +11,12 @@ import type { AiProvider } from '../ai/provider.ts'
 import type { KbCategory, kbArticleInput } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { actingTenant } from '../auth/scope.ts'
-import { type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
+import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
+import { BadRequestError, ConflictError, ForbiddenError, found } from '../http/errors.ts'
 import { enqueueArticleEmbed } from '../queue/jobs.ts'
 import { articleOwner, syncSourceChunks } from '../rag/indexer.ts'
 import { hybridSearch, type SearchHit, type SourceKind } from '../rag/search.ts'
-import { audit } from './audit.ts'
+import { auditAs } from './audit.ts'
 
 export type ArticleInput = z.output<typeof kbArticleInput>
 
@@ -91,9 +91,7 @@ export async function createArticle(
                 ${input.isActive}, ${auth.userId})
         RETURNING ${COLUMNS(tx)}`
       await enqueueArticleEmbed(tx, tenantId, row!.id)
-      await audit(tx, {
-        tenantId: auth.tenantId,
-        userId: auth.userId,
+      await auditAs(tx, auth, {
         action: 'kb_article_created',
         entityType: 'kb_article',
         entityId: row!.id,
@@ -119,7 +117,7 @@ export async function listArticles(sql: Sql, auth: AuthContext, f: ArticleFilter
     WHERE (tenant_id = ${auth.tenantId} OR tenant_id IS NULL) AND deleted_at IS NULL
       ${f.category ? sql`AND category = ${f.category}` : sql``}
       ${like ? sql`AND (title ILIKE ${like} OR content ILIKE ${like} OR tags ILIKE ${like})` : sql``}
-      ${f.cursor ? sql`AND id < ${f.cursor}` : sql``}
+      ${beforeCursor(sql, f.cursor)}
     ORDER BY id DESC LIMIT ${f.limit + 1}`
   return rows.map(toView)
 }
@@ -131,11 +129,13 @@ export async function getArticle(
   articleId: number,
   lock = false,
 ): Promise<ArticleView> {
-  const [row] = await sql<ArticleRow[]>`
-    SELECT ${COLUMNS(sql)} FROM kb_articles
-    WHERE id = ${articleId} AND (tenant_id = ${auth.tenantId} OR tenant_id IS NULL) AND deleted_at IS NULL
-    ${lock ? sql`FOR UPDATE` : sql``}`
-  if (!row) throw new NotFoundError('article')
+  const row = found(
+    await sql<ArticleRow[]>`
+      SELECT ${COLUMNS(sql)} FROM kb_articles
+      WHERE id = ${articleId} AND (tenant_id = ${auth.tenantId} OR tenant_id IS NULL) AND deleted_at IS NULL
+      ${lock ? sql`FOR UPDATE` : sql``}`,
+    'article',
+  )
   return toView(row)
 }
 
@@ -209,9 +209,7 @@ export async function updateArticle(
       const after = toView(row!)
       if (!after.isActive && activeChanged) await archiveChunks(tx, after)
       await enqueueArticleEmbed(tx, after.tenantId, articleId)
-      await audit(tx, {
-        tenantId: auth.tenantId,
-        userId: auth.userId,
+      await auditAs(tx, auth, {
         action: 'kb_article_updated',
         entityType: 'kb_article',
         entityId: articleId,
@@ -231,9 +229,7 @@ export async function deleteArticle(sql: Sql, auth: AuthContext, articleId: numb
     const archived = await archiveChunks(tx, article)
     // The worker confirms the archive (idempotent); it matters if an index job was in flight meanwhile.
     await enqueueArticleEmbed(tx, article.tenantId, articleId)
-    await audit(tx, {
-      tenantId: auth.tenantId,
-      userId: auth.userId,
+    await auditAs(tx, auth, {
       action: 'kb_article_deleted',
       entityType: 'kb_article',
       entityId: articleId,
@@ -311,9 +307,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
         if (activeChanged && !after.isActive) await archiveChunks(tx, after)
         await enqueueArticleEmbed(tx, tenantId, current.id)
         result.queued++
-        await audit(tx, {
-          tenantId: auth.tenantId,
-          userId: auth.userId,
+        await auditAs(tx, auth, {
           action: 'kb_article_updated',
           entityType: 'kb_article',
           entityId: current.id,
@@ -340,9 +334,7 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           const id = created[i]!.id
           await enqueueArticleEmbed(tx, tenantId, id)
           result.queued++
-          await audit(tx, {
-            tenantId: auth.tenantId,
-            userId: auth.userId,
+          await auditAs(tx, auth, {
             action: 'kb_article_created',
             entityType: 'kb_article',
             entityId: id,

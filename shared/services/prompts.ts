@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { DEFAULT_PROMPT, type PromptTemplates, validatePromptTemplates } from '../drafting/prompt.ts'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors.ts'
+import { ConflictError, ForbiddenError, found, ValidationError } from '../http/errors.ts'
 import { audit } from './audit.ts'
 
 /** A prompt version as the API shows it. `inUse` marks the one drafts of the tenant are built with. */
@@ -148,10 +148,12 @@ export async function activatePrompt(
   promptId: number,
 ): Promise<PromptVersionView> {
   return sql.begin(async (tx) => {
-    const [target] = await tx<{ id: number; tenantId: number | null }[]>`
-      SELECT id, tenant_id FROM prompt_versions
-      WHERE id = ${promptId} AND (tenant_id = ${tenantId} OR tenant_id IS NULL)`
-    if (!target) throw new NotFoundError('prompt version')
+    const target = found(
+      await tx<{ id: number; tenantId: number | null }[]>`
+        SELECT id, tenant_id FROM prompt_versions
+        WHERE id = ${promptId} AND (tenant_id = ${tenantId} OR tenant_id IS NULL)`,
+      'prompt version',
+    )
     const owner = target.tenantId
     if (owner === null && auth.role !== 'superadmin') {
       throw new ForbiddenError('only a superadmin may change the global prompt')

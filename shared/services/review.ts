@@ -9,10 +9,10 @@ import type { Db, Sql } from '../db/sql.ts'
 import { maskPii, type PiiVault, unmaskPii } from '../drafting/pii.ts'
 import { type ApprovalClassification, classifyApproval } from '../drafting/review.ts'
 import { canTransition, type TicketStatus } from '../drafting/status.ts'
-import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts'
+import { BadRequestError, ConflictError, found, NotFoundError } from '../http/errors.ts'
 import { logger } from '../logger.ts'
 import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
-import { audit } from './audit.ts'
+import { audit, auditAs } from './audit.ts'
 import { supersedePendingDrafts } from './draft-supersede.ts'
 import { DRAFT_COLUMNS, type DraftView } from './drafts-view.ts'
 import { whmcsConfigured } from './tenants.ts'
@@ -110,15 +110,16 @@ interface DraftForReview {
 }
 
 async function loadDraft(sql: Db, tenantId: number, draftId: number): Promise<DraftForReview> {
-  const [draft] = await sql<DraftForReview[]>`
-    SELECT d.id, d.ticket_id, d.message_id, d.ai_reply, d.status, t.whmcs_ticket_id,
+  return found(
+    await sql<DraftForReview[]>`
+      SELECT d.id, d.ticket_id, d.message_id, d.ai_reply, d.status, t.whmcs_ticket_id,
            (${whmcsConfigured(sql, 'tn')}) AS whmcs_configured
-    FROM ai_replies d
-    JOIN tickets t ON t.id = d.ticket_id AND t.tenant_id = d.tenant_id
-    JOIN tenants tn ON tn.id = d.tenant_id
-    WHERE d.id = ${draftId} AND d.tenant_id = ${tenantId}`
-  if (!draft) throw new NotFoundError('draft')
-  return draft
+      FROM ai_replies d
+      JOIN tickets t ON t.id = d.ticket_id AND t.tenant_id = d.tenant_id
+      JOIN tenants tn ON tn.id = d.tenant_id
+      WHERE d.id = ${draftId} AND d.tenant_id = ${tenantId}`,
+    'draft',
+  )
 }
 
 function assertCanSend(draft: DraftForReview): void {
@@ -404,18 +405,18 @@ export async function rejectDraft(
   return sql.begin(async (tx) => {
     // Same lock order as approval and the draft worker: ticket, then draft.
     await tx`SELECT 1 FROM tickets WHERE id = ${draft.ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
-    const [locked] = await tx<{ status: DraftStatus }[]>`
-      SELECT status FROM ai_replies WHERE id = ${draftId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
-    if (!locked) throw new NotFoundError('draft')
+    const locked = found(
+      await tx<{ status: DraftStatus }[]>`
+        SELECT status FROM ai_replies WHERE id = ${draftId} AND tenant_id = ${auth.tenantId} FOR UPDATE`,
+      'draft',
+    )
     assertPending(locked.status)
     const [rejected] = await tx<DraftView[]>`
       UPDATE ai_replies SET status = 'rejected', reject_reason = ${reason}, review_channel = ${channel},
         updated_at = now()
       WHERE id = ${draftId} AND tenant_id = ${auth.tenantId}
       RETURNING ${DRAFT_COLUMNS(tx)}`
-    await audit(tx, {
-      tenantId: auth.tenantId,
-      userId: auth.userId,
+    await auditAs(tx, auth, {
       action: 'draft_rejected',
       entityType: 'ai_reply',
       entityId: draftId,

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/roles.ts'
 import { decryptSecret, encryptSecret, randomToken } from '../crypto.ts'
 import { type Db, definedOnly, type Sql } from '../db/sql.ts'
-import { ConflictError, NotFoundError } from '../http/errors.ts'
+import { ConflictError, found, NotFoundError } from '../http/errors.ts'
 import { audit } from './audit.ts'
 
 /** A tenant as the API shows it: WHMCS secrets are write-only and never leave the database. */
@@ -101,11 +101,13 @@ export async function updateTenant(
     updated_at: new Date(),
   })
   return sql.begin(async (tx) => {
-    const [row] = await tx<TenantView[]>`
-      UPDATE tenants SET ${tx(set)}
-      WHERE id = ${tenantId}
-      RETURNING ${VIEW_COLUMNS(tx)}`
-    if (!row) throw new NotFoundError('tenant')
+    const row = found(
+      await tx<TenantView[]>`
+        UPDATE tenants SET ${tx(set)}
+        WHERE id = ${tenantId}
+        RETURNING ${VIEW_COLUMNS(tx)}`,
+      'tenant',
+    )
     // Log which fields changed, never their values: some are credentials.
     await audit(tx, {
       tenantId,

@@ -1,9 +1,9 @@
 import type { AuthContext } from '../auth/roles.ts'
-import { type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
+import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
 import { assertTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
-import { BadRequestError, NotFoundError, ValidationError } from '../http/errors.ts'
+import { BadRequestError, found, ValidationError } from '../http/errors.ts'
 import { enqueueDraft } from '../queue/jobs.ts'
-import { audit } from './audit.ts'
+import { auditAs } from './audit.ts'
 import { supersedePendingDrafts } from './draft-supersede.ts'
 
 export interface TicketView {
@@ -99,9 +99,7 @@ export async function createTicket(
       INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id)
       VALUES (${auth.tenantId}, ${ticket!.id}, 'user', ${input.content}, ${auth.userId}) RETURNING id`
     await queueDraft(tx, auth.tenantId, ticket!.id, message!.id, 'auto')
-    await audit(tx, {
-      tenantId: auth.tenantId,
-      userId: auth.userId,
+    await auditAs(tx, auth, {
       action: 'ticket_created',
       entityType: 'ticket',
       entityId: ticket!.id,
@@ -143,17 +141,18 @@ export async function listTickets(sql: Sql, auth: AuthContext, f: TicketFilter) 
   }
   return sql<TicketView[]>`
     SELECT ${TICKET_COLUMNS(sql, sql`t`)} FROM tickets t
-    WHERE ${where} ${f.cursor ? sql`AND t.id < ${f.cursor}` : sql``}
+    WHERE ${where} ${beforeCursor(sql, f.cursor, 't.id')}
     ORDER BY t.id DESC LIMIT ${f.limit + 1}`
 }
 
 /** Loads one ticket the caller may see, or 404 (also for other tenants' tickets). */
 export async function getTicket(sql: Sql, auth: AuthContext, ticketId: number): Promise<TicketView> {
-  const [ticket] = await sql<TicketView[]>`
-    SELECT ${TICKET_COLUMNS(sql, sql`t`)} FROM tickets t
-    WHERE t.id = ${ticketId} AND t.tenant_id = ${auth.tenantId} ${visibleTo(sql, auth)}`
-  if (!ticket) throw new NotFoundError('ticket')
-  return ticket
+  return found(
+    await sql<TicketView[]>`
+      SELECT ${TICKET_COLUMNS(sql, sql`t`)} FROM tickets t
+      WHERE t.id = ${ticketId} AND t.tenant_id = ${auth.tenantId} ${visibleTo(sql, auth)}`,
+    'ticket',
+  )
 }
 
 export async function listMessages(sql: Sql, auth: AuthContext, ticketId: number): Promise<MessageView[]> {
@@ -172,9 +171,11 @@ export async function updateTicket(
   patch: { status?: TicketStatus; priority?: Priority; assignedTo?: number | null },
 ): Promise<TicketView> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<{ status: TicketStatus }[]>`
-      SELECT status FROM tickets WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`
-    if (!current) throw new NotFoundError('ticket')
+    const current = found(
+      await tx<{ status: TicketStatus }[]>`
+        SELECT status FROM tickets WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId} FOR UPDATE`,
+      'ticket',
+    )
     if (patch.status && patch.status !== current.status) assertTransition(current.status, patch.status)
     if (patch.assignedTo != null) {
       const [agent] = await tx`
@@ -192,9 +193,7 @@ export async function updateTicket(
       UPDATE tickets SET ${tx(set)}
       WHERE id = ${ticketId} AND tenant_id = ${auth.tenantId}
       RETURNING ${TICKET_COLUMNS(tx)}`
-    await audit(tx, {
-      tenantId: auth.tenantId,
-      userId: auth.userId,
+    await auditAs(tx, auth, {
       action: 'ticket_updated',
       entityType: 'ticket',
       entityId: ticketId,
@@ -223,10 +222,12 @@ export async function addMessage(
   // Customers always speak as `user`; staff default to `agent` (a manual reply).
   const role = auth.role === 'user' ? 'user' : (input.role ?? 'agent')
   return sql.begin(async (tx) => {
-    const [ticket] = await tx<{ status: TicketStatus }[]>`
-      SELECT t.status FROM tickets t
-      WHERE t.id = ${ticketId} AND t.tenant_id = ${auth.tenantId} ${visibleTo(tx, auth)} FOR UPDATE`
-    if (!ticket) throw new NotFoundError('ticket')
+    const ticket = found(
+      await tx<{ status: TicketStatus }[]>`
+        SELECT t.status FROM tickets t
+        WHERE t.id = ${ticketId} AND t.tenant_id = ${auth.tenantId} ${visibleTo(tx, auth)} FOR UPDATE`,
+      'ticket',
+    )
     const [message] = await tx<MessageView[]>`
       INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id)
       VALUES (${auth.tenantId}, ${ticketId}, ${role}, ${input.content}, ${auth.userId})
@@ -239,9 +240,7 @@ export async function addMessage(
       // A human answered: pending drafts for earlier messages are no longer needed.
       await supersedePendingDrafts(tx, auth.tenantId, ticketId)
     }
-    await audit(tx, {
-      tenantId: auth.tenantId,
-      userId: auth.userId,
+    await auditAs(tx, auth, {
       action: 'message_added',
       entityType: 'message',
       entityId: message!.id,

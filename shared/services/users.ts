@@ -1,7 +1,7 @@
 import { hashPassword } from '../auth/passwords.ts'
 import type { AuthContext, Role } from '../auth/roles.ts'
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
-import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors.ts'
+import { type Db, definedOnly, type Sql, tenantPage } from '../db/sql.ts'
+import { ConflictError, ForbiddenError, found } from '../http/errors.ts'
 import { audit } from './audit.ts'
 
 export interface UserView {
@@ -34,8 +34,7 @@ export async function createUser(
       ON CONFLICT (tenant_id, email) DO NOTHING
       RETURNING ${COLUMNS(tx)}`
     if (!user) {
-      const [tenant] = await tx`SELECT 1 FROM tenants WHERE id = ${tenantId}`
-      if (!tenant) throw new NotFoundError('tenant')
+      found(await tx`SELECT 1 FROM tenants WHERE id = ${tenantId}`, 'tenant')
       throw new ConflictError('a user with this email already exists in the tenant')
     }
     await audit(tx, {
@@ -50,19 +49,15 @@ export async function createUser(
   })
 }
 
-export async function listUsers(sql: Sql, tenantId: number, cursor: number | undefined, limit: number) {
-  return sql<UserView[]>`
-    SELECT ${COLUMNS(sql)} FROM users
-    WHERE tenant_id = ${tenantId} ${cursor ? sql`AND id < ${cursor}` : sql``}
-    ORDER BY id DESC LIMIT ${limit + 1}`
+export function listUsers(sql: Db, tenantId: number, cursor: number | undefined, limit: number) {
+  return tenantPage<UserView>(sql, 'users', COLUMNS(sql), { tenantId, cursor, limit })
 }
 
 export async function getUser(sql: Sql, tenantId: number, userId: number): Promise<UserView> {
-  const [user] = await sql<
-    UserView[]
-  >`SELECT ${COLUMNS(sql)} FROM users WHERE tenant_id = ${tenantId} AND id = ${userId}`
-  if (!user) throw new NotFoundError('user')
-  return user
+  return found(
+    await sql<UserView[]>`SELECT ${COLUMNS(sql)} FROM users WHERE tenant_id = ${tenantId} AND id = ${userId}`,
+    'user',
+  )
 }
 
 export async function updateUser(
@@ -81,9 +76,11 @@ export async function updateUser(
   return sql.begin(async (tx) => {
     // A superadmin may edit users of any tenant; everyone else only their own tenant's.
     const scope = actor.role === 'superadmin' ? tx`true` : tx`tenant_id = ${actor.tenantId}`
-    const [target] = await tx<{ role: Role; tenantId: number }[]>`
-      SELECT role, tenant_id FROM users WHERE id = ${userId} AND ${scope} FOR UPDATE`
-    if (!target) throw new NotFoundError('user')
+    const target = found(
+      await tx<{ role: Role; tenantId: number }[]>`
+        SELECT role, tenant_id FROM users WHERE id = ${userId} AND ${scope} FOR UPDATE`,
+      'user',
+    )
     if (target.role === 'superadmin' && actor.role !== 'superadmin') throw new ForbiddenError()
     const [user] = await tx<UserView[]>`
       UPDATE users SET ${tx(set)}

@@ -7,7 +7,8 @@
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
 import type { ConfidenceComponent } from '../drafting/confidence.ts'
-import { NotFoundError } from '../http/errors.ts'
+import { type RerankSourceKind, SOURCE_KIND_LABEL } from '../drafting/rerank.ts'
+import { found } from '../http/errors.ts'
 import { requestRegeneration } from './draft-requests.ts'
 import { type DraftView, markDraftsShown } from './drafts-view.ts'
 import { rejectDraft } from './review.ts'
@@ -56,13 +57,6 @@ const COMPONENT_LABEL: Record<ConfidenceComponent['component'], string> = {
 }
 // Enough to say why, short enough for a panel above the ticket.
 const TOP_COMPONENTS = 3
-
-const KIND_LABEL: Record<string, string> = {
-  global_kb: 'Knowledge base',
-  tenant_kb: 'Knowledge base',
-  approved_example: 'Approved reply',
-  correction: 'Correction',
-}
 
 /**
  * The newest draft of the tenant's ticket with this WHMCS id that an agent could still use: pending, or
@@ -120,10 +114,11 @@ export async function getWhmcsTicketDraft(
 }
 
 async function panelTicket(sql: Sql, tenantId: number, whmcsTicketId: number) {
-  const [ticket] = await sql<{ id: number; draftState: PanelDraftState }[]>`
-    SELECT id, draft_state FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${whmcsTicketId}`
-  if (!ticket) throw new NotFoundError('ticket')
-  return ticket
+  return found(
+    await sql<{ id: number; draftState: PanelDraftState }[]>`
+      SELECT id, draft_state FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${whmcsTicketId}`,
+    'ticket',
+  )
 }
 
 /**
@@ -173,7 +168,9 @@ function panelSources(value: unknown): PanelSource[] {
       const kind =
         typeof s.sourceKind === 'string' ? s.sourceKind : typeof s.kind === 'string' ? s.kind : undefined
       const title =
-        typeof s.title === 'string' && s.title.trim() ? s.title : ((kind && KIND_LABEL[kind]) ?? 'Source')
+        typeof s.title === 'string' && s.title.trim()
+          ? s.title
+          : ((kind && SOURCE_KIND_LABEL[kind as RerankSourceKind]) ?? 'Source')
       const score = typeof s.score === 'number' ? s.score : undefined
       const url = typeof s.url === 'string' && /^https?:\/\//i.test(s.url) ? s.url : undefined
       return {

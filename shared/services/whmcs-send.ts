@@ -22,7 +22,7 @@
  */
 import type { Db, Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { NotFoundError } from '../http/errors.ts'
+import { found } from '../http/errors.ts'
 import { logger } from '../logger.ts'
 import { enqueueNoteSend, enqueueReplySend } from '../queue/jobs.ts'
 import { WhmcsClient, type WhmcsClientOptions } from '../whmcs/client.ts'
@@ -102,9 +102,11 @@ export async function queueWhmcsSend(
     SELECT tenant_id, id FROM approved_replies WHERE id = ${approvedReplyId} AND tenant_id = ${tenantId}
     ON CONFLICT (approved_reply_id) DO NOTHING RETURNING id`
   if (!row) {
-    const [exists] = await tx`
-      SELECT 1 FROM approved_replies WHERE id = ${approvedReplyId} AND tenant_id = ${tenantId}`
-    if (!exists) throw new NotFoundError('approved reply')
+    found(
+      await tx`
+        SELECT 1 FROM approved_replies WHERE id = ${approvedReplyId} AND tenant_id = ${tenantId}`,
+      'approved reply',
+    )
     return { queued: false }
   }
   const job = await enqueueReplySend(tx, tenantId, approvedReplyId)

@@ -4,8 +4,8 @@
  * point and progress — and the log list the API shows. whmcs-sync.ts's module comment explains the
  * resume and lock rules this row implements.
  */
-import type { Db, Sql } from '../db/sql.ts'
-import { ConflictError, NotFoundError } from '../http/errors.ts'
+import { beforeCursor, type Db, type Sql } from '../db/sql.ts'
+import { ConflictError, found } from '../http/errors.ts'
 import { enqueueSync, type SyncJob, type SyncTrigger } from '../queue/jobs.ts'
 import { queues } from '../routes.ts'
 import { audit } from './audit.ts'
@@ -59,9 +59,11 @@ export async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrig
  */
 export async function requestManualSync(sql: Sql, tenantId: number, userId: number | null) {
   return sql.begin(async (tx) => {
-    const [tenant] = await tx<{ configured: boolean }[]>`
-      SELECT (${whmcsConfigured(tx)}) AS configured FROM tenants WHERE id = ${tenantId} AND is_active`
-    if (!tenant) throw new NotFoundError('tenant')
+    const tenant = found(
+      await tx<{ configured: boolean }[]>`
+        SELECT (${whmcsConfigured(tx)}) AS configured FROM tenants WHERE id = ${tenantId} AND is_active`,
+      'tenant',
+    )
     if (!tenant.configured) {
       throw new ConflictError(
         'WHMCS is not configured for this tenant (PATCH /tenants/{id} with whmcsUrl, whmcsIdentifier, whmcsSecret)',
@@ -116,7 +118,7 @@ export async function listSyncLogs(
     FROM integration_sync_logs
     WHERE tenant_id = ${tenantId}
       ${q.status ? sql`AND status = ${q.status}` : sql``}
-      ${q.cursor ? sql`AND id < ${q.cursor}` : sql``}
+      ${beforeCursor(sql, q.cursor)}
     ORDER BY id DESC LIMIT ${q.limit + 1}`
 }
 
