@@ -86,8 +86,8 @@ const visible = (sql: Db, tenantId: number, kinds: readonly SourceKind[]) => sql
 /**
  * Hybrid search for `query` over the current chunks of `tenantId` and the global KB. Embeds the query once
  * (kind 'query'), takes `candidates` from each leg, fuses them with RRF and returns the best `k`, each with
- * both raw scores. Runs its two retrieval queries in one short read-only transaction because the HNSW
- * settings must be `SET LOCAL`: with `hnsw.iterative_scan = relaxed_order` the index keeps scanning until
+ * both raw scores. The vector leg runs in a short read-only transaction because the HNSW settings must
+ * be `SET LOCAL`: with `hnsw.iterative_scan = relaxed_order` the index keeps scanning until
  * enough rows pass the tenant/current/kind filter, so a small tenant in a big shared table still gets
  * `candidates` rows instead of the handful that happened to be among the first `ef_search` neighbours.
  */
@@ -103,11 +103,13 @@ export async function hybridSearch(
   if (!embedding) throw new Error('the AI provider returned no query embedding')
   const queryVector = pgvector.toSql(embedding) as string
 
-  const { byVector, byText } = await sql.begin('READ ONLY', async (tx) => {
+  // The legs are independent: on a server's pool they run at once on two connections (PGlite's one
+  // connection takes them in turn). Only the vector leg needs a transaction, for its SET LOCAL settings.
+  const vectorLeg = sql.begin('READ ONLY', async (tx) => {
     await tx`SELECT set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),
                     set_config('hnsw.iterative_scan', 'relaxed_order', true)`
     // relaxed_order may return neighbours slightly out of order; the materialised CTE re-sorts them exactly.
-    const byVector = await tx<{ id: number }[]>`
+    return tx<{ id: number }[]>`
       WITH nearest AS MATERIALIZED (
         SELECT c.id, c.embedding_vector <=> ${queryVector}::vector AS distance
         FROM kb_chunks c
@@ -116,21 +118,23 @@ export async function hybridSearch(
         LIMIT ${candidates}
       )
       SELECT id FROM nearest ORDER BY distance, id`
-    // Chunks matching every term come first, then by rank of the any-term query. Dividing the rank by the
-    // chunk length (flag 2) stops long chunks winning on term count alone: with the built-in provider 28 of
-    // the 32 paraphrased test questions get their article first (flag 1, log length: 26; no flag: 25).
-    // `q` is MATERIALIZED on purpose: inlined, the two tsqueries are rebuilt for every chunk row (a generic
-    // plan cannot fold them), which made this leg ~3x slower at 10k chunks (bench/drafts.ts).
-    const byText = await tx<{ id: number }[]>`
-      WITH q AS MATERIALIZED (
-        SELECT websearch_to_tsquery('english', ${opts.query}) AS all_terms, ${anyTermQuery(tx, opts.query)} AS any_term
-      )
-      SELECT c.id FROM kb_chunks c, q
-      WHERE c.search_tsv @@ q.any_term AND ${visible(tx, opts.tenantId, kinds)}
-      ORDER BY c.search_tsv @@ q.all_terms DESC, ts_rank_cd(c.search_tsv, q.any_term, 2 | 32) DESC, c.id
-      LIMIT ${candidates}`
-    return { byVector: byVector.map((r) => r.id), byText: byText.map((r) => r.id) }
-  })
+  }) as Promise<Array<{ id: number }>>
+  // Chunks matching every term come first, then by rank of the any-term query. Dividing the rank by the
+  // chunk length (flag 2) stops long chunks winning on term count alone: with the built-in provider 28 of
+  // the 32 paraphrased test questions get their article first (flag 1, log length: 26; no flag: 25).
+  // `q` is MATERIALIZED on purpose: inlined, the two tsqueries are rebuilt for every chunk row (a generic
+  // plan cannot fold them), which made this leg ~3x slower at 10k chunks (bench/drafts.ts).
+  const textLeg = sql<{ id: number }[]>`
+    WITH q AS MATERIALIZED (
+      SELECT websearch_to_tsquery('english', ${opts.query}) AS all_terms, ${anyTermQuery(sql, opts.query)} AS any_term
+    )
+    SELECT c.id FROM kb_chunks c, q
+    WHERE c.search_tsv @@ q.any_term AND ${visible(sql, opts.tenantId, kinds)}
+    ORDER BY c.search_tsv @@ q.all_terms DESC, ts_rank_cd(c.search_tsv, q.any_term, 2 | 32) DESC, c.id
+    LIMIT ${candidates}`
+  const [vectorRows, textRows] = await Promise.all([vectorLeg, textLeg])
+  const byVector = vectorRows.map((r) => r.id)
+  const byText = textRows.map((r) => r.id)
 
   const fused = reciprocalRankFusion([byVector, byText])
   const top = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, k)
