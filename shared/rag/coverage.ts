@@ -59,9 +59,15 @@ export function coverageOf(
 }
 
 /**
- * Coverage of `query` by the chunks `passageIds` for `tenantId`. One read over the tenant's current chunks:
- * document frequency of each query lexeme and whether a passage contains it.
+ * Coverage of `query` by the chunks `passageIds` for `tenantId`, in one statement: document frequency of
+ * each query lexeme over the tenant's current chunks and whether a passage contains it.
  */
+// Each subquery reads kb_chunks itself, so document frequency uses the GIN index on search_tsv and the
+// passage check the primary key; a shared CTE of the tenant's chunks was materialised and scanned in full
+// per lexeme (55 ms at 10k chunks against 26 ms, bench/drafts.ts).
+const retrievable = (sql: Sql, tenantId: number) =>
+  sql`(c.tenant_id = ${tenantId} OR c.tenant_id IS NULL) AND c.is_current`
+
 export async function knowledgeCoverage(
   sql: Sql,
   opts: { tenantId: number; query: string; passageIds: readonly number[] },
@@ -74,14 +80,14 @@ export async function knowledgeCoverage(
         (chr(39) || replace(replace(term, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))
           || chr(39))::tsquery AS q
       FROM unnest(tsvector_to_array(to_tsvector('english', ${opts.query}))) AS term
-    ), c AS (
-      SELECT c.id, c.search_tsv FROM kb_chunks c
-      WHERE (c.tenant_id = ${opts.tenantId} OR c.tenant_id IS NULL) AND c.is_current
     )
     SELECT l.term,
-      (SELECT count(*) FROM c WHERE c.search_tsv @@ l.q)::int AS df,
-      EXISTS (SELECT 1 FROM c WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ l.q) AS covered,
-      (SELECT count(*) FROM c)::int AS chunks
+      (SELECT count(*) FROM kb_chunks c WHERE c.search_tsv @@ l.q AND ${retrievable(sql, opts.tenantId)})::int AS df,
+      EXISTS (
+        SELECT 1 FROM kb_chunks c
+        WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ l.q AND ${retrievable(sql, opts.tenantId)}
+      ) AS covered,
+      (SELECT count(*) FROM kb_chunks c WHERE ${retrievable(sql, opts.tenantId)})::int AS chunks
     FROM l ORDER BY l.term`
   return coverageOf(rows, rows[0]?.chunks ?? 0)
 }
