@@ -1,6 +1,6 @@
 import type { AuthContext } from '../auth/roles.ts'
 import { decryptSecret, encryptSecret, randomToken } from '../crypto.ts'
-import { type Db, definedOnly, type Sql } from '../db/sql.ts'
+import { beforeCursor, type Db, definedOnly, type Sql } from '../db/sql.ts'
 import { ConflictError, found, NotFoundError } from '../http/errors.ts'
 import { audit } from './audit.ts'
 
@@ -66,7 +66,7 @@ export async function listTenants(
 ): Promise<TenantView[]> {
   return sql<TenantView[]>`
     SELECT ${VIEW_COLUMNS(sql)} FROM tenants
-    WHERE ${cursor ? sql`id < ${cursor}` : sql`true`}
+    WHERE true ${beforeCursor(sql, cursor)}
     ORDER BY id DESC LIMIT ${limit + 1}`
 }
 
