@@ -1,6 +1,7 @@
 import { actingTenant } from '#shared/auth/scope'
 import { httpRoute } from '#shared/http/route'
 import { analyticsSummary } from '#shared/services/analytics'
+import { windowFigures } from '#shared/services/analytics-daily'
 import { liveCalibration } from '#shared/services/calibration-analytics'
 
 // A 30-day window unless the caller names one.
@@ -10,11 +11,12 @@ export const handler = httpRoute('GET /analytics/summary', async ({ deps, auth, 
   const to = query.to ?? deps.now()
   const from = query.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS)
   const tenantId = actingTenant(auth, query.tenantId)
-  // Live reliability next to the eval set's, for the calibration the window's drafts used. Independent of
-  // the summary, so a server's pool computes both at once.
+  // Live reliability next to the eval set's, for the calibration the window's drafts used: both read the
+  // window's daily figures, once.
+  const figures = windowFigures(deps.sql, tenantId, { from, to })
   const [summary, live] = await Promise.all([
-    analyticsSummary(deps.sql, tenantId, { from, to, now: deps.now() }),
-    liveCalibration(deps.sql, tenantId, { from, to }),
+    analyticsSummary(deps.sql, tenantId, { from, to, now: deps.now() }, figures),
+    liveCalibration(deps.sql, tenantId, { from, to }, figures),
   ])
   return { ...summary, liveCalibration: live }
 })

@@ -10,8 +10,7 @@
  */
 import type { Sql } from '../db/sql.ts'
 import { CALIBRATIONS, type ReliabilityBin } from '../drafting/calibration.ts'
-
-const BUCKETS = 10
+import { LIVE_BUCKETS as BUCKETS, byCodePoint, type WindowFigures, windowFigures } from './analytics-daily.ts'
 
 /** One live bucket: decided drafts, how many were right, and the eval set's figure for the same bucket. */
 export interface LiveCalibrationBucket {
@@ -39,13 +38,6 @@ export interface LiveCalibration {
   eval: { id: string; derivedFrom: string; reliability: readonly ReliabilityBin[] } | null
 }
 
-interface Row {
-  bucket: number
-  decided: number
-  right: number
-  meanConfidence: number | null
-}
-
 const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4)
 
 /**
@@ -56,31 +48,21 @@ export async function liveCalibration(
   sql: Sql,
   tenantId: number,
   window: { from: Date; to: Date },
+  /** The window's figures when the caller already has them (the handler shares them with the summary). */
+  figures?: Promise<WindowFigures>,
 ): Promise<LiveCalibration> {
-  // Independent queries: concurrent on a server's pool.
-  const [rows, used] = await Promise.all([
-    sql<Row[]>`
-    SELECT least(floor(d.confidence_score / ${100 / BUCKETS})::int, ${BUCKETS - 1}) AS bucket,
-      count(*)::int AS decided,
-      count(*) FILTER (WHERE ar.id IS NOT NULL AND NOT ar.edited)::int AS right,
-      avg(d.confidence_score)::float8 AS mean_confidence
-    FROM ai_replies d
-    LEFT JOIN approved_replies ar ON ar.ai_reply_id = d.id AND ar.tenant_id = ${tenantId}
-    WHERE d.tenant_id = ${tenantId} AND d.created_at >= ${window.from} AND d.created_at < ${window.to}
-      AND d.status IN ('approved', 'rejected')
-    GROUP BY 1`,
-    sql<{ id: string | null; drafts: number }[]>`
-    SELECT d.calibration->>'id' AS id, count(*)::int AS drafts
-    FROM ai_replies d
-    WHERE d.tenant_id = ${tenantId} AND d.created_at >= ${window.from} AND d.created_at < ${window.to}
-    GROUP BY 1 ORDER BY drafts DESC, id`,
-  ])
+  // Counted per day with the summary's figures (analytics-daily.ts: the live buckets and calibration ids).
+  const { live } = await (figures ?? windowFigures(sql, tenantId, window))
+  // Most used first, ties by id (C collation, NULL last), as an ORDER BY drafts DESC, id would.
+  const used = [...live.calibrations]
+    .map(([id, drafts]) => ({ id, drafts }))
+    .sort((a, b) => b.drafts - a.drafts || byCodePoint(a.id, b.id))
   const known = new Map(CALIBRATIONS.map((c) => [c.id, c]))
   const main = used.map((u) => (u.id ? known.get(u.id) : undefined)).find((c) => c !== undefined)
   const evalBins = main?.evalReliability ?? []
 
   const buckets = Array.from({ length: BUCKETS }, (_, i): LiveCalibrationBucket => {
-    const r = rows.find((x) => x.bucket === i)
+    const [decided, right, sum, n] = live.buckets[i]!
     const min = (i * 100) / BUCKETS
     const max = ((i + 1) * 100) / BUCKETS
     const evalBin = evalBins.find((b) => b.min === min)
@@ -88,10 +70,10 @@ export async function liveCalibration(
       bucket: `${min}-${max}`,
       min,
       max,
-      decided: r?.decided ?? 0,
-      right: r?.right ?? 0,
-      observed: r && r.decided > 0 ? round(r.right / r.decided) : null,
-      meanConfidence: round(r?.meanConfidence ?? null),
+      decided: decided!,
+      right: right!,
+      observed: decided! > 0 ? round(right! / decided!) : null,
+      meanConfidence: round(n! > 0 ? sum! / n! : null),
       evalAccuracy: evalBin?.accuracy ?? null,
       evalDrafts: evalBin?.drafts ?? 0,
     }
