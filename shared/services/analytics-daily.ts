@@ -484,6 +484,23 @@ function merge(days: Iterable<DayFigures>): WindowFigures {
 }
 
 /**
+ * The window's figures computed from `ai_replies` alone, without `analytics_daily`: what the partial days at
+ * a window's edges use, and the from-scratch answer tests hold the daily figures against.
+ */
+export async function sourceFigures(
+  db: Db,
+  tenantId: number,
+  window: { from: Date; to: Date },
+): Promise<WindowFigures> {
+  const days = await dayFigures(
+    db,
+    tenantId,
+    db`d.created_at >= ${window.from} AND d.created_at < ${window.to}`,
+  )
+  return merge(days.values())
+}
+
+/**
  * The figures of a tenant's drafts created in [from, to): the stale whole days refreshed, then whole days
  * from `analytics_daily` and the partial days at the edges from `ai_replies` (on a server's pool at once).
  */
@@ -499,7 +516,7 @@ export async function windowFigures(
   const live = (a: number, b: number) =>
     dayFigures(sql, tenantId, sql`d.created_at >= ${new Date(a)} AND d.created_at < ${new Date(b)}`)
 
-  if (firstWhole >= endWhole) return merge((await live(from, to)).values())
+  if (firstWhole >= endWhole) return sourceFigures(sql, tenantId, window)
 
   await refreshDays(sql, tenantId, isoDay(firstWhole), isoDay(endWhole))
   const [stored, head, tail] = await Promise.all([
