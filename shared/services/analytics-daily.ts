@@ -23,6 +23,21 @@ import type { Db, Sql } from '../db/sql.ts'
 import { type Channel, REVIEW_CHANNELS, SIMILARITY_EDGES } from './analytics-channels.ts'
 
 const DAY_MS = 24 * 3600 * 1000
+/** The plain counters of {@link GroupFigures}: read from a day's query row, added up over days. */
+const COUNTS = [
+  'drafts',
+  'pending',
+  'approved',
+  'rejected',
+  'superseded',
+  'sentAsDrafted',
+  'sentEdited',
+  'replaced',
+  'approvals',
+  'approvedUnedited',
+  'corrections',
+  'escalated',
+] as const
 /** Five calibration buckets in the summary, ten in liveCalibration. */
 export const SUMMARY_BUCKETS = 5
 export const LIVE_BUCKETS = 10
@@ -291,21 +306,7 @@ export async function dayFigures(
 
   for (const r of base) {
     const g = groupOf(r)
-    for (const k of [
-      'drafts',
-      'pending',
-      'approved',
-      'rejected',
-      'superseded',
-      'sentAsDrafted',
-      'sentEdited',
-      'replaced',
-      'approvals',
-      'approvedUnedited',
-      'corrections',
-      'escalated',
-    ] as const)
-      g[k] = r[k]!
+    for (const k of COUNTS) g[k] = r[k]!
     g.similarity = [r.similaritySum!, r.similarityN!]
     g.confidence = [r.confidenceSum!, r.confidenceN!]
     g.latency = [r.latencySum!, r.latencyN!]
@@ -417,21 +418,7 @@ const addArray = (into: number[], from: readonly number[]) => {
 }
 
 function addGroup(into: MergedGroup, from: GroupFigures): void {
-  for (const k of [
-    'drafts',
-    'pending',
-    'approved',
-    'rejected',
-    'superseded',
-    'sentAsDrafted',
-    'sentEdited',
-    'replaced',
-    'approvals',
-    'approvedUnedited',
-    'corrections',
-    'escalated',
-  ] as const)
-    into[k] += from[k]
+  for (const k of COUNTS) into[k] += from[k]
   addSum(into.similarity, from.similarity)
   addSum(into.confidence, from.confidence)
   addSum(into.latency, from.latency)
