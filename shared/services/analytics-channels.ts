@@ -24,7 +24,7 @@ export const SIMILARITY_EDGES = [0, 0.2, 0.4, 0.6, 0.8, 0.95, 1]
 export const SIMILARITY_BUCKETS = rangeBuckets(SIMILARITY_EDGES)
 
 /** How the decisions on one channel's drafts went. */
-interface DecisionCounts {
+export interface DecisionCounts {
   shown: number
   decided: number
   usedAsIs: number

@@ -20,7 +20,8 @@
  */
 import type { Fragment } from 'postgres'
 import type { Db, Sql } from '../db/sql.ts'
-import { type Channel, REVIEW_CHANNELS, SIMILARITY_EDGES } from './analytics-channels.ts'
+import type { DraftStatusCounts } from './analytics.ts'
+import { type Channel, type DecisionCounts, REVIEW_CHANNELS, SIMILARITY_EDGES } from './analytics-channels.ts'
 
 const DAY_MS = 24 * 3600 * 1000
 /** The plain counters of {@link GroupFigures}: read from a day's query row, added up over days. */
@@ -45,28 +46,15 @@ export const LIVE_BUCKETS = 10
 /** [sum, count] of a column's non-null values. */
 type Sum = [number, number]
 
-interface ChannelFigures {
-  shown: number
-  decided: number
-  usedAsIs: number
-  usedEdited: number
-  replaced: number
-  rejected: number
+interface ChannelFigures extends DecisionCounts {
   similarity: Sum
   /** Counts per SIMILARITY_BUCKETS entry. */
   buckets: number[]
 }
 
 /** The additive figures of one prompt version's drafts on one day (the JSON stored per day). */
-export interface GroupFigures {
+export interface GroupFigures extends DraftStatusCounts {
   drafts: number
-  pending: number
-  approved: number
-  rejected: number
-  superseded: number
-  sentAsDrafted: number
-  sentEdited: number
-  replaced: number
   approvals: number
   approvedUnedited: number
   corrections: number
