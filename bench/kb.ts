@@ -353,6 +353,7 @@ async function searchBench(n: number) {
     name: 'builtin',
     embedModel: 'bench',
     dimensions: 768,
+    translates: false,
     embed: async (texts) => texts.map((x) => byText.get(x)!),
     chat: async () => ({ content: '', model: 'none', promptTokens: 0, completionTokens: 0 }),
   }

@@ -278,6 +278,8 @@ export class BuiltinProvider implements AiProvider {
   readonly name = 'builtin' as const
   /** Versioned: changing the hashing scheme changes the vector space, and stored vectors must be redone. */
   readonly embedModel = 'builtin-hash-v1'
+  /** It quotes its sources; it cannot translate them. */
+  readonly translates = false
   readonly dimensions = 768 as const
 
   async embed(texts: string[], _kind: EmbedKind): Promise<number[][]> {

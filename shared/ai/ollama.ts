@@ -123,6 +123,7 @@ export class OllamaProvider implements AiProvider {
   readonly name = 'ollama' as const
   readonly dimensions = 768 as const
   readonly embedModel: string
+  readonly translates = true
   readonly chatModel: string
   readonly host: string
   private readonly embedClient: Ollama

@@ -49,6 +49,12 @@ export interface AiProvider {
   readonly embedModel: string
   /** Fixed by the schema: `kb_chunks.embedding vector(768)`. */
   readonly dimensions: 768
+  /**
+   * Whether `chat` can answer in another language than its sources are written in. An LLM translates; the
+   * extractive built-in drafter can only quote, so its reply to a German customer from English articles is
+   * English, and drafting escalates such a ticket for `language_mismatch` (shared/drafting/escalation.ts).
+   */
+  readonly translates: boolean
   /** One vector per input text, in input order. */
   embed(texts: string[], kind: EmbedKind): Promise<number[][]>
   chat(messages: ChatMessage[], options?: ChatOptions): Promise<ChatResult>

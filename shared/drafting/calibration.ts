@@ -73,7 +73,8 @@ export const CALIBRATIONS: readonly Calibration[] = [
     },
     calibrated: true,
     // Joint cut-off (similarity or knowledge coverage, shared/rag/coverage.ts) for a 10% answerable budget:
-    // 9.8% of answerable tickets escalate for low retrieval, 53% of out-of-KB ones; README "Evaluation".
+    // 9.8% of answerable tickets escalate for low retrieval, 53% of out-of-KB ones (72% with the
+    // language_mismatch escalation of the built-in drafter, re-measured 2026-12-03); README "Evaluation".
     lowRetrievalThreshold: 0.083,
     minCoverage: 0.077,
     minSourceScore: 0.083,

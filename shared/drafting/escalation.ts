@@ -14,6 +14,7 @@
  *   "верните мне, пожалуйста, деньги".
  */
 import * as z from 'zod'
+import { LANGUAGE_NAMES, type Language } from './language.ts'
 import { foldText } from './text.ts'
 
 /** Categories that ship with defaults. Tenants may add their own category names. */
@@ -313,7 +314,7 @@ function rulesFor(tenantRules?: TenantEscalationRules): CompiledRule[] {
 
 /** Why a ticket was escalated. */
 export interface EscalationReason {
-  code: 'keyword' | 'low_retrieval' | 'urgent_priority'
+  code: 'keyword' | 'low_retrieval' | 'language_mismatch' | 'urgent_priority'
   /** Keyword category (`refund`, `legal`, ...) for `keyword` reasons. */
   category?: string
   /** The matched text (folded: lower-case, accents dropped) for `keyword` reasons. */
@@ -342,6 +343,11 @@ export interface EscalationInput {
   coverage?: number | null
   /** Coverage below which the ticket escalates for low retrieval; 0 or unset turns the check off. */
   minCoverage?: number
+  /**
+   * Set when the drafter cannot translate (the built-in one quotes) and its sources are in another language
+   * than the customer's: the draft would answer in the wrong language, so a person must write or translate it.
+   */
+  untranslatedSources?: { customer: Language; sources: Language } | null
   tenantRules?: TenantEscalationRules
 }
 
@@ -388,6 +394,14 @@ export function evaluateEscalation(input: EscalationInput): EscalationResult {
     reasons.push({
       code: 'low_retrieval',
       detail: `Knowledge coverage ${input.coverage.toFixed(3)} is below the threshold ${input.minCoverage}: the best sources miss most of the question's distinctive terms`,
+    })
+  }
+
+  const foreign = input.untranslatedSources
+  if (foreign && foreign.customer !== foreign.sources) {
+    reasons.push({
+      code: 'language_mismatch',
+      detail: `The customer wrote in ${LANGUAGE_NAMES[foreign.customer]} and the sources are in ${LANGUAGE_NAMES[foreign.sources]}, which the drafter cannot translate`,
     })
   }
 

@@ -91,6 +91,11 @@ export interface Ranking {
   applied: AppliedCalibration
   /** Knowledge coverage of the query by the best candidates (shared/rag/coverage.ts). */
   coverage: number | null
+  /**
+   * The language of the shown sources when it differs from the customer's and the provider cannot translate
+   * (`AiProvider.translates`); null otherwise. Escalates for `language_mismatch`.
+   */
+  untranslatedSources: { customer: Language; sources: Language } | null
 }
 
 /** Stage 4's result. */
@@ -275,7 +280,8 @@ export async function rerankCandidates(
   const best = [...candidates].sort((a, b) => b.score - a.score).slice(0, COVERAGE_PASSAGES)
   // Lexical coverage means nothing across languages (a German question shares no lexemes with the English
   // article that answers it), so it is only measured when the best passage is in the question's language.
-  const sameLanguage = best[0] !== undefined && detectLanguage(best[0].hit.text).language === ctx.language
+  const bestLanguage = best[0] === undefined ? null : detectLanguage(best[0].hit.text).language
+  const sameLanguage = bestLanguage === ctx.language
   const coverage = sameLanguage
     ? (
         await knowledgeCoverage(deps.sql, {
@@ -286,7 +292,15 @@ export async function rerankCandidates(
       ).score
     : null
   applied.record.coverage = coverage
-  return { candidates, shown, crossEncoder, applied, coverage }
+  // What the drafter will quote: the shown sources (their language as a whole, as the built-in drafter
+  // judges it when it says "the sources are in English").
+  const shownLanguage =
+    shown.length === 0 ? null : detectLanguage(shown.map((s) => s.hit.text).join('\n')).language
+  const untranslatedSources =
+    !deps.ai.translates && shownLanguage !== null && shownLanguage !== ctx.language
+      ? { customer: ctx.language, sources: shownLanguage }
+      : null
+  return { candidates, shown, crossEncoder, applied, coverage, untranslatedSources }
 }
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
@@ -349,6 +363,7 @@ export function scoreDraft(ctx: DraftContext, ranking: Ranking, verified: Verifi
     threshold: applied.lowRetrievalThreshold,
     coverage: ranking.coverage,
     minCoverage: applied.minCoverage,
+    untranslatedSources: ranking.untranslatedSources,
     tenantRules: ctx.tenantRules,
   })
   const confidence = scoreConfidence({

@@ -34,6 +34,7 @@ function spyOn(base: AiProvider) {
     name: base.name,
     embedModel: base.embedModel,
     dimensions: base.dimensions,
+    translates: base.translates,
     embed: (texts, kind) => base.embed(texts, kind),
     chat: async (messages, options) => {
       prompts.push(messages)
@@ -295,6 +296,34 @@ describe('Function: generateDraft', () => {
     expect(draft.rerankedSources).toHaveLength(2)
     expect(draft.rerankedSources.map((s: any) => s.sourceWeight)).toEqual([0.25, 0.25])
     expect(draft.contextSources.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('escalates for language_mismatch when the drafter cannot translate its sources, and not when it can', async () => {
+    // Prepare: a German question, answered only by the English articles
+    const question = 'Ich habe mein cPanel Passwort vergessen. Wie kann ich das Passwort zurücksetzen?'
+    const quoting = await ticketWith('Passwort vergessen', [{ role: 'user', content: question }])
+    const translating = await ticketWith('Passwort vergessen', [{ role: 'user', content: question }])
+    const { ai: llm } = spyOn(deps.ai)
+    // Act
+    const builtin = await generateDraft(deps, jobFor(quoting.ticketId))
+    const model = await generateDraft(
+      { ...deps, ai: { ...llm, translates: true } },
+      jobFor(translating.ticketId),
+    )
+    // Assess: the built-in drafter quotes English to a German customer, so a person must step in
+    expect(deps.ai.translates).toBe(false)
+    const quoted = await draftOf((builtin as { aiReplyId: number }).aiReplyId)
+    expect(quoted.language).toBe('de')
+    expect(quoted.escalated).toBe(true)
+    expect(quoted.escalationReasons).toContainEqual({
+      code: 'language_mismatch',
+      detail:
+        'The customer wrote in German and the sources are in English, which the drafter cannot translate',
+    })
+    const translated = await draftOf((model as { aiReplyId: number }).aiReplyId)
+    expect(translated.escalationReasons.map((r: { code: string }) => r.code)).not.toContain(
+      'language_mismatch',
+    )
   })
 
   it('supersedes the pending draft when a newer one is stored', async () => {

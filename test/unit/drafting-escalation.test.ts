@@ -189,6 +189,31 @@ describe('Function: evaluateEscalation', () => {
     expect(custom.escalate).toBe(true)
   })
 
+  it('escalates for language_mismatch only when the untranslated sources are in another language', () => {
+    // Act
+    const foreign = evaluateEscalation({
+      subject: 'Passwort',
+      text: 'Wie setze ich mein Passwort zurück?',
+      bestRetrievalScore: KB_OK,
+      untranslatedSources: { customer: 'de', sources: 'en' },
+    })
+    const same = evaluateEscalation({
+      subject: 'Password',
+      text: 'How do I reset my password?',
+      bestRetrievalScore: KB_OK,
+      untranslatedSources: { customer: 'en', sources: 'en' },
+    })
+    // Assess
+    expect(foreign.reasons).toEqual([
+      {
+        code: 'language_mismatch',
+        detail:
+          'The customer wrote in German and the sources are in English, which the drafter cannot translate',
+      },
+    ])
+    expect(same).toEqual({ escalate: false, reasons: [] })
+  })
+
   it('escalates urgent priority whatever its case', () => {
     // Prepare / Act
     const result = evaluateEscalation({
