@@ -111,6 +111,7 @@ export const queues: readonly QueueDef[] = [
 export const schedules: readonly ScheduleDef[] = [
   { name: 'whmcs-sync', handler: 'functions/schedule/whmcs-sync', everyMinutes: 5 },
   { name: 'outbox-sweep', handler: 'functions/schedule/outbox-sweep', everyMinutes: 1 },
+  { name: 'analytics-refresh', handler: 'functions/schedule/analytics-refresh', everyMinutes: 15 },
 ]
 
 /** Route key in API Gateway's own syntax, e.g. `GET /tickets/{id}`. */

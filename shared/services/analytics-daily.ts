@@ -541,3 +541,29 @@ export function byCodePoint(a: string | null, b: string | null): number {
   if (b === null) return -1
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
+
+/** Most tenants one scheduled refresh takes on; the rest wait for the next run (oldest stale day first). */
+export const REFRESH_TENANTS_PER_RUN = 20
+
+/**
+ * Recomputes the stale days of the tenants with the oldest stale marks (at most `maxTenants`), so the marks
+ * the write triggers append do not pile up between summaries and a summary after a quiet week does not
+ * pay for the whole week. The `analytics-refresh` schedule runs it; each tenant's refresh is
+ * {@link refreshDays}, so a summary running at the same time only waits its turn for that tenant.
+ */
+export async function refreshStaleDays(
+  sql: Sql,
+  maxTenants = REFRESH_TENANTS_PER_RUN,
+): Promise<{ tenants: number; days: number }> {
+  const stale = await sql<{ tenantId: number; firstDay: string; lastDay: string }[]>`
+    SELECT tenant_id, to_char(min(day), 'YYYY-MM-DD') AS first_day, to_char(max(day), 'YYYY-MM-DD') AS last_day
+    FROM analytics_stale_days GROUP BY tenant_id ORDER BY min(day), tenant_id LIMIT ${maxTenants}`
+  let days = 0
+  // One tenant at a time: each refresh is a few statements under that tenant's lock, and a schedule has
+  // no deadline a parallel run would meet better than the pool's other users.
+  for (const s of stale) {
+    const end = isoDay(Date.parse(`${s.lastDay}T00:00:00Z`) + DAY_MS)
+    days += (await refreshDays(sql, s.tenantId, s.firstDay, end)).length
+  }
+  return { tenants: stale.length, days }
+}

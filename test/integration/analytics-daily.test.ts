@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyticsSummary } from '#shared/services/analytics'
 import { sourceFigures } from '#shared/services/analytics-daily'
 import { liveCalibration } from '#shared/services/calibration-analytics'
+import { handler as refreshSchedule } from '../../functions/schedule/analytics-refresh.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const DAY = 24 * 3600 * 1000
@@ -185,6 +186,27 @@ describe('Function: analytics daily figures', () => {
     expect(globexAfter.overall.rejectionReasons).toEqual([])
     const acmeAfter = await expectMatchesScratch(acme)
     expect(acmeAfter.overall.rejectionReasons).toContainEqual({ reason: 'too long', count: 1 })
+  })
+
+  it('folds every tenant’s stale days into the stored figures on schedule, so a summary finds none', async () => {
+    // Prepare: new drafts for both tenants leave stale marks behind
+    await ticket(acme, 'Password', 'I forgot my cPanel password, how do I reset it?')
+    await ticket(globex, 'Password', 'How do I reset the cPanel password?')
+    const staleOf = async (t: TenantFixture) =>
+      (await sql()`SELECT count(*)::int AS n FROM analytics_stale_days WHERE tenant_id = ${t.id}`)[0]!.n
+    expect(await staleOf(acme)).toBeGreaterThan(0)
+    expect(await staleOf(globex)).toBeGreaterThan(0)
+    // Act
+    const first = await refreshSchedule()
+    const second = await refreshSchedule()
+    // Assess: nothing stale is left, the stored days answer as the drafts do, and a quiet run does nothing
+    expect(first.tenants).toBeGreaterThanOrEqual(2)
+    expect(first.days).toBeGreaterThanOrEqual(2)
+    expect(await staleOf(acme)).toBe(0)
+    expect(await staleOf(globex)).toBe(0)
+    expect(second).toEqual({ tenants: 0, days: 0 })
+    await expectMatchesScratch(acme)
+    await expectMatchesScratch(globex)
   })
 
   it('loses no update when reviews and summaries run at once', async () => {
