@@ -5,6 +5,7 @@
  * which is why `selectProvider` announces it loudly.
  */
 import { detectLanguage } from '../drafting/language.ts'
+import { NO_ANSWER_MARKER } from '../drafting/prompt.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
 import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
 import { contentTerms, estimateTokens, STOP_WORDS, splitSentences, stem, words } from './text.ts'
@@ -309,7 +310,9 @@ export class BuiltinProvider implements AiProvider {
       picked.length > 0
         ? [t.intro, ...note, picked.map((p) => cite(p.text, p.ref)).join(' '), t.outro]
         : [t.unknown]
-    const content = [t.greeting, ...body, t.signoff].join('\n\n')
+    // Nothing to quote: the same marker an LLM is told to write (guardrail 1), so drafting escalates it.
+    const marker = picked.length > 0 ? [] : [NO_ANSWER_MARKER]
+    const content = [...marker, t.greeting, ...body, t.signoff].join('\n\n')
     // The grounding normally also sits in the messages; count it only when the messages are empty.
     const prompt = messages.map((m) => m.content).join('\n') || JSON.stringify(grounding ?? '')
     return {

@@ -314,7 +314,7 @@ function rulesFor(tenantRules?: TenantEscalationRules): CompiledRule[] {
 
 /** Why a ticket was escalated. */
 export interface EscalationReason {
-  code: 'keyword' | 'low_retrieval' | 'language_mismatch' | 'urgent_priority'
+  code: 'keyword' | 'low_retrieval' | 'no_answer' | 'language_mismatch' | 'urgent_priority'
   /** Keyword category (`refund`, `legal`, ...) for `keyword` reasons. */
   category?: string
   /** The matched text (folded: lower-case, accents dropped) for `keyword` reasons. */
@@ -348,6 +348,8 @@ export interface EscalationInput {
    * than the customer's: the draft would answer in the wrong language, so a person must write or translate it.
    */
   untranslatedSources?: { customer: Language; sources: Language } | null
+  /** The drafter said the sources do not answer the question (NO_ANSWER_MARKER, shared/drafting/prompt.ts). */
+  noAnswer?: boolean
   tenantRules?: TenantEscalationRules
 }
 
@@ -394,6 +396,13 @@ export function evaluateEscalation(input: EscalationInput): EscalationResult {
     reasons.push({
       code: 'low_retrieval',
       detail: `Knowledge coverage ${input.coverage.toFixed(3)} is below the threshold ${input.minCoverage}: the best sources miss most of the question's distinctive terms`,
+    })
+  }
+
+  if (input.noAnswer) {
+    reasons.push({
+      code: 'no_answer',
+      detail: 'The drafter found no answer to the question in the knowledge sources',
     })
   }
 

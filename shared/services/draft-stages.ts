@@ -17,7 +17,7 @@ import {
 import { detectIntent } from '../drafting/intent.ts'
 import { detectLanguage, type Language } from '../drafting/language.ts'
 import { maskPii, unmaskPii } from '../drafting/pii.ts'
-import { buildDraftPrompt, type PromptSource } from '../drafting/prompt.ts'
+import { buildDraftPrompt, type PromptSource, takeNoAnswerMarker } from '../drafting/prompt.ts'
 import {
   applyCrossEncoderScores,
   type Reranked,
@@ -110,6 +110,8 @@ export interface VerifiedReply {
   reply: string
   cited: Set<number>
   citedSources: Reranked<Candidate>[]
+  /** The drafter said the sources do not answer the question (its marker is removed from `reply`). */
+  noAnswer: boolean
 }
 
 /** Stage 6's result. */
@@ -339,14 +341,15 @@ export async function writeReply(ai: AiProvider, ctx: DraftContext, ranking: Ran
  * customer's details in the reply.
  */
 export function verifyCitations(ctx: DraftContext, ranking: Ranking, written: ModelReply): VerifiedReply {
+  const { reply: content, noAnswer } = takeNoAnswerMarker(written.result.content)
   const citations = extractCitations(
-    written.result.content,
+    content,
     written.promptSources.map((s) => s.ref),
   )
   const reply = unmaskPii(citations.cleanedReply.trim(), ctx.vault)
   const cited = new Set(citations.cited)
   const citedSources = ranking.shown.filter((s) => cited.has(s.rank))
-  return { citations, reply, cited, citedSources }
+  return { citations, reply, cited, citedSources, noAnswer }
 }
 
 /** Stage 6, score and decide: escalation (rules in code), calibrated confidence and the intent label. */
@@ -364,6 +367,7 @@ export function scoreDraft(ctx: DraftContext, ranking: Ranking, verified: Verifi
     coverage: ranking.coverage,
     minCoverage: applied.minCoverage,
     untranslatedSources: ranking.untranslatedSources,
+    noAnswer: verified.noAnswer,
     tenantRules: ctx.tenantRules,
   })
   const confidence = scoreConfidence({

@@ -167,8 +167,10 @@ describe('Function: generateDraft', () => {
     expect(draft.rerankedSources[0].relevance).toBe(0.95)
     const dns = draft.contextSources.find((s: any) => s.title === 'Point your domain to our nameservers')
     expect(dns.crossEncoderScore).toBe(0.95)
-    // Best retrieval score is the cross-encoder's: no low-retrieval escalation.
-    expect(draft.escalationReasons).toEqual([])
+    // Best retrieval score is the cross-encoder's: no low-retrieval escalation. The one passage it lets
+    // through says nothing about passwords, so the built-in drafter says it found no answer.
+    expect(draft.escalationReasons.map((r: { code: string }) => r.code)).toEqual(['no_answer'])
+    expect(draft.aiReply).not.toContain('[NO_ANSWER]')
   })
 
   it('falls back to retrieval scores when the cross-encoder is down', async () => {
@@ -210,8 +212,10 @@ describe('Function: generateDraft', () => {
     await setEscalationSettings(undefined)
     // Assess
     const draft = await draftOf((outcome as { aiReplyId: number }).aiReplyId)
+    // Threshold 0 keeps low retrieval off; nothing in the KB is about Minecraft, so the drafter says so.
     expect(draft.escalationReasons.map((r: any) => `${r.code}:${r.category ?? ''}`)).toEqual([
       'keyword:outage',
+      'no_answer:',
     ])
   })
 

@@ -214,6 +214,23 @@ describe('Function: evaluateEscalation', () => {
     expect(same).toEqual({ escalate: false, reasons: [] })
   })
 
+  it('escalates for no_answer when the drafter said the sources do not answer', () => {
+    // Act
+    const result = evaluateEscalation({
+      subject: 'Q',
+      text: 'A question',
+      bestRetrievalScore: KB_OK,
+      noAnswer: true,
+    })
+    // Assess
+    expect(result).toEqual({
+      escalate: true,
+      reasons: [
+        { code: 'no_answer', detail: 'The drafter found no answer to the question in the knowledge sources' },
+      ],
+    })
+  })
+
   it('escalates urgent priority whatever its case', () => {
     // Prepare / Act
     const result = evaluateEscalation({

@@ -4,10 +4,12 @@ import {
   DEFAULT_PROMPT,
   formatSources,
   languageInstruction,
+  NO_ANSWER_MARKER,
   PROMPT_GUARDRAILS,
   type PromptSource,
   renderTemplate,
   TemplateError,
+  takeNoAnswerMarker,
   validatePromptTemplates,
 } from '../../shared/drafting/prompt.ts'
 
@@ -196,6 +198,25 @@ describe('Function: DEFAULT_PROMPT', () => {
       model: 'qwen2.5:3b',
       temperature: 0.3,
       maxTokens: 800,
+    })
+  })
+})
+
+describe('Function: takeNoAnswerMarker', () => {
+  it('removes the marker in the spellings models write, and leaves other replies untouched', () => {
+    // Act / Assess
+    expect(PROMPT_GUARDRAILS).toContain(NO_ANSWER_MARKER)
+    expect(takeNoAnswerMarker(`${NO_ANSWER_MARKER} I will check with the team.`)).toEqual({
+      reply: 'I will check with the team.',
+      noAnswer: true,
+    })
+    expect(takeNoAnswerMarker('Hello,\n\n[ no answer ]: I will check with the team.')).toEqual({
+      reply: 'Hello,\n\nI will check with the team.',
+      noAnswer: true,
+    })
+    expect(takeNoAnswerMarker('Reset it in the client area [1]. Items[0] stay.')).toEqual({
+      reply: 'Reset it in the client area [1]. Items[0] stay.',
+      noAnswer: false,
     })
   })
 })
