@@ -1,13 +1,15 @@
 /**
  * GET /analytics/summary latency with 100,000 drafts (and their approvals) in the run's database, for
  * the whole 90-day history and for the last 7 days, plus 10,000 drafts of another tenant the tenant
- * filter must skip. Run: `npx tsx bench/analytics.ts`.
+ * filter must skip. Run: `npx tsx bench/analytics.ts`. Also what the daily figures cost writers: a batch of
+ * tickets, drafts and approvals written with the analytics_stale_days triggers on and off, alternately.
+ * BENCH_DRAFTS=<n> seeds fewer drafts for a quick run.
  */
 import { randomUUID } from 'node:crypto'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
 import { latencies, ms, rng, table } from './lib.ts'
 
-const DRAFTS = 100_000
+const DRAFTS = Number(process.env.BENCH_DRAFTS ?? 100_000)
 const NOISE_DRAFTS = 10_000
 const BATCH = 2_000
 const CALLS = 30
@@ -43,8 +45,8 @@ async function promptVersions(tenantId: number): Promise<number[]> {
 }
 
 /** One ticket per draft (approvals are unique per ticket message), inserted BATCH rows per statement. */
-async function load(tenantId: number, count: number): Promise<void> {
-  const versions = await promptVersions(tenantId)
+async function load(tenantId: number, count: number, versions?: number[]): Promise<void> {
+  versions ??= await promptVersions(tenantId)
   for (let start = 0; start < count; start += BATCH) {
     const n = Math.min(BATCH, count - start)
     const tickets = await sql<{ id: number }[]>`
@@ -134,6 +136,28 @@ const iso = (t: number) => new Date(t).toISOString()
 const all = await measure(`from=${iso(now - 91 * DAY)}&to=${iso(now + DAY)}`)
 const week = await measure(`from=${iso(now - 7 * DAY)}&to=${iso(now + DAY)}`)
 
+// The triggers' cost on writes: the same batch written with the stale-day triggers on and off, alternately,
+// into a tenant of its own (after the summaries, so they do not see these drafts).
+const writer = await createTenant(app, 'bench-writes')
+const writerVersions = await promptVersions(writer.id)
+const WRITE_ROUNDS = 10
+const withTriggers: number[] = []
+const withoutTriggers: number[] = []
+const setTriggers = async (on: boolean) => {
+  if (on)
+    await sql`ALTER TABLE ai_replies ENABLE TRIGGER USER; ALTER TABLE approved_replies ENABLE TRIGGER USER`.simple()
+  else
+    await sql`ALTER TABLE ai_replies DISABLE TRIGGER USER; ALTER TABLE approved_replies DISABLE TRIGGER USER`.simple()
+}
+for (let i = 0; i < 2 * WRITE_ROUNDS; i++) {
+  const on = i % 2 === 0
+  await setTriggers(on)
+  const s = performance.now()
+  await load(writer.id, BATCH, writerVersions)
+  ;(on ? withTriggers : withoutTriggers).push(performance.now() - s)
+}
+await setTriggers(true)
+
 table([
   {
     case: `load ${DRAFTS + NOISE_DRAFTS} drafts + tickets + approvals`,
@@ -157,6 +181,16 @@ table([
       week.samples,
       ['p50', 'p95'],
     ),
+  },
+  {
+    case: `write ${BATCH.toLocaleString('en')} tickets + drafts + approvals, stale-day triggers on (${WRITE_ROUNDS} batches)`,
+    drafts: '',
+    ...latencies(`write batch of ${BATCH} with analytics triggers`, withTriggers, ['p50', 'p95']),
+  },
+  {
+    case: `the same, triggers off (${WRITE_ROUNDS} batches)`,
+    drafts: '',
+    ...latencies(`write batch of ${BATCH} without analytics triggers`, withoutTriggers, ['p50', 'p95']),
   },
 ])
 await app.stop()
