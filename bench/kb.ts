@@ -16,7 +16,6 @@
  * topic + two noise vectors combined in SQL (clustered like real embeddings, and 100k rows load in seconds
  * instead of pushing 400 MB of vector text through the socket). Indexes are built after loading.
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { migrate } from '../migrations/runner.ts'
 import type { AiProvider } from '../shared/ai/provider.ts'
@@ -26,7 +25,7 @@ import { HNSW_EF_SEARCH, hybridSearch } from '../shared/rag/search.ts'
 import { startFakeOllama } from '../test/fakes/ollama-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
 import { createTestDatabase, startTestDb } from '../test/helpers/db.ts'
-import { quantile, record, rng, table } from './lib.ts'
+import { engine as benchEngine, postgresCpuSeconds, quantile, record, rng, table } from './lib.ts'
 
 const { values } = parseArgs({
   options: {
@@ -108,28 +107,6 @@ async function freshDb() {
 // 1. Ingestion throughput
 
 /**
- * CPU seconds spent so far by every `postgres` process on this machine (Linux /proc), or null where
- * that cannot be read: with the server on the same machine, its share of an ingestion (HNSW inserts).
- */
-function postgresCpuSeconds(): number | null {
-  try {
-    const tick = 100 // USER_HZ on Linux
-    let total = 0
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        if (!stat.includes('(postgres)')) continue
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        total += (Number(fields[11]) + Number(fields[12])) / tick
-      } catch {}
-    }
-    return total
-  } catch {
-    return null
-  }
-}
-
-/**
  * The real import path: `POST /kb/import` (200 articles a request, as the CLI batches) on the local
  * runtime with its workers on, timed until the embed queue is idle: import transactions, outbox, local
  * queue and the embed worker's batches (indexArticles), all as `npm start` runs them.
@@ -199,7 +176,7 @@ async function ingest(label: string, ollamaHost: string | undefined, withoutVect
   }
 }
 
-const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite'
+const engine = benchEngine()
 if (ARTICLES > 0) {
   const ingestion = [await ingest('builtin', undefined)]
   const fake = await startFakeOllama({ latencyMs: 0 })

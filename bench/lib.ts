@@ -1,5 +1,5 @@
 /** Small helpers shared by the benchmark scripts. */
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs'
 
 /** Value at quantile q (0..1) of an unsorted sample, nearest-rank. */
 export function quantile(samples: number[], q: number): number {
@@ -64,4 +64,26 @@ export function latencies(name: string, samples: number[], qs: Array<'p50' | 'p9
     })),
   )
   return Object.fromEntries(qs.map((q) => [q, ms(value(q))]))
+}
+
+/**
+ * CPU seconds spent so far by every `postgres` process on this machine (Linux /proc), or null where
+ * that cannot be read: with the server on the same machine, its share of an ingestion (HNSW inserts).
+ */
+export function postgresCpuSeconds(): number | null {
+  try {
+    const tick = 100 // USER_HZ on Linux
+    let total = 0
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        if (!stat.includes('(postgres)')) continue
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        total += (Number(fields[11]) + Number(fields[12])) / tick
+      } catch {}
+    }
+    return total
+  } catch {
+    return null
+  }
 }
