@@ -14,7 +14,10 @@ import { indexApprovedReply, indexArticles, markArticleIndexFailed } from '#shar
 export const handler = sqsBatchWorker('embed', embedJobSchema, async (jobs, deps) => {
   const articles = jobs.flatMap((j, i) => (j.job.kind === 'article' ? [{ ...j.job, i }] : []))
   const results: PromiseSettledResult<unknown>[] = new Array(jobs.length)
-  const indexed = await indexArticles(deps.sql, deps.ai, articles)
+  // A failure of the batch's shared steps (reading the articles) fails each article job on its own.
+  const indexed = await indexArticles(deps.sql, deps.ai, articles).catch((reason: unknown) =>
+    articles.map((): PromiseSettledResult<unknown> => ({ status: 'rejected', reason })),
+  )
   articles.forEach((a, n) => {
     results[a.i] = indexed[n]!
   })
