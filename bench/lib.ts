@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmark scripts. */
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs'
+import type { Db } from '../shared/db/sql.ts'
 
 /** Value at quantile q (0..1) of an unsorted sample, nearest-rank. */
 export function quantile(samples: number[], q: number): number {
@@ -64,4 +65,42 @@ export function latencies(name: string, samples: number[], qs: Array<'p50' | 'p9
     })),
   )
   return Object.fromEntries(qs.map((q) => [q, ms(value(q))]))
+}
+
+/** Fields of /proc/<pid>/stat after the command name (index 0 is the state), or null. */
+function procStat(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The pid of the PostgreSQL server `sql` talks to when it runs on this machine (Linux /proc): the parent of
+ * this connection's backend. Null on PGlite, elsewhere, or when /proc cannot be read.
+ */
+export async function localPostmaster(sql: Db): Promise<number | null> {
+  if (engine() !== 'postgres') return null
+  const [row] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`
+  const fields = row ? procStat(row.pid) : null
+  return fields ? Number(fields[1]) : null
+}
+
+/**
+ * CPU seconds spent so far by the server `postmaster` (from {@link localPostmaster}) and its processes:
+ * their own time plus what exited children left in the postmaster's account. Null without a postmaster.
+ */
+export function postgresCpuSeconds(postmaster: number | null): number | null {
+  if (postmaster === null) return null
+  const tick = 100 // USER_HZ on Linux
+  const main = procStat(postmaster)
+  if (!main) return null
+  let total = main.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / tick
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const fields = procStat(Number(entry))
+    if (fields && Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / tick
+  }
+  return total
 }

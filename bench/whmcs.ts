@@ -15,7 +15,7 @@ import { runWhmcsSync } from '#shared/services/whmcs-sync'
 import { signWebhook } from '#shared/whmcs/signature'
 import { startFakeWhmcs } from '../test/fakes/whmcs-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
-import { latencies, record, rng, table } from './lib.ts'
+import { latencies, localPostmaster, postgresCpuSeconds, record, rng, table } from './lib.ts'
 
 const SENDERS = 50
 const REQUESTS = 3_000
@@ -26,6 +26,8 @@ const CREDS = { identifier: 'bench-ident', secret: 'bench-secret-value' }
 
 const app = await startTestApp({ workers: false, env: { LOG_LEVEL: 'ERROR' } })
 const rows: Record<string, string>[] = []
+/** The local server's postmaster, for the Postgres CPU column (null on PGlite). */
+const postmaster = await localPostmaster(app.rt.deps.sql)
 
 // ---------------------------------------------------------------------------------------------------
 // 1. Webhook acknowledgement latency
@@ -78,20 +80,25 @@ async function deliver(raw: string, eventId = randomUUID()): Promise<number> {
 async function concurrently(items: string[], senders: number, send: (raw: string) => Promise<number>) {
   const latencies: number[] = []
   let next = 0
+  const cpu = { node: process.cpuUsage(), pg: postgresCpuSeconds(postmaster) }
   const started = performance.now()
   await Promise.all(
     Array.from({ length: senders }, async () => {
       while (next < items.length) latencies.push(await send(items[next++]!))
     }),
   )
-  return { latencies, seconds: (performance.now() - started) / 1000 }
+  const seconds = (performance.now() - started) / 1000
+  const node = process.cpuUsage(cpu.node)
+  const pg = cpu.pg === null ? null : postgresCpuSeconds(postmaster)! - cpu.pg
+  return { latencies, seconds, nodeCpu: (node.user + node.system) / 1e6, pgCpu: pg }
 }
 
 // Warm-up: module loading and the first plans are not what we measure.
 for (let i = 0; i < 20; i++) await deliver(event())
 // One sender: the acknowledgement time itself, without queueing behind other requests.
 /** A table row (and recorded measures) for one acknowledgement case; the max shows any starved request. */
-function ackRow(name: string, run: { latencies: number[]; seconds: number }) {
+function ackRow(name: string, run: Awaited<ReturnType<typeof concurrently>>) {
+  const perEvent = (cpuSeconds: number) => `${((cpuSeconds * 1000) / run.latencies.length).toFixed(2)} ms`
   const perSecond = run.latencies.length / run.seconds
   record({ case: name, metric: 'throughput', value: perSecond, unit: '/s', better: 'higher' })
   return {
@@ -99,6 +106,9 @@ function ackRow(name: string, run: { latencies: number[]; seconds: number }) {
     ...latencies(name, run.latencies, ['p50', 'p99', 'max']),
     duration: `${run.seconds.toFixed(2)} s`,
     throughput: `${Math.round(perSecond)} events/s`,
+    // Senders and server share this Node process; the server's Postgres is every postgres process here.
+    'node CPU/event': perEvent(run.nodeCpu),
+    'postgres CPU/event': run.pgCpu !== null ? perEvent(run.pgCpu) : '',
   }
 }
 const alone = await concurrently(Array.from({ length: 300 }, event), 1, (raw) => deliver(raw))

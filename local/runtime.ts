@@ -18,11 +18,26 @@ import { createApiServer } from './server.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 
-/** Imports a handler module by its route-table path and returns its `handler` export. */
-async function loadHandler<T>(modulePath: string): Promise<T> {
-  const mod = (await import(pathToFileURL(join(ROOT, `${modulePath}.ts`)).href)) as { handler?: T }
-  if (!mod.handler) throw new Error(`${modulePath}.ts does not export handler`)
-  return mod.handler
+/** Handlers imported so far, by module path: one import each, not one per request or batch. */
+const loaded = new Map<string, Promise<unknown>>()
+
+/**
+ * Imports a handler module by its route-table path and returns its `handler` export. The promise is
+ * kept: a dynamic `import()` of an already loaded module still goes through the loader's resolve hooks
+ * (tsx's, here), which costs every request a few hundred microseconds of the one event loop.
+ */
+function loadHandler<T>(modulePath: string): Promise<T> {
+  let handler = loaded.get(modulePath)
+  if (!handler) {
+    handler = import(pathToFileURL(join(ROOT, `${modulePath}.ts`)).href).then((mod: { handler?: T }) => {
+      if (!mod.handler) throw new Error(`${modulePath}.ts does not export handler`)
+      return mod.handler
+    })
+    // A failed import is retried next time rather than remembered.
+    handler.catch(() => loaded.delete(modulePath))
+    loaded.set(modulePath, handler)
+  }
+  return handler as Promise<T>
 }
 
 export interface RuntimeOptions {

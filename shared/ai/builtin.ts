@@ -35,10 +35,23 @@ function countFeatures(features: string[]): Map<string, number> {
   return counts
 }
 
-/** Character 3- and 4-grams of a word with boundary marks, so prefixes and suffixes are features too. */
-function charGrams(word: string): string[] {
-  const chars = Array.from(`⟨${word}⟩`)
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/**
+ * Character 3- and 4-grams of a word with boundary marks, so prefixes and suffixes are features too.
+ * Characters are code points; a word without surrogate pairs (nearly all) is cut as a string directly,
+ * which gives the same grams without an array per word and per gram (it runs for every word indexed).
+ */
+export function charGrams(word: string): string[] {
+  const marked = `⟨${word}⟩`
   const grams: string[] = []
+  if (!SURROGATE.test(marked)) {
+    for (const n of [3, 4]) {
+      for (let i = 0; i + n <= marked.length; i++) grams.push(`c:${marked.slice(i, i + n)}`)
+    }
+    return grams
+  }
+  const chars = Array.from(marked)
   for (const n of [3, 4]) {
     for (let i = 0; i + n <= chars.length; i++) grams.push(`c:${chars.slice(i, i + n).join('')}`)
   }

@@ -4,6 +4,7 @@
  * call only these, so a body and its worker cannot drift apart; docs/ARCHITECTURE.md (Queue contracts)
  * lists who produces and consumes each.
  */
+import type postgres from 'postgres'
 import * as z from 'zod'
 import { id } from '../api/common.ts'
 import type { Db } from '../db/sql.ts'
@@ -26,9 +27,16 @@ export const draftJobSchema = z.object({
 })
 export type DraftJob = z.output<typeof draftJobSchema>
 
-/** Queues a draft job; callers go through queueDraft (services/tickets.ts), which also marks the ticket. */
-export function enqueueDraft(tx: Db, job: Omit<DraftJob, 'jobId'>): Promise<DraftJob> {
-  return enqueue(tx, 'draft', job.tenantId, job)
+/**
+ * Queues a draft job; callers go through queueDraft (services/tickets.ts), which also marks the ticket
+ * (`alongside`: that write, run in the job's statement).
+ */
+export function enqueueDraft(
+  tx: Db,
+  job: Omit<DraftJob, 'jobId'>,
+  alongside?: postgres.Fragment,
+): Promise<DraftJob> {
+  return enqueue(tx, 'draft', job.tenantId, job, alongside ? { alongside } : {})
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type postgres from 'postgres'
 import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
 import { logger } from '../logger.ts'
@@ -10,18 +11,54 @@ export interface JobEnvelope {
   jobId: string
 }
 
+/** How long a publisher owns the rows it claimed; after that another may send them. */
+const CLAIM = '30 seconds'
+
+/** A job a transaction enqueued already claimed, for its own caller to publish after commit. */
+export interface ClaimedJob {
+  id: string
+  queue: QueueName
+  body: object
+}
+
+/** Transactions whose jobs are enqueued claimed (see {@link claimJobsOf}), with the jobs so far. */
+const claiming = new WeakMap<Db, ClaimedJob[]>()
+
+/**
+ * Makes every job `tx` enqueues from now on claimed by its caller (`claimed_until` set on insert) and
+ * collected in the returned list, which the caller passes to {@link publishClaimed} after commit. That
+ * caller then sends exactly its own jobs, by id, instead of scanning the outbox for unclaimed rows (which,
+ * with many concurrent requests, each one did while the others kept adding rows). If the caller never
+ * publishes them (a crash, a failed send), the claim expires and the outbox sweep sends them.
+ */
+export function claimJobsOf(tx: Db): ClaimedJob[] {
+  const jobs: ClaimedJob[] = []
+  claiming.set(tx, jobs)
+  return jobs
+}
+
 /**
  * Records a job in the outbox inside the caller's transaction. It reaches the queue only when the
  * transaction commits (see publishOutbox), so a job never refers to rows that were rolled back.
+ * `alongside` is a data-modifying statement the job belongs with (the write that asks for it), run in the
+ * same statement as a CTE: one round trip instead of two, and it commits or fails with the job.
  */
 export async function enqueue<T extends object>(
   tx: Db,
   queue: QueueName,
   tenantId: number | null,
   body: T,
+  options: { alongside?: postgres.Fragment } = {},
 ): Promise<T & JobEnvelope> {
   const job = { jobId: randomUUID(), ...body }
-  await tx`INSERT INTO outbox (tenant_id, queue, body) VALUES (${tenantId}, ${queue}, ${tx.json(job)})`
+  const claimed = claiming.get(tx)
+  const [row] = await tx<{ id: string }[]>`
+    ${options.alongside ? tx`WITH alongside AS (${options.alongside})` : tx``}
+    INSERT INTO outbox (tenant_id, queue, body, claimed_until)
+    VALUES (${tenantId}, ${queue}, ${tx.json(job)},
+            ${claimed ? tx`now() + ${CLAIM}::interval` : tx`NULL`})
+    RETURNING id`
+  claimed?.push({ id: row!.id, queue, body: job })
   return job
 }
 
@@ -33,7 +70,7 @@ export async function enqueue<T extends object>(
  */
 export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Promise<number> {
   const rows = await sql<{ id: string; queue: QueueName; body: object }[]>`
-    UPDATE outbox SET claimed_until = now() + interval '30 seconds'
+    UPDATE outbox SET claimed_until = now() + ${CLAIM}::interval
     WHERE id IN (
       SELECT id FROM outbox
       WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
@@ -78,6 +115,31 @@ export async function drainOutbox(sql: Db, queue: QueuePort, limit = 100): Promi
 export async function flushOutbox(deps: Pick<Deps, 'sql' | 'queue'>): Promise<void> {
   try {
     await drainOutbox(deps.sql, deps.queue)
+  } catch (error) {
+    logger.warn('outbox publish failed; the sweep will retry', { error: error as Error })
+  }
+}
+
+/**
+ * Publishes the jobs a caller's committed transaction claimed ({@link claimJobsOf}): sends them and marks
+ * them published by id, without scanning the outbox. Failures are logged, not thrown, as in flushOutbox:
+ * the claim expires and the outbox sweep sends them.
+ */
+export async function publishClaimed(
+  deps: Pick<Deps, 'sql' | 'queue'>,
+  jobs: readonly ClaimedJob[],
+): Promise<void> {
+  if (jobs.length === 0) return
+  try {
+    const byQueue = new Map<QueueName, ClaimedJob[]>()
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job])
+    for (const [name, group] of byQueue) {
+      await deps.queue.send(
+        name,
+        group.map((j) => j.body),
+      )
+      await deps.sql`UPDATE outbox SET published_at = now() WHERE id IN ${deps.sql(group.map((j) => j.id))}`
+    }
   } catch (error) {
     logger.warn('outbox publish failed; the sweep will retry', { error: error as Error })
   }

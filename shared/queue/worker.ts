@@ -66,3 +66,61 @@ export function sqsWorker<S extends z.ZodType>(
   }
   return middy(handler).use(handlerMiddlewares('worker'))
 }
+
+/** One parsed record of a batch, as {@link sqsBatchWorker} hands it over. */
+export interface BatchJob<T> extends Omit<JobContext, 'deps'> {
+  job: T
+}
+
+/**
+ * Builds an SQS worker that handles a batch together (for work that is cheaper done for several jobs at
+ * once, such as embedding). The contract is {@link sqsWorker}'s: each record is parsed with zod, a record
+ * that does not parse or that `fn` reports failed (a settled result of `rejected`, in record order) is
+ * reported back alone (`reportBatchItemFailures`) and retried alone, and outbox jobs are published
+ * after the batch. `fn` throwing fails every record it was given.
+ */
+export function sqsBatchWorker<S extends z.ZodType>(
+  queue: QueueName,
+  schema: S,
+  fn: (jobs: BatchJob<z.output<S>>[], deps: Deps) => Promise<PromiseSettledResult<unknown>[]>,
+) {
+  const def = queues.find((q) => q.name === queue)
+  if (!def) throw new Error(`queue ${queue} is not in shared/routes.ts`)
+  const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const deps = await getDeps()
+    const errors = new Map<string, string>()
+    batchErrors.set(event, errors)
+    const fail = (record: SQSRecord, receiveCount: number, error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error)
+      errors.set(record.messageId, message)
+      logger.warn('job failed', { queue, messageId: record.messageId, receiveCount, error: message })
+    }
+    const jobs: BatchJob<z.output<S>>[] = []
+    for (const record of event.Records) {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
+      try {
+        const job = schema.parse(JSON.parse(record.body))
+        jobs.push({ job, record, receiveCount, isLastAttempt: receiveCount >= def.maxReceiveCount })
+      } catch (error) {
+        fail(record, receiveCount, error)
+      }
+    }
+    if (jobs.length) {
+      let results: PromiseSettledResult<unknown>[]
+      try {
+        results = await fn(jobs, deps)
+      } catch (error) {
+        results = jobs.map(() => ({ status: 'rejected', reason: error }))
+      }
+      jobs.forEach((j, i) => {
+        const result = results[i]
+        if (!result) fail(j.record, j.receiveCount, new Error('the batch handler returned no result'))
+        else if (result.status === 'rejected') fail(j.record, j.receiveCount, result.reason)
+      })
+    }
+    // Jobs the records enqueued leave right away.
+    await flushOutbox(deps)
+    return { batchItemFailures: [...errors.keys()].map((itemIdentifier) => ({ itemIdentifier })) }
+  }
+  return middy(handler).use(handlerMiddlewares('worker'))
+}

@@ -16,6 +16,7 @@
  */
 
 import { createHash } from 'node:crypto'
+import pLimit from 'p-limit'
 import type { AiProvider } from '../ai/provider.ts'
 import { estimateTokens } from '../ai/text.ts'
 import type { Db, Sql } from '../db/sql.ts'
@@ -106,33 +107,119 @@ export async function indexArticle(
   return retryWhileSourceChanges(`article ${articleId}`, async () => {
     const before = await loadArticle(sql, tenantId, articleId)
     if (!before) return { status: 'missing', changed: false, ...emptySync() }
-    const live = before.isActive && before.deletedAt === null
-    const chunks = live ? uniqueChunks(chunkDocument({ title: before.title, content: before.content })) : []
+    const chunks = chunksOf(before)
     const vectors = await embedMissing(sql, ai, tenantId, chunks)
-    return await sql.begin(async (tx) => {
-      const article = await loadArticle(tx, tenantId, articleId, true)
-      if (!article) return { status: 'missing' as const, changed: false, ...emptySync() }
-      if (fingerprint(article) !== fingerprint(before)) throw new SourceChangedError('article changed')
-      const sync = await syncSourceChunks(tx, tenantId, articleOwner(article), chunks, vectors, ai.embedModel)
-      const flagsStale = live && (!article.isIndexed || article.indexError !== null)
-      const changed = changedAnything(sync) || flagsStale
-      if (flagsStale) {
-        await tx`UPDATE kb_articles SET is_indexed = true, index_error = NULL WHERE id = ${articleId}`
-      }
-      if (changed) {
-        const auditTo = await auditTenant(tx, article)
-        if (auditTo !== null) {
-          await audit(tx, {
-            tenantId: auditTo,
-            action: 'kb_indexed',
-            entityType: 'kb_article',
-            entityId: articleId,
-            details: { ...sync, version: article.version, embedModel: ai.embedModel, live },
-          })
+    return writeArticle(sql, ai, before, chunks, vectors)
+  })
+}
+
+/** An article to index: what an `embed` job of kind `article` names. */
+export interface ArticleJob {
+  tenantId: number | null
+  articleId: number
+}
+
+/** Article transactions {@link indexArticles} runs at once (a server pool has 10 connections by default). */
+export const INDEX_WRITE_CONCURRENCY = 4
+
+/**
+ * Indexes several articles (an embed worker's batch) with the work of {@link indexArticle} per article,
+ * but shared where it can be: the articles are read in one query, their new chunks embedded in one call
+ * per tenant, and the write transactions run `concurrency` at a time (p-limit), so a server works on
+ * several HNSW inserts at once instead of waiting for each article's round trips. An article that
+ * changed while it was embedded, or whose new chunk a parallel write of the same tenant inserted first
+ * (`chunk_hash` is unique per tenant), is redone on its own by {@link indexArticle}.
+ *
+ * Returns one settled result per job, in job order: a failure belongs to its article only.
+ */
+export async function indexArticles(
+  sql: Sql,
+  ai: AiProvider,
+  jobs: readonly ArticleJob[],
+  options: { concurrency?: number } = {},
+): Promise<PromiseSettledResult<IndexResult>[]> {
+  if (jobs.length === 0) return []
+  const rows = await sql<ArticleRow[]>`
+    SELECT id, tenant_id, title, content, category, is_active, deleted_at, version, is_indexed, index_error,
+           created_by
+    FROM kb_articles WHERE id IN ${sql([...new Set(jobs.map((j) => j.articleId))])}`
+  // The job's tenant must be the article's: another tenant's id is as missing as an unknown one.
+  const found = jobs.map((j) => rows.find((r) => r.id === j.articleId && r.tenantId === j.tenantId))
+  const chunks = found.map((a) => (a ? chunksOf(a) : []))
+  const vectors = new Map<number | null, Map<string, number[]>>()
+  try {
+    for (const tenantId of new Set(jobs.map((j) => j.tenantId))) {
+      const ofTenant = chunks.filter((_, i) => jobs[i]!.tenantId === tenantId).flat()
+      vectors.set(tenantId, await embedMissing(sql, ai, tenantId, uniqueChunks(ofTenant)))
+    }
+  } catch (error) {
+    // The model failed for the batch: every article fails with it (the queue retries each job).
+    return jobs.map(() => ({ status: 'rejected' as const, reason: error }))
+  }
+  const limit = pLimit(options.concurrency ?? INDEX_WRITE_CONCURRENCY)
+  return Promise.allSettled(
+    jobs.map((job, i) =>
+      limit(async (): Promise<IndexResult> => {
+        const before = found[i]
+        if (!before) return { status: 'missing', changed: false, ...emptySync() }
+        try {
+          return await writeArticle(sql, ai, before, chunks[i]!, vectors.get(job.tenantId)!)
+        } catch (error) {
+          if (!(error instanceof SourceChangedError) && !isChunkHashConflict(error)) throw error
+          return indexArticle(sql, ai, job.tenantId, job.articleId)
         }
+      }),
+    ),
+  )
+}
+
+/** A parallel write of the same tenant inserted one of this article's new chunk texts first. */
+const isChunkHashConflict = (error: unknown) =>
+  (error as { code?: string }).code === '23505' &&
+  /chunk_hash/.test(String((error as { constraint_name?: string }).constraint_name ?? ''))
+
+/** The chunks an article should have now: none when it is deleted or inactive. */
+const chunksOf = (a: ArticleRow) =>
+  a.isActive && a.deletedAt === null
+    ? uniqueChunks(chunkDocument({ title: a.title, content: a.content }))
+    : []
+
+/**
+ * The write transaction of indexing `before` (read before embedding): re-reads the article locked, fails
+ * with SourceChangedError when it changed meanwhile, then syncs its chunks and flags and audits.
+ */
+async function writeArticle(
+  sql: Sql,
+  ai: AiProvider,
+  before: ArticleRow,
+  chunks: Chunk[],
+  vectors: Map<string, number[]>,
+): Promise<IndexResult> {
+  const { tenantId, id: articleId } = before
+  const live = before.isActive && before.deletedAt === null
+  return await sql.begin(async (tx) => {
+    const article = await loadArticle(tx, tenantId, articleId, true)
+    if (!article) return { status: 'missing' as const, changed: false, ...emptySync() }
+    if (fingerprint(article) !== fingerprint(before)) throw new SourceChangedError('article changed')
+    const sync = await syncSourceChunks(tx, tenantId, articleOwner(article), chunks, vectors, ai.embedModel)
+    const flagsStale = live && (!article.isIndexed || article.indexError !== null)
+    const changed = changedAnything(sync) || flagsStale
+    if (flagsStale) {
+      await tx`UPDATE kb_articles SET is_indexed = true, index_error = NULL WHERE id = ${articleId}`
+    }
+    if (changed) {
+      const auditTo = await auditTenant(tx, article)
+      if (auditTo !== null) {
+        await audit(tx, {
+          tenantId: auditTo,
+          action: 'kb_indexed',
+          entityType: 'kb_article',
+          entityId: articleId,
+          details: { ...sync, version: article.version, embedModel: ai.embedModel, live },
+        })
       }
-      return { status: live ? ('indexed' as const) : ('archived' as const), changed, ...sync }
-    })
+    }
+    return { status: live ? ('indexed' as const) : ('archived' as const), changed, ...sync }
   })
 }
 

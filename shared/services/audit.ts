@@ -52,6 +52,26 @@ export async function audit(sql: Db, e: AuditEntry): Promise<void> {
             ${sql.json((e.details ?? {}) as never)}, ${e.ticketId ?? null}, ${e.aiReplyId ?? null})`
 }
 
+/**
+ * Writes several audit rows in one statement (in order), in the caller's transaction: for a hot path that
+ * records more than one fact about one change (a webhook delivery: the ticket it synced, the event).
+ */
+export async function auditMany(sql: Db, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return
+  const rows = entries.map((e) => ({
+    tenant_id: e.tenantId,
+    user_id: e.userId ?? null,
+    action: e.action,
+    entity_type: e.entityType,
+    entity_id: e.entityId ?? null,
+    details: sql.json((e.details ?? {}) as never),
+    ticket_id: e.ticketId ?? null,
+    ai_reply_id: e.aiReplyId ?? null,
+  }))
+  await sql`
+    INSERT INTO audit_logs ${sql(rows as never, 'tenant_id', 'user_id', 'action', 'entity_type', 'entity_id', 'details', 'ticket_id', 'ai_reply_id')}`
+}
+
 /** Who made a change: the row goes to their tenant and names them. */
 export type AuditActor = Pick<AuditEntry, 'tenantId' | 'userId'>
 

@@ -55,8 +55,12 @@ export async function queueDraft(
   trigger: 'auto' | 'regenerate',
   userId: number | null = null,
 ) {
-  await tx`UPDATE tickets SET draft_state = 'queued', draft_error = NULL WHERE id = ${ticketId} AND tenant_id = ${tenantId}`
-  return enqueueDraft(tx, { tenantId, ticketId, messageId, trigger, userId })
+  // The ticket's mark and the job in one statement: one round trip on the webhook's hot path.
+  return enqueueDraft(
+    tx,
+    { tenantId, ticketId, messageId, trigger, userId },
+    tx`UPDATE tickets SET draft_state = 'queued', draft_error = NULL WHERE id = ${ticketId} AND tenant_id = ${tenantId}`,
+  )
 }
 
 /**

@@ -74,7 +74,8 @@ const clip = (value: string | undefined, max: number) =>
   value === undefined ? undefined : value.slice(0, max)
 
 /**
- * Creates or updates the ticket with this WHMCS id (row-locked for the rest of the transaction).
+ * Creates or updates the ticket with this WHMCS id (row-locked for the rest of the transaction), in one
+ * statement.
  *
  * Status and priority follow WHMCS only when WHMCS's own value changed since Draftdesk last saw it (kept
  * in `metadata_json.whmcsStatus`): WHMCS is the source of truth for what happens in WHMCS, but a sync that
@@ -102,47 +103,53 @@ export async function upsertWhmcsTicket(
   )
 
   const status = f.whmcsStatus !== undefined ? fromWhmcsStatus(f.whmcsStatus) : 'open'
-  const [inserted] = await tx<{ id: number; status: TicketStatus }[]>`
-    INSERT INTO tickets (tenant_id, subject, content, status, priority, source, department, client_email,
-                         whmcs_ticket_id, whmcs_tid, whmcs_lastreply, metadata_json)
-    VALUES (${tenantId}, ${subject ?? `WHMCS ticket #${tid ?? f.whmcsTicketId}`},
-            ${f.content ?? subject ?? ''}, ${status}, ${whmcsPriorityToDraftdesk(f.whmcsPriority)}, 'whmcs',
-            ${department ?? null}, ${clientEmail ?? null}, ${f.whmcsTicketId}, ${tid ?? null},
-            ${lastreply ?? null}, ${tx.json(metadata as never)})
-    ON CONFLICT (tenant_id, whmcs_ticket_id) WHERE whmcs_ticket_id IS NOT NULL DO NOTHING
-    RETURNING id, status`
-  if (inserted) return { ...inserted, created: true, statusChanged: false }
-
-  const [current] = await tx<
-    { id: number; status: TicketStatus; whmcsStatus: string | null; whmcsPriority: string | null }[]
-  >`
-    SELECT id, status, metadata_json->>'whmcsStatus' AS whmcs_status,
-           metadata_json->>'whmcsPriority' AS whmcs_priority
-    FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${f.whmcsTicketId} FOR UPDATE`
-  if (!current) throw new Error(`WHMCS ticket ${f.whmcsTicketId} vanished during upsert`)
-
-  let nextStatus = current.status
-  if (f.whmcsStatus !== undefined && (options.forceStatus || f.whmcsStatus !== current.whmcsStatus)) {
-    // WHMCS is the source of truth for its tickets: its status is taken without the transition table.
-    nextStatus = fromWhmcsStatus(f.whmcsStatus)
-  }
-  const nextPriority =
-    f.whmcsPriority !== undefined && f.whmcsPriority !== current.whmcsPriority
-      ? whmcsPriorityToDraftdesk(f.whmcsPriority)
-      : null
-  await tx`
-    UPDATE tickets SET
-      subject = coalesce(${subject ?? null}, subject),
-      status = ${nextStatus},
-      priority = coalesce(${nextPriority}, priority),
-      department = coalesce(${department ?? null}, department),
-      client_email = coalesce(${clientEmail ?? null}, client_email),
-      whmcs_tid = coalesce(${tid ?? null}, whmcs_tid),
-      whmcs_lastreply = coalesce(${lastreply ?? null}, whmcs_lastreply),
-      metadata_json = metadata_json || ${tx.json(metadata as never)},
-      updated_at = now()
-    WHERE id = ${current.id}`
-  return { id: current.id, status: nextStatus, created: false, statusChanged: nextStatus !== current.status }
+  const whmcsStatus = f.whmcsStatus ?? null
+  const whmcsPriority = f.whmcsPriority ?? null
+  // One statement (this runs once per webhook delivery and per synced ticket): lock the existing row
+  // (`current`: FOR UPDATE waits for a concurrent writer and then sees its committed version), update it
+  // from what it held, or insert the ticket when there is none. `previous` is the status before.
+  const upsert = () => tx<{ id: number; status: TicketStatus; created: boolean; previous: TicketStatus }[]>`
+    WITH current AS (
+      SELECT id, status, metadata_json->>'whmcsStatus' AS whmcs_status,
+             metadata_json->>'whmcsPriority' AS whmcs_priority
+      FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${f.whmcsTicketId} FOR UPDATE),
+    updated AS (
+      UPDATE tickets t SET
+        subject = coalesce(${subject ?? null}::text, t.subject),
+        -- WHMCS is the source of truth for its tickets: its status is taken without the transition table.
+        status = CASE WHEN ${whmcsStatus}::text IS NOT NULL
+                        AND (${options.forceStatus === true}::boolean
+                             OR current.whmcs_status IS DISTINCT FROM ${whmcsStatus}::text)
+                      THEN ${status}::text ELSE t.status END,
+        priority = CASE WHEN ${whmcsPriority}::text IS NOT NULL
+                          AND current.whmcs_priority IS DISTINCT FROM ${whmcsPriority}::text
+                        THEN ${whmcsPriorityToDraftdesk(f.whmcsPriority)}::text ELSE t.priority END,
+        department = coalesce(${department ?? null}::text, t.department),
+        client_email = coalesce(${clientEmail ?? null}::text, t.client_email),
+        whmcs_tid = coalesce(${tid ?? null}::text, t.whmcs_tid),
+        whmcs_lastreply = coalesce(${lastreply ?? null}::text, t.whmcs_lastreply),
+        metadata_json = t.metadata_json || ${tx.json(metadata as never)},
+        updated_at = now()
+      FROM current WHERE t.id = current.id
+      RETURNING t.id, t.status, false AS created, current.status AS previous),
+    inserted AS (
+      INSERT INTO tickets (tenant_id, subject, content, status, priority, source, department, client_email,
+                           whmcs_ticket_id, whmcs_tid, whmcs_lastreply, metadata_json)
+      SELECT ${tenantId}::int, ${subject ?? `WHMCS ticket #${tid ?? f.whmcsTicketId}`}::text,
+             ${f.content ?? subject ?? ''}::text, ${status}::text,
+             ${whmcsPriorityToDraftdesk(f.whmcsPriority)}::text, 'whmcs', ${department ?? null}::text,
+             ${clientEmail ?? null}::text, ${f.whmcsTicketId}::int, ${tid ?? null}::text,
+             ${lastreply ?? null}::text, ${tx.json(metadata as never)}::jsonb
+      WHERE NOT EXISTS (SELECT 1 FROM current)
+      ON CONFLICT (tenant_id, whmcs_ticket_id) WHERE whmcs_ticket_id IS NOT NULL DO NOTHING
+      RETURNING id, status, true AS created, status AS previous)
+    SELECT id, status, created, previous FROM updated
+    UNION ALL SELECT id, status, created, previous FROM inserted`
+  // Empty only when a concurrent transaction inserted the ticket after this statement's snapshot: the
+  // conflict waited for it to commit, so the second attempt (a new snapshot) finds and updates its row.
+  const row = (await upsert())[0] ?? (await upsert())[0]
+  if (!row) throw new Error(`WHMCS ticket ${f.whmcsTicketId} vanished during upsert`)
+  return { id: row.id, status: row.status, created: row.created, statusChanged: row.status !== row.previous }
 }
 
 /** Inserts messages not stored yet (dedup on external id); returns the ones inserted, in input order. */

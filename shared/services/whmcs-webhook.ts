@@ -9,8 +9,9 @@ import type { Db, Sql } from '../db/sql.ts'
 import { BadRequestError, UnauthorizedError, ValidationError } from '../http/errors.ts'
 import { cleanJson } from '../http/safe-input.ts'
 import { logger } from '../logger.ts'
+import { type ClaimedJob, claimJobsOf } from '../queue/outbox.ts'
 import { verifyWebhook, WEBHOOK_HEADERS } from '../whmcs/signature.ts'
-import { audit } from './audit.ts'
+import { type AuditEntry, auditMany } from './audit.ts'
 import { supersedePendingDrafts } from './draft-supersede.ts'
 import {
   ingestWhmcsThread,
@@ -62,13 +63,16 @@ const DECOY_SECRET = randomBytes(32).toString('hex')
  * slugs cannot be probed. The event row (unique on event id and on signature digest) is inserted with the
  * effects: a redelivery or replay sees it and is a no-op (`{ duplicate: true }`), or the first rolled back.
  *
+ * Returns the result and the outbox jobs it claimed, which the caller publishes after commit
+ * (`publishClaimed`): the request sends its own draft job without scanning the outbox.
+ *
  * @throws UnauthorizedError (401), BadRequestError / ValidationError (400) for a signed but malformed body
  */
 export async function handleWhmcsWebhook(
   sql: Sql,
   dataKey: Buffer,
   req: WebhookRequest,
-): Promise<WebhookResult> {
+): Promise<{ result: WebhookResult; jobs: ClaimedJob[] }> {
   const [tenant] = await sql<WebhookTenant[]>`
     SELECT id, webhook_secret, whmcs_admin_username, settings->'requireWebhookSignatureV2' = 'true' AS require_v2
     FROM tenants WHERE slug = ${req.tenantSlug} AND is_active`
@@ -118,14 +122,17 @@ export async function handleWhmcsWebhook(
   const body = parsed.data
 
   return sql.begin(async (tx) => {
+    // The draft job this delivery queues is claimed here and published by the caller after commit.
+    const jobs = claimJobsOf(tx)
     // Duplicate by event id (a re-signed redelivery) or by signature (the same signed bytes replayed).
     const [fresh] = await tx`
       INSERT INTO webhook_events (tenant_id, event_id, event, signature_digest)
       VALUES (${tenant.id}, ${eventId}, ${body.event.slice(0, 64)}, ${verdict.digest})
       ON CONFLICT DO NOTHING RETURNING event_id`
-    if (!fresh) return { duplicate: true } as const
-    const result = await applyWebhookEvent(tx, tenant.id, eventId, body, tenant.whmcsAdminUsername)
-    await audit(tx, {
+    if (!fresh) return { result: { duplicate: true } as const, jobs }
+    const audits: AuditEntry[] = []
+    const result = await applyWebhookEvent(tx, tenant.id, eventId, body, tenant.whmcsAdminUsername, audits)
+    audits.push({
       tenantId: tenant.id,
       action: 'webhook_received',
       entityType: 'webhook_event',
@@ -137,7 +144,8 @@ export async function handleWhmcsWebhook(
         ...(result.ignored ? { ignored: result.ignored } : {}),
       },
     })
-    return result
+    await auditMany(tx, audits)
+    return { result, jobs }
   })
 }
 
@@ -147,6 +155,7 @@ async function applyWebhookEvent(
   eventId: string,
   { event, data }: WhmcsWebhookBody,
   adminUsername: string | null,
+  audits: AuditEntry[],
 ): Promise<Exclude<WebhookResult, { duplicate: true }>> {
   const fields: WhmcsTicketFields = {
     whmcsTicketId: data.ticketid,
@@ -198,7 +207,7 @@ async function applyWebhookEvent(
           : [],
       )
       if (result.created || result.messagesAdded > 0) {
-        await audit(tx, {
+        audits.push({
           tenantId,
           action: 'ticket_synced',
           entityType: 'ticket',

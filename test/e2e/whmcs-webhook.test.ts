@@ -172,6 +172,44 @@ describe('Function: POST /webhooks/whmcs/{tenantSlug}', () => {
     expect(events!.n).toBe(1)
   })
 
+  it('stores a new ticket once when its opening and a reply arrive concurrently, redelivered and under several event ids', async () => {
+    // Prepare: the ticket does not exist yet, so the concurrent upserts race to insert it.
+    const opening = open(110)
+    const reply = {
+      event: 'TicketUserReply',
+      data: { ticketid: 110, replyid: 9010, message: 'Any news?', status: 'Customer-Reply' },
+    }
+    const replyEventId = randomUUID()
+    const queuedBefore = (await app.rt.queues.depths()).draft ?? 0
+    // Act: the opening under 6 event ids (WHMCS re-firing the hook), the reply redelivered 6 times.
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, () => post(acme, opening)),
+      ...Array.from({ length: 6 }, () => post(acme, reply, { eventId: replyEventId })),
+    ])
+    // Assess
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill(200))
+    const [tickets] = await sql()<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM tickets WHERE tenant_id = ${acme.id} AND whmcs_ticket_id = 110`
+    expect(tickets!.n).toBe(1)
+    const ticket = await ticketOf(acme.id, 110)
+    const messages = await sql()<{ externalId: string }[]>`
+      SELECT external_id FROM messages WHERE ticket_id = ${ticket!.id} ORDER BY external_id`
+    expect(messages.map((m) => m.externalId)).toEqual(['9010', 'open-110'])
+    expect(results.filter((r) => r.body.duplicate === true)).toHaveLength(5)
+    // One draft job per new customer message at most, each one published by the request that queued it.
+    const queued = results.filter((r) => r.body.draftQueued === true).length
+    expect(queued).toBeGreaterThanOrEqual(1)
+    expect(await draftJobs(ticket!.id)).toBe(queued)
+    const [unpublished] = await sql()<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM outbox
+      WHERE (body->>'ticketId')::int = ${ticket!.id} AND published_at IS NULL`
+    expect(unpublished!.n).toBe(0)
+    expect((await app.rt.queues.depths()).draft).toBe(queuedBefore + queued)
+    const [synced] = await sql()<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM audit_logs WHERE ticket_id = ${ticket!.id} AND action = 'ticket_synced'`
+    expect(synced!.n).toBe(messages.length)
+  })
+
   it('stores the same reply once even when WHMCS sends it under two event ids', async () => {
     // Prepare
     await post(acme, open(104))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BuiltinProvider, dot, hashedEmbedding } from '#shared/ai/builtin'
+import { BuiltinProvider, charGrams, dot, hashedEmbedding } from '#shared/ai/builtin'
 import type { Grounding } from '#shared/ai/provider'
 
 const norm = (v: number[]) => Math.hypot(...v)
@@ -62,6 +62,37 @@ describe('Function: hashedEmbedding', () => {
     // Assess
     expect(related).toBeGreaterThan(0.2)
     expect(related).toBeGreaterThan(unrelated + 0.2)
+  })
+})
+
+describe('Function: charGrams', () => {
+  it('gives the code-point 3- and 4-grams of the marked word, for every script (stored vectors depend on them)', () => {
+    // The definition, one code point per character (what the fast path must equal).
+    const reference = (word: string) => {
+      const chars = Array.from(`⟨${word}⟩`)
+      return [3, 4].flatMap((n) =>
+        Array.from(
+          { length: Math.max(0, chars.length - n + 1) },
+          (_, i) => `c:${chars.slice(i, i + n).join('')}`,
+        ),
+      )
+    }
+    for (const word of [
+      'a',
+      'ab',
+      'cpanel',
+      'wordpress',
+      'почта',
+      'ящик',
+      '邮件服务器',
+      'café',
+      'cafe\u0301',
+      '🔥ssl',
+      'a😀b𝔘c',
+      '',
+    ]) {
+      expect(charGrams(word)).toEqual(reference(word))
+    }
   })
 })
 
