@@ -13,6 +13,7 @@
  * none. Nothing here reads an evaluation label; the cut-off lives in the scoring space's calibration
  * (shared/drafting/calibration.ts).
  */
+import type { Fragment } from 'postgres'
 import type { Sql } from '../db/sql.ts'
 
 /** Coverage of a question by a few passages; `terms` is the question's lexeme count. */
@@ -58,36 +59,78 @@ export function coverageOf(
   }
 }
 
-/**
- * Coverage of `query` by the chunks `passageIds` for `tenantId`, in one statement: document frequency of
- * each query lexeme over the tenant's current chunks and whether a passage contains it.
- */
+/** The query's lexemes with their document frequency over the tenant's retrievable chunks. */
+export interface QueryLexemes {
+  terms: Array<{ term: string; df: number }>
+  /** Chunks the tenant can retrieve (the idf's n). */
+  chunks: number
+}
+
 // Each subquery reads kb_chunks itself, so document frequency uses the GIN index on search_tsv and the
 // passage check the primary key; a shared CTE of the tenant's chunks was materialised and scanned in full
 // per lexeme (55 ms at 10k chunks against 26 ms, bench/drafts.ts).
 const retrievable = (sql: Sql, tenantId: number) =>
   sql`(c.tenant_id = ${tenantId} OR c.tenant_id IS NULL) AND c.is_current`
 
-export async function knowledgeCoverage(
+// Lexemes are quoted as tsquery literals (chr(39) = ', chr(92) = \), as in shared/rag/search.ts.
+const lexemeQuery = (sql: Sql, term: Fragment) => sql`
+  (chr(39) || replace(replace(${term}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))
+    || chr(39))::tsquery`
+
+/**
+ * The first half of knowledgeCoverage, in one statement: the lexemes of `query` and the document frequency
+ * of each over the tenant's current chunks. It does not depend on the passages, so the draft pipeline
+ * runs it beside retrieval (shared/services/draft-stages.ts).
+ */
+export async function queryLexemes(
   sql: Sql,
-  opts: { tenantId: number; query: string; passageIds: readonly number[] },
-): Promise<Coverage> {
-  const ids = opts.passageIds.length ? [...opts.passageIds] : [0]
-  // Lexemes are quoted as tsquery literals (chr(39) = ', chr(92) = \), as in shared/rag/search.ts.
-  const rows = await sql<{ term: string; df: number; covered: boolean; chunks: number }[]>`
+  opts: { tenantId: number; query: string },
+): Promise<QueryLexemes> {
+  const rows = await sql<{ term: string; df: number; chunks: number }[]>`
     WITH l AS (
-      SELECT DISTINCT term,
-        (chr(39) || replace(replace(term, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))
-          || chr(39))::tsquery AS q
+      SELECT DISTINCT term, ${lexemeQuery(sql, sql`term`)} AS q
       FROM unnest(tsvector_to_array(to_tsvector('english', ${opts.query}))) AS term
     )
     SELECT l.term,
       (SELECT count(*) FROM kb_chunks c WHERE c.search_tsv @@ l.q AND ${retrievable(sql, opts.tenantId)})::int AS df,
-      EXISTS (
-        SELECT 1 FROM kb_chunks c
-        WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ l.q AND ${retrievable(sql, opts.tenantId)}
-      ) AS covered,
       (SELECT count(*) FROM kb_chunks c WHERE ${retrievable(sql, opts.tenantId)})::int AS chunks
     FROM l ORDER BY l.term`
-  return coverageOf(rows, rows[0]?.chunks ?? 0)
+  return { terms: rows.map(({ term, df }) => ({ term, df })), chunks: rows[0]?.chunks ?? 0 }
+}
+
+/**
+ * The second half: coverage of the query's lexemes by the chunks `passageIds` (those the tenant can
+ * retrieve), in one statement for all lexemes.
+ */
+export async function coverageByPassages(
+  sql: Sql,
+  opts: { tenantId: number; lexemes: QueryLexemes; passageIds: readonly number[] },
+): Promise<Coverage> {
+  const { terms, chunks } = opts.lexemes
+  if (terms.length === 0) return coverageOf([], chunks)
+  const ids = opts.passageIds.length ? [...opts.passageIds] : [0]
+  const covered = await sql<{ term: string }[]>`
+    SELECT l.term FROM unnest(${terms.map((t) => t.term)}::text[]) AS l(term)
+    WHERE EXISTS (
+      SELECT 1 FROM kb_chunks c
+      WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ ${lexemeQuery(sql, sql`l.term`)}
+        AND ${retrievable(sql, opts.tenantId)}
+    )`
+  const coveredTerms = new Set(covered.map((r) => r.term))
+  return coverageOf(
+    terms.map((t) => ({ ...t, covered: coveredTerms.has(t.term) })),
+    chunks,
+  )
+}
+
+/**
+ * Coverage of `query` by the chunks `passageIds` for `tenantId`: document frequency of each query lexeme
+ * over the tenant's current chunks (queryLexemes) and whether a passage contains it (coverageByPassages).
+ */
+export async function knowledgeCoverage(
+  sql: Sql,
+  opts: { tenantId: number; query: string; passageIds: readonly number[] },
+): Promise<Coverage> {
+  const lexemes = await queryLexemes(sql, opts)
+  return coverageByPassages(sql, { tenantId: opts.tenantId, lexemes, passageIds: opts.passageIds })
 }

@@ -99,26 +99,8 @@ export async function hybridSearch(
   const kinds = opts.sourceKinds?.length ? [...new Set(opts.sourceKinds)] : ALL_KINDS
   const k = Math.max(1, Math.floor(opts.k))
   const candidates = Math.max(k, Math.floor(opts.candidates ?? Math.max(50, 4 * k)))
-  const [embedding] = await ai.embed([opts.query], 'query')
-  if (!embedding) throw new Error('the AI provider returned no query embedding')
-  const queryVector = pgvector.toSql(embedding) as string
-
-  // The legs are independent: on a server's pool they run at once on two connections (PGlite's one
-  // connection takes them in turn). Only the vector leg needs a transaction, for its SET LOCAL settings.
-  const vectorLeg = sql.begin('READ ONLY', async (tx) => {
-    await tx`SELECT set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),
-                    set_config('hnsw.iterative_scan', 'relaxed_order', true)`
-    // relaxed_order may return neighbours slightly out of order; the materialised CTE re-sorts them exactly.
-    return tx<{ id: number }[]>`
-      WITH nearest AS MATERIALIZED (
-        SELECT c.id, c.embedding_vector <=> ${queryVector}::vector AS distance
-        FROM kb_chunks c
-        WHERE ${visible(tx, opts.tenantId, kinds)}
-        ORDER BY c.embedding_vector <=> ${queryVector}::vector
-        LIMIT ${candidates}
-      )
-      SELECT id FROM nearest ORDER BY distance, id`
-  }) as Promise<Array<{ id: number }>>
+  // The text leg needs no embedding: it starts now and runs while the query is embedded (on a server's
+  // pool on a connection of its own; PGlite's one connection, and Lambda's, take the statements in turn).
   // Chunks matching every term come first, then by rank of the any-term query. Dividing the rank by the
   // chunk length (flag 2) stops long chunks winning on term count alone: with the built-in provider 28 of
   // the 32 paraphrased test questions get their article first (flag 1, log length: 26; no flag: 25).
@@ -131,7 +113,31 @@ export async function hybridSearch(
     SELECT c.id FROM kb_chunks c, q
     WHERE c.search_tsv @@ q.any_term AND ${visible(sql, opts.tenantId, kinds)}
     ORDER BY c.search_tsv @@ q.all_terms DESC, ts_rank_cd(c.search_tsv, q.any_term, 2 | 32) DESC, c.id
-    LIMIT ${candidates}`
+    LIMIT ${candidates}`.execute()
+  // Awaited below; until then a failure must not count as unhandled (the embedding may fail first).
+  textLeg.catch(() => {})
+  const [embedding] = await ai.embed([opts.query], 'query')
+  if (!embedding) throw new Error('the AI provider returned no query embedding')
+  const queryVector = pgvector.toSql(embedding) as string
+
+  // Only the vector leg needs a transaction, for its SET LOCAL settings; the settings and the search are
+  // sent together (a pipeline), so the transaction costs BEGIN and COMMIT, not a round trip more.
+  const vectorLeg = sql
+    .begin('READ ONLY', (tx) => [
+      tx`SELECT set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),
+              set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+      // relaxed_order may return neighbours slightly out of order; the materialised CTE re-sorts them exactly.
+      tx<{ id: number }[]>`
+      WITH nearest AS MATERIALIZED (
+        SELECT c.id, c.embedding_vector <=> ${queryVector}::vector AS distance
+        FROM kb_chunks c
+        WHERE ${visible(tx, opts.tenantId, kinds)}
+        ORDER BY c.embedding_vector <=> ${queryVector}::vector
+        LIMIT ${candidates}
+      )
+      SELECT id FROM nearest ORDER BY distance, id`,
+    ])
+    .then(([, rows]) => rows as unknown as Array<{ id: number }>)
   const [vectorRows, textRows] = await Promise.all([vectorLeg, textLeg])
   const byVector = vectorRows.map((r) => r.id)
   const byText = textRows.map((r) => r.id)

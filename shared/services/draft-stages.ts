@@ -30,7 +30,7 @@ import {
 import type { Priority, TicketStatus } from '../drafting/status.ts'
 import { logger } from '../logger.ts'
 import type { DraftJob } from '../queue/jobs.ts'
-import { COVERAGE_PASSAGES, knowledgeCoverage } from '../rag/coverage.ts'
+import { COVERAGE_PASSAGES, coverageByPassages, type QueryLexemes, queryLexemes } from '../rag/coverage.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
 import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
 import type { DraftDeps, DraftOutcome } from './drafting.ts'
@@ -81,6 +81,12 @@ export interface DraftContext {
   threadSummary: string | null
   query: string
   language: Language
+}
+
+/** Stage 2's result: the candidates, and the query's lexeme statistics knowledge coverage needs. */
+export interface Retrieved {
+  candidates: Candidate[]
+  lexemes: QueryLexemes
 }
 
 /** Stages 2–3's result: every candidate (stored for audit) and the passages shown to the model. */
@@ -156,12 +162,15 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
     return { status: 'skipped', reason: 'ticket_closed' }
   }
   // Customer and agent messages only: assistant rows are unsent drafts, system rows internal notes.
-  const thread = await sql<ThreadMessage[]>`
-    SELECT id, role, content FROM messages
-    WHERE tenant_id = ${job.tenantId} AND ticket_id = ${ticket.id} AND role IN ('user', 'agent')
-    ORDER BY id`
-  const rerankCfg = await loadRerankingConfig(sql, job.tenantId)
-  const promptVersion = await loadActivePrompt(sql, job.tenantId)
+  // Independent reads: sent at once (a pipeline on one connection, or side by side on a server's pool).
+  const [thread, rerankCfg, promptVersion] = await Promise.all([
+    sql<ThreadMessage[]>`
+      SELECT id, role, content FROM messages
+      WHERE tenant_id = ${job.tenantId} AND ticket_id = ${ticket.id} AND role IN ('user', 'agent')
+      ORDER BY id`,
+    loadRerankingConfig(sql, job.tenantId),
+    loadActivePrompt(sql, job.tenantId),
+  ])
   const tenantRules = escalationRulesOf(ticket.settings, job.tenantId)
 
   const target =
@@ -209,20 +218,28 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
   }
 }
 
-/** Stage 2, retrieve: hybrid search for the masked query, each hit scored by its relevance. */
-export async function retrieveCandidates(sql: Sql, ai: AiProvider, ctx: DraftContext): Promise<Candidate[]> {
+/**
+ * Stage 2, retrieve: hybrid search for the masked query, each hit scored by its relevance. The query's
+ * lexeme statistics for knowledge coverage (stage 3) depend on the query only, so they are read at the
+ * same time (on a server's pool, on another connection).
+ */
+export async function retrieveCandidates(sql: Sql, ai: AiProvider, ctx: DraftContext): Promise<Retrieved> {
+  const lexemes = queryLexemes(sql, { tenantId: ctx.job.tenantId, query: ctx.query })
+  // Awaited below; a failure of the search first must not leave this one unhandled.
+  lexemes.catch(() => {})
   const hits = await hybridSearch(sql, ai, {
     tenantId: ctx.job.tenantId,
     query: ctx.query,
     k: ctx.rerankCfg.topKInitial,
   })
-  return hits.map((hit) => ({
+  const candidates = hits.map((hit) => ({
     id: hit.chunkId,
     sourceKind: hit.sourceKind,
     score: relevance(hit),
     crossEncoderScore: null,
     hit,
   }))
+  return { candidates, lexemes: await lexemes }
 }
 
 /**
@@ -232,10 +249,10 @@ export async function retrieveCandidates(sql: Sql, ai: AiProvider, ctx: DraftCon
 export async function rerankCandidates(
   deps: DraftDeps,
   ctx: DraftContext,
-  retrieved: Candidate[],
+  retrieved: Retrieved,
 ): Promise<Ranking> {
   const { rerankCfg } = ctx
-  let candidates = retrieved
+  let candidates = retrieved.candidates
   let crossEncoder: Ranking['crossEncoder'] = 'off'
   if (rerankCfg.isEnabled && deps.config.RERANKER_URL && candidates.length > 0) {
     try {
@@ -286,9 +303,9 @@ export async function rerankCandidates(
   const sameLanguage = bestLanguage === ctx.language
   const coverage = sameLanguage
     ? (
-        await knowledgeCoverage(deps.sql, {
+        await coverageByPassages(deps.sql, {
           tenantId: ctx.job.tenantId,
-          query: ctx.query,
+          lexemes: retrieved.lexemes,
           passageIds: best.map((c) => c.id),
         })
       ).score
