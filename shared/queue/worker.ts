@@ -37,34 +37,9 @@ export function sqsWorker<S extends z.ZodType>(
   schema: S,
   fn: (job: z.output<S>, ctx: JobContext) => Promise<void>,
 ) {
-  const def = queues.find((q) => q.name === queue)
-  if (!def) throw new Error(`queue ${queue} is not in shared/routes.ts`)
-  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const deps = await getDeps()
-    const errors = new Map<string, string>()
-    batchErrors.set(event, errors)
-    const processor = new BatchProcessor(EventType.SQS)
-    const onRecord = async (record: SQSRecord) => {
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
-      try {
-        const job = schema.parse(JSON.parse(record.body))
-        await fn(job, { deps, record, receiveCount, isLastAttempt: receiveCount >= def.maxReceiveCount })
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
-        errors.set(record.messageId, message)
-        logger.warn('job failed', { queue, messageId: record.messageId, receiveCount, error: message })
-        throw error
-      }
-    }
-    const response = await processPartialResponse(event, onRecord, processor, {
-      context,
-      throwOnFullBatchFailure: false,
-    })
-    // Jobs the records enqueued (drafts from a sync, a WHMCS note from a draft) leave right away.
-    await flushOutbox(deps)
-    return response
-  }
-  return middy(handler).use(handlerMiddlewares('worker'))
+  return sqsBatchWorker(queue, schema, (jobs, deps) =>
+    Promise.allSettled(jobs.map(({ job, ...ctx }) => fn(job, { ...ctx, deps }))),
+  )
 }
 
 /** One parsed record of a batch, as {@link sqsBatchWorker} hands it over. */
@@ -74,10 +49,11 @@ export interface BatchJob<T> extends Omit<JobContext, 'deps'> {
 
 /**
  * Builds an SQS worker that handles a batch together (for work that is cheaper done for several jobs at
- * once, such as embedding). The contract is {@link sqsWorker}'s: each record is parsed with zod, a record
- * that does not parse or that `fn` reports failed (a settled result of `rejected`, in record order) is
- * reported back alone (`reportBatchItemFailures`) and retried alone, and outbox jobs are published
- * after the batch. `fn` throwing fails every record it was given.
+ * once, such as embedding); {@link sqsWorker} is this with one `fn` call per record. Each record is parsed
+ * with zod; a record that does not parse or that `fn` reports failed (a settled result of `rejected`, in
+ * record order) is reported back alone (`reportBatchItemFailures`, through Powertools' batch processor) and
+ * retried alone, and outbox jobs are published after the batch. `fn` throwing fails every record it was
+ * given.
  */
 export function sqsBatchWorker<S extends z.ZodType>(
   queue: QueueName,
@@ -86,41 +62,52 @@ export function sqsBatchWorker<S extends z.ZodType>(
 ) {
   const def = queues.find((q) => q.name === queue)
   if (!def) throw new Error(`queue ${queue} is not in shared/routes.ts`)
-  const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const deps = await getDeps()
     const errors = new Map<string, string>()
     batchErrors.set(event, errors)
-    const fail = (record: SQSRecord, receiveCount: number, error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error)
-      errors.set(record.messageId, message)
-      logger.warn('job failed', { queue, messageId: record.messageId, receiveCount, error: message })
-    }
+    // Every record is parsed first, so `fn` sees the whole batch; a record's outcome is its parse error or
+    // its result in the batch.
     const jobs: BatchJob<z.output<S>>[] = []
+    const outcomes = new Map<string, { index: number } | { parseError: unknown }>()
     for (const record of event.Records) {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
       try {
         const job = schema.parse(JSON.parse(record.body))
+        outcomes.set(record.messageId, { index: jobs.length })
         jobs.push({ job, record, receiveCount, isLastAttempt: receiveCount >= def.maxReceiveCount })
-      } catch (error) {
-        fail(record, receiveCount, error)
+      } catch (parseError) {
+        outcomes.set(record.messageId, { parseError })
       }
     }
-    if (jobs.length) {
-      let results: PromiseSettledResult<unknown>[]
+    const results = jobs.length
+      ? fn(jobs, deps).catch((reason: unknown) =>
+          jobs.map((): PromiseSettledResult<unknown> => ({ status: 'rejected', reason })),
+        )
+      : Promise.resolve([])
+    const onRecord = async (record: SQSRecord) => {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
       try {
-        results = await fn(jobs, deps)
+        const outcome = outcomes.get(record.messageId)!
+        if ('parseError' in outcome) throw outcome.parseError
+        const result = (await results)[outcome.index]
+        if (!result) throw new Error('the batch handler returned no result')
+        if (result.status === 'rejected') throw result.reason
       } catch (error) {
-        results = jobs.map(() => ({ status: 'rejected', reason: error }))
+        const message = error instanceof Error ? error.message : String(error)
+        errors.set(record.messageId, message)
+        logger.warn('job failed', { queue, messageId: record.messageId, receiveCount, error: message })
+        throw error
       }
-      jobs.forEach((j, i) => {
-        const result = results[i]
-        if (!result) fail(j.record, j.receiveCount, new Error('the batch handler returned no result'))
-        else if (result.status === 'rejected') fail(j.record, j.receiveCount, result.reason)
-      })
     }
-    // Jobs the records enqueued leave right away.
+    const processor = new BatchProcessor(EventType.SQS)
+    const response = await processPartialResponse(event, onRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    })
+    // Jobs the records enqueued (drafts from a sync, a WHMCS note from a draft) leave right away.
     await flushOutbox(deps)
-    return { batchItemFailures: [...errors.keys()].map((itemIdentifier) => ({ itemIdentifier })) }
+    return response
   }
   return middy(handler).use(handlerMiddlewares('worker'))
 }
