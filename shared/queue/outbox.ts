@@ -76,7 +76,12 @@ export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Pro
       WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
       ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
     RETURNING id, queue, body`
-  if (rows.length === 0) return 0
+  await sendClaimedRows(sql, queue, rows)
+  return rows.length
+}
+
+/** Sends claimed outbox rows, one send per queue, and marks each queue's rows published after its send. */
+async function sendClaimedRows(sql: Db, queue: QueuePort, rows: readonly ClaimedJob[]): Promise<void> {
   const byQueue = new Map<QueueName, { ids: string[]; bodies: object[] }>()
   for (const row of rows) {
     const group = byQueue.get(row.queue) ?? { ids: [], bodies: [] }
@@ -88,7 +93,6 @@ export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Pro
     await queue.send(name, group.bodies)
     await sql`UPDATE outbox SET published_at = now() WHERE id IN ${sql(group.ids)}`
   }
-  return rows.length
 }
 
 /**
@@ -131,15 +135,7 @@ export async function publishClaimed(
 ): Promise<void> {
   if (jobs.length === 0) return
   try {
-    const byQueue = new Map<QueueName, ClaimedJob[]>()
-    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job])
-    for (const [name, group] of byQueue) {
-      await deps.queue.send(
-        name,
-        group.map((j) => j.body),
-      )
-      await deps.sql`UPDATE outbox SET published_at = now() WHERE id IN ${deps.sql(group.map((j) => j.id))}`
-    }
+    await sendClaimedRows(deps.sql, deps.queue, jobs)
   } catch (error) {
     logger.warn('outbox publish failed; the sweep will retry', { error: error as Error })
   }
