@@ -56,11 +56,14 @@ interface ArticleRow {
   createdBy: number | null
 }
 
+/** The kb_articles columns of an ArticleRow. */
+const articleColumns = (sql: Db) =>
+  sql`id, tenant_id, title, content, category, is_active, deleted_at, version, is_indexed, index_error, created_by`
+
 const loadArticle = async (sql: Db, tenantId: number | null, articleId: number, lock = false) =>
   (
     await sql<ArticleRow[]>`
-      SELECT id, tenant_id, title, content, category, is_active, deleted_at, version, is_indexed, index_error,
-             created_by
+      SELECT ${articleColumns(sql)}
       FROM kb_articles WHERE id = ${articleId} AND tenant_id IS NOT DISTINCT FROM ${tenantId}
       ${lock ? sql`FOR UPDATE` : sql``}`
   )[0]
@@ -140,8 +143,7 @@ export async function indexArticles(
 ): Promise<PromiseSettledResult<IndexResult>[]> {
   if (jobs.length === 0) return []
   const rows = await sql<ArticleRow[]>`
-    SELECT id, tenant_id, title, content, category, is_active, deleted_at, version, is_indexed, index_error,
-           created_by
+    SELECT ${articleColumns(sql)}
     FROM kb_articles WHERE id IN ${sql([...new Set(jobs.map((j) => j.articleId))])}`
   // The job's tenant must be the article's: another tenant's id is as missing as an unknown one.
   const found = jobs.map((j) => rows.find((r) => r.id === j.articleId && r.tenantId === j.tenantId))
