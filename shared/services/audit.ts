@@ -45,11 +45,8 @@ export interface AuditEntry {
 }
 
 /** Writes one audit row; pass the transaction so the entry commits (or not) with the change it records. */
-export async function audit(sql: Db, e: AuditEntry): Promise<void> {
-  await sql`
-    INSERT INTO audit_logs (tenant_id, user_id, action, entity_type, entity_id, details, ticket_id, ai_reply_id)
-    VALUES (${e.tenantId}, ${e.userId ?? null}, ${e.action}, ${e.entityType}, ${e.entityId ?? null},
-            ${sql.json((e.details ?? {}) as never)}, ${e.ticketId ?? null}, ${e.aiReplyId ?? null})`
+export function audit(sql: Db, e: AuditEntry): Promise<void> {
+  return auditMany(sql, [e])
 }
 
 /**
