@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import pgvector from 'pgvector'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { indexApprovedReply, indexArticle } from '#shared/rag/indexer'
-import { hybridSearch } from '#shared/rag/search'
+import { hybridSearch, TEXT_PRERANK_FACTOR } from '#shared/rag/search'
 import { hitRates, loadCorpus, loadQuestions } from '../fixtures/kb/index.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
@@ -357,6 +358,45 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     })
     expect(onlyGlobal.length).toBeGreaterThan(0)
     expect(onlyGlobal.every((h) => h.sourceKind === 'global_kb')).toBe(true)
+  })
+
+  it('ranks the answering chunk first when a common word matches more chunks than the text leg pre-ranks', async () => {
+    // Arrange: 4 × TEXT_PRERANK_FACTOR × 50 candidates of chunks that share only "website" with the question
+    // (as the text leg's any-term query sees it), then the two chunks that answer it.
+    const c = await createTenant(app, 'kb-prerank')
+    const fillers = 4 * TEXT_PRERANK_FACTOR * 50
+    const row = (chunk: string, i: number) => ({
+      tenant_id: c.id,
+      source_kind: 'tenant_kb',
+      source: `test:${i}`,
+      chunk,
+      chunk_hash: String(i).padStart(64, '0'),
+    })
+    const rows = Array.from({ length: fillers }, (_, i) =>
+      row(`Your website ${i} is hosted on our servers; the website control panel lists it.`, i),
+    )
+    rows.splice(fillers / 2, 0, row('Restore the website from the nightly backup in JetBackup.', fillers))
+    rows.splice(fillers / 3, 0, row('JetBackup keeps a nightly backup of every account.', fillers + 1))
+    const vectors = await app.rt.deps.ai.embed(
+      rows.map((r) => r.chunk),
+      'document',
+    )
+    const embedded = rows.map((r, i) => ({ ...r, embedding_vector: pgvector.toSql(vectors[i]) as string }))
+    await app.rt.deps.sql`INSERT INTO kb_chunks ${app.rt.deps.sql(embedded)}`
+
+    // Act
+    const hits = await hybridSearch(app.rt.deps.sql, app.rt.deps.ai, {
+      tenantId: c.id,
+      query: 'restore my website from a nightly backup',
+      k: 3,
+    })
+
+    // Assess: every term first, then the chunk with the most of them; the fillers only after both.
+    expect(hits.map((h) => h.text.slice(0, 22))).toEqual([
+      'Restore the website fr',
+      'JetBackup keeps a nigh',
+      expect.stringMatching(/^Your website \d+ is/),
+    ])
   })
 
   it('deactivating an article archives its chunks at once; reactivating restores them', async () => {
