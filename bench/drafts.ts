@@ -17,7 +17,7 @@ import { type DraftTimings, generateDraft } from '#shared/services/drafting'
 import { queueDraft } from '#shared/services/tickets'
 import { startFakeOllama } from '../test/fakes/ollama-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
-import { latencies, record, rng, table } from './lib.ts'
+import { dropIndex, latencies, record, rng, table } from './lib.ts'
 
 const ARTICLES = 1_000
 const CHUNKS_PER_ARTICLE = 10
@@ -94,8 +94,8 @@ const tenant = await createTenant(app, 'bench-drafts')
 // --- data: 10,000 chunks, embedded with the same hashed embedder the fake Ollama uses ---
 const loadStarted = performance.now()
 // Building the HNSW index once after the load is much faster than inserting 10,000 vectors into it one by
-// one; the resulting index (same definition as migration 001) is what the queries run against.
-await sql`DROP INDEX ix_kb_embedding`
+// one; the resulting index (the migrations' definition) is what the queries run against.
+const hnswIndex = await dropIndex(sql, 'ix_kb_embedding')
 for (let a = 0; a < ARTICLES; a += 100) {
   const articles = Array.from({ length: 100 }, (_, i) => {
     const [topic] = TOPICS[(a + i) % TOPICS.length]!
@@ -122,7 +122,7 @@ for (let a = 0; a < ARTICLES; a += 100) {
   })
   await sql`INSERT INTO kb_chunks ${sql(chunks)}`
 }
-await sql`CREATE INDEX ix_kb_embedding ON kb_chunks USING hnsw (embedding_vector vector_cosine_ops)`
+await sql.unsafe(hnswIndex)
 await sql`ANALYZE kb_chunks`
 const loadMs = performance.now() - loadStarted
 

@@ -27,6 +27,7 @@ import { createTenant, startTestApp } from '../test/helpers/app.ts'
 import { createTestDatabase, startTestDb } from '../test/helpers/db.ts'
 import {
   engine as benchEngine,
+  dropIndex,
   localPostmaster,
   postgresCpuSeconds,
   quantile,
@@ -284,8 +285,8 @@ async function searchBench(n: number) {
   const random = rng(n)
   const t0 = performance.now()
   // Build indexes after loading: dropping them now makes the load several times faster.
-  await sql`DROP INDEX ix_kb_embedding`
-  await sql`DROP INDEX ix_kb_tsv`
+  const hnswIndex = await dropIndex(sql, 'ix_kb_embedding')
+  const textIndex = await dropIndex(sql, 'ix_kb_tsv')
   await sql`CREATE TABLE bench_basis (kind text, id int, v vector(768))`
   const basis = [
     ...Array.from({ length: 200 }, (_, id) => ({
@@ -327,7 +328,7 @@ async function searchBench(n: number) {
     JOIN bench_basis b ON b.kind = 'noise2' AND b.id = g % 401`
   const loadS = (performance.now() - t0) / 1000
   let t = performance.now()
-  await buildIndex(sql, 'CREATE INDEX ix_kb_tsv ON kb_chunks USING gin (search_tsv)')
+  await buildIndex(sql, textIndex)
   await sql`ANALYZE kb_chunks`
   const ginS = (performance.now() - t) / 1000
 
@@ -370,10 +371,7 @@ async function searchBench(n: number) {
   truth = (await row('exact (ground truth)', EXACT)).results
 
   t = performance.now()
-  await buildIndex(
-    sql,
-    'CREATE INDEX ix_kb_embedding ON kb_chunks USING hnsw (embedding_vector vector_cosine_ops)',
-  )
+  await buildIndex(sql, hnswIndex)
   const hnswS = String(round((performance.now() - t) / 1000))
   const ef = String(HNSW_EF_SEARCH)
   const shipped = { 'hnsw.ef_search': ef, 'hnsw.iterative_scan': 'relaxed_order' }

@@ -104,3 +104,14 @@ export function postgresCpuSeconds(postmaster: number | null): number | null {
   }
   return total
 }
+
+/**
+ * Drops index `name` and returns the statement that re-creates it as the migrations defined it (with its
+ * build parameters), for benches that load data first and build the index once afterwards.
+ */
+export async function dropIndex(sql: Db, name: string): Promise<string> {
+  const [row] = await sql<{ indexdef: string }[]>`SELECT indexdef FROM pg_indexes WHERE indexname = ${name}`
+  if (!row) throw new Error(`no index ${name}`)
+  await sql.unsafe(`DROP INDEX ${name}`)
+  return row.indexdef
+}
