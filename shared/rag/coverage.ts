@@ -93,7 +93,8 @@ export async function queryLexemes(
     )
     SELECT l.term,
       (SELECT count(*) FROM kb_chunks c WHERE c.search_tsv @@ l.q AND ${retrievable(sql, opts.tenantId)})::int AS df,
-      (SELECT count(*) FROM kb_chunks c WHERE ${retrievable(sql, opts.tenantId)})::int AS chunks
+      ((SELECT count(*) FROM kb_chunks c WHERE c.tenant_id = ${opts.tenantId} AND c.is_current)
+        + (SELECT count(*) FROM kb_chunks c WHERE c.tenant_id IS NULL AND c.is_current))::int AS chunks
     FROM l ORDER BY l.term`
   return { terms: rows.map(({ term, df }) => ({ term, df })), chunks: rows[0]?.chunks ?? 0 }
 }

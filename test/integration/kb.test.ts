@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pgvector from 'pgvector'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryLexemes } from '#shared/rag/coverage'
 import { indexApprovedReply, indexArticle } from '#shared/rag/indexer'
 import { hybridSearch, TEXT_PRERANK_FACTOR } from '#shared/rag/search'
 import { hitRates, loadCorpus, loadQuestions } from '../fixtures/kb/index.ts'
@@ -358,6 +359,35 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     })
     expect(onlyGlobal.length).toBeGreaterThan(0)
     expect(onlyGlobal.every((h) => h.sourceKind === 'global_kb')).toBe(true)
+  })
+
+  it("weighs coverage over the chunks a tenant can retrieve: its current ones and the global KB's", async () => {
+    // Prepare: tenant B's frobnicator article and the global wobbleport notice exist (test above); tenant A
+    // has archived chunk versions (the edit test)
+    const sql = app.rt.deps.sql
+    const count = async (where: ReturnType<typeof sql>) =>
+      (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM kb_chunks WHERE ${where}`)[0]!.n
+    const retrievable = (tenantId: number) =>
+      count(sql`(tenant_id = ${tenantId} OR tenant_id IS NULL) AND is_current`)
+    const query = 'frobnicator wobbleport'
+
+    // Act
+    const forA = await queryLexemes(sql, { tenantId: a.id, query })
+    const forB = await queryLexemes(sql, { tenantId: b.id, query })
+
+    // Assess: another tenant's chunks and archived versions never count
+    expect(await count(sql`tenant_id IS NULL AND is_current`)).toBeGreaterThan(0)
+    expect(await count(sql`tenant_id = ${a.id} AND NOT is_current`)).toBeGreaterThan(0)
+    expect(forA.chunks).toBe(await retrievable(a.id))
+    expect(forB.chunks).toBe(await retrievable(b.id))
+    expect(forA.terms).toEqual([
+      { term: 'frobnic', df: 0 },
+      { term: 'wobbleport', df: 1 },
+    ])
+    expect(forB.terms).toEqual([
+      { term: 'frobnic', df: 1 },
+      { term: 'wobbleport', df: 1 },
+    ])
   })
 
   it('ranks the answering chunk first when a common word matches more chunks than the text leg pre-ranks', async () => {
