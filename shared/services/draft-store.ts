@@ -8,7 +8,7 @@ import type { AiProvider } from '../ai/provider.ts'
 import type { Sql } from '../db/sql.ts'
 import type { Reranked } from '../drafting/rerank.ts'
 import { canTransition, type TicketStatus } from '../drafting/status.ts'
-import { audit } from './audit.ts'
+import { type AuditEntry, auditMany } from './audit.ts'
 import { hasApprovedReply } from './draft-requests.ts'
 import {
   type Candidate,
@@ -106,29 +106,22 @@ export async function storeDraft(
       RETURNING id`
     // The twin of a redelivered job got here first; its draft stands.
     if (!row) return null
-    await tx`
-      INSERT INTO messages (tenant_id, ticket_id, role, content, metadata_json)
-      VALUES (${job.tenantId}, ${ticket.id}, 'assistant', ${reply},
-              ${tx.json({ aiReplyId: row.id, provider: ai.name, model: result.model })})`
-    await supersedePendingDrafts(tx, job.tenantId, ticket.id, { except: row.id })
     const escalateNow =
       escalation.escalate && current.status !== 'escalated' && canTransition(current.status, 'escalated')
-    await tx`
-      UPDATE tickets SET draft_state = 'ready', draft_error = NULL, updated_at = now()
-        ${escalateNow ? tx`, status = 'escalated'` : tx``}
-      WHERE id = ${ticket.id} AND tenant_id = ${job.tenantId}`
-    await audit(tx, {
-      tenantId: job.tenantId,
-      userId: job.userId,
-      action: job.trigger === 'regenerate' ? 'draft_regenerated' : 'draft_generated',
-      entityType: 'ai_reply',
-      entityId: row.id,
-      ticketId: ticket.id,
-      aiReplyId: row.id,
-      details,
-    })
+    const audits: AuditEntry[] = [
+      {
+        tenantId: job.tenantId,
+        userId: job.userId,
+        action: job.trigger === 'regenerate' ? 'draft_regenerated' : 'draft_generated',
+        entityType: 'ai_reply',
+        entityId: row.id,
+        ticketId: ticket.id,
+        aiReplyId: row.id,
+        details,
+      },
+    ]
     if (escalation.escalate) {
-      await audit(tx, {
+      audits.push({
         tenantId: job.tenantId,
         action: 'ticket_escalated',
         entityType: 'ticket',
@@ -142,9 +135,24 @@ export async function storeDraft(
           statusChanged: escalateNow,
         },
       })
-      // Staff working in WHMCS see why (when the tenant turned escalation notes on).
-      await queueWhmcsNote(tx, job.tenantId, row.id)
     }
+    // The writes that follow the draft row do not depend on one another: issued together, postgres.js
+    // pipelines them on the transaction's connection (they still run in this order), so they cost one
+    // round trip instead of four or five. A failure of any rejects the transaction as a whole.
+    await Promise.all([
+      tx`
+        INSERT INTO messages (tenant_id, ticket_id, role, content, metadata_json)
+        VALUES (${job.tenantId}, ${ticket.id}, 'assistant', ${reply},
+                ${tx.json({ aiReplyId: row.id, provider: ai.name, model: result.model })})`.execute(),
+      supersedePendingDrafts(tx, job.tenantId, ticket.id, { except: row.id }),
+      tx`
+        UPDATE tickets SET draft_state = 'ready', draft_error = NULL, updated_at = now()
+          ${escalateNow ? tx`, status = 'escalated'` : tx``}
+        WHERE id = ${ticket.id} AND tenant_id = ${job.tenantId}`.execute(),
+      auditMany(tx, audits),
+      // Staff working in WHMCS see why (when the tenant turned escalation notes on).
+      escalation.escalate ? queueWhmcsNote(tx, job.tenantId, row.id) : null,
+    ])
     return row.id
   })
 }
