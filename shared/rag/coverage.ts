@@ -91,6 +91,8 @@ export async function queryLexemes(
       SELECT DISTINCT term, ${lexemeQuery(sql, sql`term`)} AS q
       FROM unnest(tsvector_to_array(to_tsvector('english', ${opts.query}))) AS term
     )
+    -- chunks: the same scope as retrievable(), as two counts, because each one can be an index-only scan of
+    -- ix_kb_current_tenant (migration 011); the OR of both read every chunk's heap tuple.
     SELECT l.term,
       (SELECT count(*) FROM kb_chunks c WHERE c.search_tsv @@ l.q AND ${retrievable(sql, opts.tenantId)})::int AS df,
       ((SELECT count(*) FROM kb_chunks c WHERE c.tenant_id = ${opts.tenantId} AND c.is_current)
