@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BuiltinProvider, charGrams, dot, hashedEmbedding } from '#shared/ai/builtin'
+import { BuiltinProvider, charGrams, dot, fnv1a, hashedEmbedding } from '#shared/ai/builtin'
 import type { Grounding } from '#shared/ai/provider'
+import { STOP_WORDS, stem, words } from '#shared/ai/text'
 
 const norm = (v: number[]) => Math.hypot(...v)
 
@@ -62,6 +65,79 @@ describe('Function: hashedEmbedding', () => {
     // Assess
     expect(related).toBeGreaterThan(0.2)
     expect(related).toBeGreaterThan(unrelated + 0.2)
+  })
+})
+
+/**
+ * The embedding's definition written plainly (the code before its per-word caches): every feature a string,
+ * counted in a Map. Stored vectors and the calibrated thresholds depend on the exact output.
+ */
+function plainEmbedding(text: string): number[] {
+  const all = words(text)
+  const kept = all.filter((w) => !STOP_WORDS.has(w))
+  const tokens = kept.length > 0 ? kept : all
+  const stems = tokens.map(stem)
+  const count = (features: string[]) => {
+    const counts = new Map<string, number>()
+    for (const f of features) counts.set(f, (counts.get(f) ?? 0) + 1)
+    return counts
+  }
+  const families: Array<[number, Map<string, number>]> = [
+    [1, count(stems.map((s) => `w:${s}`))],
+    [0.5, count(stems.slice(1).map((s, i) => `b:${stems[i]} ${s}`))],
+    [0.6, count(tokens.flatMap(charGrams))],
+  ]
+  const vector = new Array<number>(768).fill(0)
+  for (const [weight, counts] of families) {
+    let sum = 0
+    for (const tf of counts.values()) sum += (1 + Math.log(tf)) ** 2
+    if (sum === 0) continue
+    const scale = weight / Math.sqrt(sum)
+    for (const [feature, tf] of counts) {
+      const hash = fnv1a(feature)
+      const bucket = hash % 768
+      vector[bucket] = (vector[bucket] ?? 0) + (hash & 0x80000000 ? -1 : 1) * scale * (1 + Math.log(tf))
+    }
+  }
+  const length = Math.hypot(...vector)
+  if (length === 0) {
+    vector[fnv1a('∅') % 768] = 1
+    return vector
+  }
+  return vector.map((x) => x / length)
+}
+
+describe('Function: hashedEmbedding, against its plain definition', () => {
+  it('gives bit-identical vectors, in any order, with the caches warm, cold or just started again', () => {
+    // Prepare
+    const folder = join(import.meta.dirname, '../fixtures/kb/articles')
+    const articles = readdirSync(folder).map((f) => readFileSync(join(folder, f), 'utf8'))
+    const texts = [
+      ...articles,
+      '',
+      'how do I',
+      'Как сбросить пароль от панели управления? Пароль пароля паролем.',
+      'Emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 words, cPanel c-panel CPANEL, don’t repeat repeat repeat',
+      'Ärger mit der Weiterleitung: Straße, Größe, façade, naïve',
+    ]
+
+    // 100,001 distinct words: past the caches' limit, so the next call starts them again.
+    const manyWords = Array.from({ length: 100_001 }, (_, i) => `id${i.toString(36)}`).join(' ')
+
+    // Act
+    const first = texts.map(hashedEmbedding)
+    const again = [...texts].reverse().map(hashedEmbedding).reverse()
+    const huge = hashedEmbedding(manyWords)
+    const afterReset = texts.map(hashedEmbedding)
+
+    // Assess
+    for (const [i, text] of texts.entries()) {
+      const expected = plainEmbedding(text)
+      expect(first[i]).toEqual(expected)
+      expect(again[i]).toEqual(expected)
+      expect(afterReset[i]).toEqual(expected)
+    }
+    expect(huge).toEqual(plainEmbedding(manyWords))
   })
 })
 
