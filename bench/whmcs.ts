@@ -81,20 +81,28 @@ async function deliver(raw: string, eventId = randomUUID()): Promise<number> {
   return performance.now() - started
 }
 
-async function concurrently(items: string[], senders: number, send: (raw: string) => Promise<number>) {
+/** Runs `send` (which records each latency it measures), timing the whole run and the CPU it cost. */
+async function measured(send: (latencies: number[]) => Promise<unknown>) {
   const latencies: number[] = []
-  let next = 0
   const cpu = { node: process.cpuUsage(), pg: postgresCpuSeconds(postmaster) }
   const started = performance.now()
-  await Promise.all(
-    Array.from({ length: senders }, async () => {
-      while (next < items.length) latencies.push(await send(items[next++]!))
-    }),
-  )
+  await send(latencies)
   const seconds = (performance.now() - started) / 1000
   const node = process.cpuUsage(cpu.node)
   const pg = cpu.pg === null ? null : postgresCpuSeconds(postmaster)! - cpu.pg
   return { latencies, seconds, nodeCpu: (node.user + node.system) / 1e6, pgCpu: pg }
+}
+
+/** Closed loop: `senders` back-to-back senders, each sending its next item when the last one is answered. */
+function concurrently(items: string[], senders: number, send: (raw: string) => Promise<number>) {
+  let next = 0
+  return measured((latencies) =>
+    Promise.all(
+      Array.from({ length: senders }, async () => {
+        while (next < items.length) latencies.push(await send(items[next++]!))
+      }),
+    ),
+  )
 }
 
 // Warm-up: module loading and the first plans are not what we measure.
@@ -134,23 +142,19 @@ const [stored] = await app.rt.deps.sql<{ tickets: number; messages: number }[]>`
  * a backlog is not hidden). The closed loop above measures how many acknowledgements per second 50
  * back-to-back senders get; this measures how long one waits at a given arrival rate.
  */
-async function openLoop(items: string[], perSecond: number) {
-  const latencies: number[] = []
-  const cpu = { node: process.cpuUsage(), pg: postgresCpuSeconds(postmaster) }
-  const started = performance.now()
-  await Promise.all(
-    items.map(async (raw, i) => {
-      const due = started + (i * 1000) / perSecond
-      const wait = due - performance.now()
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-      await deliver(raw)
-      latencies.push(performance.now() - due)
-    }),
-  )
-  const seconds = (performance.now() - started) / 1000
-  const node = process.cpuUsage(cpu.node)
-  const pg = cpu.pg === null ? null : postgresCpuSeconds(postmaster)! - cpu.pg
-  return { latencies, seconds, nodeCpu: (node.user + node.system) / 1e6, pgCpu: pg }
+function openLoop(items: string[], perSecond: number) {
+  return measured((latencies) => {
+    const started = performance.now()
+    return Promise.all(
+      items.map(async (raw, i) => {
+        const due = started + (i * 1000) / perSecond
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        await deliver(raw)
+        latencies.push(performance.now() - due)
+      }),
+    )
+  })
 }
 for (const rate of OPEN_LOOP_RATES) {
   const run = await openLoop(Array.from({ length: OPEN_LOOP_EVENTS }, event), rate)
