@@ -230,6 +230,14 @@ export interface JointCut {
   escalateCaught: number
 }
 
+/** One ticket for {@link jointCutForBudget}: its best similarity and coverage. */
+export interface JointPoint {
+  sim: number
+  cov: number
+  /** Escalated for low retrieval whatever the cut-offs (unmentioned terms, shared/rag/unmentioned.ts). */
+  fixed?: boolean
+}
+
 /**
  * The two low-retrieval cut-offs to ship together: a ticket escalates when its best similarity is below
  * `threshold` or its knowledge coverage below `minCoverage`. Of the pairs that escalate at most
@@ -237,8 +245,8 @@ export interface JointCut {
  * the lower coverage cut-off, then the higher similarity one (the least reliance on coverage). Null without data.
  */
 export function jointCutForBudget(
-  keep: ReadonlyArray<{ sim: number; cov: number }>,
-  escalate: ReadonlyArray<{ sim: number; cov: number }>,
+  keep: ReadonlyArray<JointPoint>,
+  escalate: ReadonlyArray<JointPoint>,
   maxKeepEscalated: number,
 ): JointCut | null {
   if (keep.length === 0 || escalate.length === 0) return null
@@ -246,7 +254,7 @@ export function jointCutForBudget(
   const sims = cuts(all.map((x) => x.sim))
   const covs = cuts(all.map((x) => x.cov))
   const rate = (xs: typeof keep, t: number, c: number) =>
-    xs.filter((x) => x.sim < t || x.cov < c).length / xs.length
+    xs.filter((x) => x.fixed || x.sim < t || x.cov < c).length / xs.length
   let best: JointCut | null = null
   for (const minCoverage of covs) {
     for (const threshold of sims) {

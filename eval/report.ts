@@ -52,6 +52,8 @@ export interface DraftRecord {
   bestRetrievalScore: number | null
   /** Knowledge coverage the draft recorded (shared/rag/coverage.ts). */
   coverage: number | null
+  /** Specific question terms the best passages never mention (shared/rag/unmentioned.ts). */
+  unmentioned: string[]
   /** Best relevance among the expected article's candidates, when it was retrieved. */
   expectedRelevance: number | null
   language: string | null
@@ -75,6 +77,7 @@ export interface TicketOutcome {
   confidenceRaw: number
   bestRetrievalScore: number | null
   coverage: number | null
+  unmentioned: string[]
 }
 
 const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 10_000) / 10_000 : null)
@@ -102,6 +105,7 @@ export function judge(ticket: EvalTicket, draft: DraftRecord): TicketOutcome {
     confidenceRaw: draft.confidenceRaw,
     bestRetrievalScore: draft.bestRetrievalScore,
     coverage: draft.coverage,
+    unmentioned: draft.unmentioned,
   }
 }
 

@@ -12,6 +12,8 @@
  *   --no-fit              skip deriving a calibration (the second round below)
  *   --budget <share>      most answerable tickets the suggested threshold may escalate (default 0.1)
  *   --out <dir>           where report.json and reliability.svg go (default eval/results/<space>)
+ *   --tickets <file>      draft these tickets instead of eval/dataset/tickets.json, against the same
+ *                         articles (eval/holdout/tickets.json: checks the shipped cut-offs, with --no-fit)
  *
  * Calibration: after the round with the shipped calibration, the harness suggests the highest
  * low-retrieval threshold that escalates at most the budget of answerable tickets (it prints the whole
@@ -20,7 +22,7 @@
  * `suggestedCalibration` is the entry to paste into shared/drafting/calibration.ts.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/drafting/calibration'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
 import {
@@ -53,6 +55,8 @@ export const DEFAULT_ESCALATION_BUDGET = 0.1
 
 export interface EvalOptions {
   datasetDir?: string
+  /** A tickets file to use instead of the dataset's own (same format, same articles). */
+  ticketsFile?: string
   /** Environment for the runtime (merged over process.env), e.g. OLLAMA_HOST. */
   env?: Record<string, string | undefined>
   /** Evaluate every n-th ticket only (quick runs); default 1 = all. */
@@ -107,7 +111,10 @@ interface Article {
 }
 
 /** Reads eval/dataset (format: eval/dataset/SPEC.md). */
-export function loadDataset(dir = join(ROOT, 'eval', 'dataset')): {
+export function loadDataset(
+  dir = join(ROOT, 'eval', 'dataset'),
+  ticketsFile = join(dir, 'tickets.json'),
+): {
   articles: Article[]
   tickets: EvalTicket[]
 } {
@@ -119,7 +126,7 @@ export function loadDataset(dir = join(ROOT, 'eval', 'dataset')): {
       filename,
       text: readFileSync(join(dir, 'articles', filename), 'utf8'),
     }))
-  const tickets = JSON.parse(readFileSync(join(dir, 'tickets.json'), 'utf8')) as EvalTicket[]
+  const tickets = JSON.parse(readFileSync(ticketsFile, 'utf8')) as EvalTicket[]
   return { articles, tickets }
 }
 
@@ -145,14 +152,14 @@ interface DraftRow {
   contextSources: SourceRow[]
   rerankedSources: SourceRow[]
   language: string | null
-  calibration: { id?: string; coverage?: number | null } | null
+  calibration: { id?: string; coverage?: number | null; unmentioned?: string[] } | null
   promptVersionId: number | null
 }
 
 /** Runs the harness; see the module comment. Starts and stops its own runtime. */
 export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
   const log = options.log ?? (() => {})
-  const { articles, tickets: all } = loadDataset(options.datasetDir)
+  const { articles, tickets: all } = loadDataset(options.datasetDir, options.ticketsFile)
   const tickets = all.filter((_, i) => i % (options.every ?? 1) === 0)
   const app = await startTestApp({
     env: { OLLAMA_HOST: process.env.OLLAMA_HOST ?? '', LOG_LEVEL: 'ERROR', ...options.env },
@@ -220,8 +227,19 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       const budget = options.escalationBudget ?? DEFAULT_ESCALATION_BUDGET
       const keep = answerable.map((o) => o.bestRetrievalScore ?? 0)
       const escalate = outOfKb.map((o) => o.bestRetrievalScore ?? 0)
-      const point = (o: TicketOutcome) => ({ sim: o.bestRetrievalScore ?? 0, cov: o.coverage ?? 1 })
-      const joint = jointCutForBudget(answerable.map(point), outOfKb.map(point), budget)
+      // What the cut-offs cannot change stays as it is: a ticket escalated for unmentioned terms counts
+      // against the budget and as caught whatever they are, and an out-of-KB ticket escalated for another
+      // reason (language mismatch, a keyword) is caught already.
+      const point = (o: TicketOutcome, caughtAnyway = false) => ({
+        sim: o.bestRetrievalScore ?? 0,
+        cov: o.coverage ?? 1,
+        fixed: o.unmentioned.length > 0 || (caughtAnyway && o.reasons.some((r) => r !== 'low_retrieval')),
+      })
+      const joint = jointCutForBudget(
+        answerable.map((o) => point(o)),
+        outOfKb.map((o) => point(o, true)),
+        budget,
+      )
       const simOnly = thresholdForBudget(keep, escalate, budget)
       const cut = joint ?? (simOnly && { ...simOnly, minCoverage: 0 })
       const expected = configured.expectedRelevance
@@ -351,6 +369,7 @@ async function readRound(
         .filter((s): s is string => s !== null),
       bestRetrievalScore: relevances.length ? Math.max(...relevances) : null,
       coverage: row.calibration?.coverage ?? null,
+      unmentioned: row.calibration?.unmentioned ?? [],
       expectedRelevance: null,
       language: row.language,
       calibrationId: row.calibration?.id ?? null,
@@ -421,19 +440,24 @@ async function main(): Promise<void> {
   const prompts: Array<Record<string, unknown>> = []
   let out: string | undefined
   let escalationBudget: number | undefined
+  let ticketsFile: string | undefined
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--prompt') prompts.push(JSON.parse(readFileSync(args[++i]!, 'utf8')))
     else if (args[i] === '--out') out = args[++i]
     else if (args[i] === '--budget') escalationBudget = Number(args[++i])
+    else if (args[i] === '--tickets') ticketsFile = args[++i]
   }
   const report = await runEval({
+    ticketsFile,
     prompts,
     escalationBudget,
     fit: !args.includes('--no-fit'),
     log: (l) => console.log(l),
   })
   const space = `${report.provider.name}-${report.provider.embedModel}`.replace(/[^a-z0-9.-]+/gi, '-')
-  const dir = out ?? join(ROOT, 'eval', 'results', space)
+  // Another tickets file gets its own folder: eval/holdout/tickets.json → eval/results/<space>-holdout.
+  const dir =
+    out ?? join(ROOT, 'eval', 'results', ticketsFile ? `${space}-${basename(dirname(ticketsFile))}` : space)
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
   const configured = report.rounds[0]!

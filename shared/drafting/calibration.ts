@@ -200,6 +200,8 @@ export interface AppliedCalibration extends AppliedCutoffs {
     AppliedCutoffs & {
       /** The draft's knowledge coverage, filled in once the passages are retrieved. */
       coverage?: number | null
+      /** Specific terms of the question the best passages never mention (shared/rag/unmentioned.ts). */
+      unmentioned?: string[]
     }
 }
 

@@ -344,6 +344,11 @@ export interface EscalationInput {
   /** Coverage below which the ticket escalates for low retrieval; 0 or unset turns the check off. */
   minCoverage?: number
   /**
+   * Specific terms the question asks about that the best passages never mention
+   * (shared/rag/unmentioned.ts); any escalates for low retrieval.
+   */
+  unmentioned?: readonly string[]
+  /**
    * Set when the drafter cannot translate (the built-in one quotes) and its sources are in another language
    * than the customer's: the draft would answer in the wrong language, so a person must write or translate it.
    */
@@ -396,6 +401,12 @@ export function evaluateEscalation(input: EscalationInput): EscalationResult {
     reasons.push({
       code: 'low_retrieval',
       detail: `Knowledge coverage ${input.coverage.toFixed(3)} is below the threshold ${input.minCoverage}: the best sources miss most of the question's distinctive terms`,
+    })
+  } else if (input.unmentioned?.length) {
+    // The sources talk about the topic but not about the thing asked: they cannot say yes or no to it.
+    reasons.push({
+      code: 'low_retrieval',
+      detail: `The question asks about ${input.unmentioned.map((t) => `"${t}"`).join(', ')}, which the best sources never mention`,
     })
   }
 

