@@ -85,6 +85,8 @@ describe('Function: isSpecificTerm', () => {
     expect(isSpecificTerm('today', 'asciiword')).toBe(false)
     expect(isSpecificTerm('holiday', 'asciiword')).toBe(false)
     expect(isSpecificTerm('friend', 'asciiword')).toBe(false)
+    expect(isSpecificTerm('iphon', 'asciiword')).toBe(false)
+    expect(isSpecificTerm('app', 'asciiword')).toBe(false)
     expect(isSpecificTerm('12th', 'numword')).toBe(false)
     expect(isSpecificTerm('300mb', 'numword')).toBe(false)
     expect(isSpecificTerm('gb', 'asciiword')).toBe(false)
