@@ -73,8 +73,9 @@ export const CALIBRATIONS: readonly Calibration[] = [
     },
     calibrated: true,
     // Joint cut-off (similarity or knowledge coverage, shared/rag/coverage.ts) for a 10% answerable budget:
-    // 9.8% of answerable tickets escalate for low retrieval, 53% of out-of-KB ones (72% with the
-    // language_mismatch escalation of the built-in drafter, re-measured 2026-12-03); README "Evaluation".
+    // 9.8% of answerable tickets escalate for low retrieval; 87.5% of out-of-KB ones escalate with the
+    // language_mismatch escalation and unmentioned terms (shared/rag/unmentioned.ts), re-measured and
+    // re-derived unchanged on 2026-12-06; README "Evaluation", which also has the held-out figures.
     lowRetrievalThreshold: 0.083,
     minCoverage: 0.077,
     minSourceScore: 0.083,

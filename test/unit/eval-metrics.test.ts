@@ -6,6 +6,7 @@ import {
   ece,
   factsFound,
   fitIsotonic,
+  jointCutForBudget,
   precisionRecall,
   readMap,
   reliability,
@@ -162,5 +163,54 @@ describe('Function: precisionRecall and factsFound', () => {
     // Assess
     expect(pr).toEqual({ precision: 0.5, recall: 0.5, tp: 1, fp: 1, fn: 1, tn: 1 })
     expect(facts).toEqual({ found: ['24 hours', '48'], missing: ['Zone Editor'] })
+  })
+})
+
+describe('Function: jointCutForBudget', () => {
+  it('picks the similarity and coverage pair that catches most within the budget', () => {
+    // Prepare: answerable tickets score high on both; out-of-KB ones low on one or the other
+    const keep = [
+      { sim: 0.4, cov: 0.5 },
+      { sim: 0.35, cov: 0.3 },
+      { sim: 0.3, cov: 0.05 },
+      { sim: 0.5, cov: 0.6 },
+    ]
+    const escalate = [
+      { sim: 0.1, cov: 0.5 },
+      { sim: 0.4, cov: 0.02 },
+      { sim: 0.38, cov: 0.2 },
+    ]
+
+    // Act
+    const none = jointCutForBudget(keep, escalate, 0)
+    const one = jointCutForBudget(keep, escalate, 0.25)
+
+    // Assess: with no budget the third out-of-KB ticket stays uncaught; one flagged answerable buys it
+    expect(none).toMatchObject({ keepEscalated: 0 })
+    expect(none!.escalateCaught).toBeCloseTo(2 / 3)
+    expect(one).toMatchObject({ keepEscalated: 0.25, escalateCaught: 1 })
+  })
+
+  it('holds fixed what the cut-offs cannot change: a fixed ticket counts as escalated at any cut-off', () => {
+    // Prepare: one answerable ticket is escalated anyway (it uses the budget), one out-of-KB one caught anyway
+    const keep = [
+      { sim: 0.5, cov: 0.5, fixed: true },
+      { sim: 0.3, cov: 0.05 },
+      { sim: 0.4, cov: 0.4 },
+      { sim: 0.45, cov: 0.45 },
+    ]
+    const escalate = [
+      { sim: 0.5, cov: 0.5, fixed: true },
+      { sim: 0.1, cov: 0.5 },
+    ]
+
+    // Act
+    const cut = jointCutForBudget(keep, escalate, 0.25)
+
+    // Assess: the budget is spent on the fixed ticket, so the low-coverage answerable one must stay below
+    expect(cut).toMatchObject({ keepEscalated: 0.25, escalateCaught: 1 })
+    expect(cut!.minCoverage).toBeLessThanOrEqual(0.05)
+    expect(cut!.threshold).toBeGreaterThan(0.1)
+    expect(cut!.threshold).toBeLessThanOrEqual(0.3)
   })
 })
