@@ -69,11 +69,11 @@ export interface QueryLexemes {
 // Each subquery reads kb_chunks itself, so document frequency uses the GIN index on search_tsv and the
 // passage check the primary key; a shared CTE of the tenant's chunks was materialised and scanned in full
 // per lexeme (55 ms at 10k chunks against 26 ms, bench/drafts.ts).
-const retrievable = (sql: Sql, tenantId: number) =>
+export const retrievable = (sql: Sql, tenantId: number) =>
   sql`(c.tenant_id = ${tenantId} OR c.tenant_id IS NULL) AND c.is_current`
 
-// Lexemes are quoted as tsquery literals (chr(39) = ', chr(92) = \), as in shared/rag/search.ts.
-const lexemeQuery = (sql: Sql, term: Fragment) => sql`
+/** A lexeme as a tsquery literal (chr(39) = ', chr(92) = \), as in shared/rag/search.ts. */
+export const lexemeQuery = (sql: Sql, term: Fragment) => sql`
   (chr(39) || replace(replace(${term}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))
     || chr(39))::tsquery`
 

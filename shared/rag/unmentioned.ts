@@ -21,6 +21,7 @@
  * label; `npm run eval` measures what the rule catches and what it costs (README "Evaluation").
  */
 import type { Sql } from '../db/sql.ts'
+import { lexemeQuery, retrievable } from './coverage.ts'
 import COMMON_ENGLISH from './common-english.json' with { type: 'json' }
 
 /** Passages a term must be missing from: the best few by relevance, as an agent would skim them. */
@@ -77,18 +78,16 @@ export async function unmentionedTerms(
   const asked = questionSentences(opts.question).join('\n')
   if (!asked) return []
   const ids = opts.passageIds.length ? [...opts.passageIds] : [0]
-  // Lexemes are quoted as tsquery literals (chr(39) = ', chr(92) = \), as in shared/rag/coverage.ts.
   const rows = await sql<{ term: string; alias: string }[]>`
     SELECT DISTINCT q.term, d.alias
     FROM ts_debug('english', ${asked}) AS d, unnest(d.lexemes) AS q(term)
     WHERE d.alias IN ${sql(WORD_TOKENS)}
       AND NOT EXISTS (
         SELECT 1 FROM kb_chunks c
-        WHERE c.id IN ${sql(ids)}
-          AND (c.tenant_id = ${opts.tenantId} OR c.tenant_id IS NULL) AND c.is_current
-          AND c.search_tsv @@ (chr(39) || replace(replace(q.term, chr(92), chr(92) || chr(92)), chr(39),
-            chr(39) || chr(39)) || chr(39))::tsquery
+        WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ ${lexemeQuery(sql, sql`q.term`)}
+          AND ${retrievable(sql, opts.tenantId)}
       )
     ORDER BY q.term`
-  return rows.filter((r) => isSpecificTerm(r.term, r.alias)).map((r) => r.term)
+  // A lexeme can come from two token types ("API" alone and in "API-key"): name it once.
+  return [...new Set(rows.filter((r) => isSpecificTerm(r.term, r.alias)).map((r) => r.term))]
 }
