@@ -44,25 +44,23 @@ export function questionSentences(text: string): string[] {
     .filter((s) => s.endsWith('?') || INTERROGATIVE.test(s))
 }
 
-// Domain names end in a top-level domain; a host token that does not ("Node.js", "wp-config.php") is a
+// Domain names end in a top-level domain; a dotted lexeme that does not ("node.js", "wp-config.php") is a
 // product or file name and stays a term. The list is the generic and country domains customers write in
 // support tickets, not the whole root zone: a missing one only means a domain name may count as a term.
-const TLD =
+const DOMAIN =
   /\.(?:com|net|org|info|biz|io|co|app|dev|online|site|shop|store|xyz|me|tv|eu|uk|de|fr|es|it|nl|be|at|ch|pl|ru|ua|us|ca|au|nz|in|br|mx)$/
 
 // Units of measurement after a number ("max 2 GB for that user") are part of the number.
 const UNITS = new Set(['kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'tib', 'ms', 'ghz', 'mhz', 'px'])
 
-/** ts_debug token types whose lexemes can be a term. Numbers, e-mails, URLs and paths never are. */
-const WORD_TOKENS = ['asciiword', 'word', 'numword', 'asciihword', 'hword', 'numhword', 'host']
-
 /**
- * Whether a question lexeme of token type `alias` is specific enough to hinge a question on; pure, so the
- * rules are unit-testable.
+ * Whether a question lexeme (as Postgres english makes it) is specific enough to hinge a question on; pure,
+ * so the rules are unit-testable. The lexeme alone tells the token apart: e-mail addresses keep their "@",
+ * URLs and paths their "/", host names their dots, and numbers, versions and measurements ("8.3", "12th",
+ * "300mb") start with a digit.
  */
-export function isSpecificTerm(lexeme: string, alias: string): boolean {
-  if (alias === 'host' && TLD.test(lexeme)) return false
-  // "12th", "300mb", "5pm": measurements and dates, not topics.
+export function isSpecificTerm(lexeme: string): boolean {
+  if (/[@/]/.test(lexeme) || DOMAIN.test(lexeme)) return false
   if (/^\d/.test(lexeme) || UNITS.has(lexeme)) return false
   return !COMMON.has(lexeme)
 }
@@ -78,16 +76,14 @@ export async function unmentionedTerms(
   const asked = questionSentences(opts.question).join('\n')
   if (!asked) return []
   const ids = opts.passageIds.length ? [...opts.passageIds] : [0]
-  const rows = await sql<{ term: string; alias: string }[]>`
-    SELECT DISTINCT q.term, d.alias
-    FROM ts_debug('english', ${asked}) AS d, unnest(d.lexemes) AS q(term)
-    WHERE d.alias IN ${sql(WORD_TOKENS)}
-      AND NOT EXISTS (
-        SELECT 1 FROM kb_chunks c
-        WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ ${lexemeQuery(sql, sql`q.term`)}
-          AND ${retrievable(sql, opts.tenantId)}
-      )
-    ORDER BY q.term`
-  // A lexeme can come from two token types ("API" alone and in "API-key"): name it once.
-  return [...new Set(rows.filter((r) => isSpecificTerm(r.term, r.alias)).map((r) => r.term))]
+  // The question's lexemes as the full-text leg sees them (to_tsvector, as the passages' search_tsv).
+  const rows = await sql<{ term: string }[]>`
+    SELECT l.term FROM unnest(tsvector_to_array(to_tsvector('english', ${asked}))) AS l(term)
+    WHERE NOT EXISTS (
+      SELECT 1 FROM kb_chunks c
+      WHERE c.id IN ${sql(ids)} AND c.search_tsv @@ ${lexemeQuery(sql, sql`l.term`)}
+        AND ${retrievable(sql, opts.tenantId)}
+    )
+    ORDER BY l.term`
+  return rows.map((r) => r.term).filter(isSpecificTerm)
 }
