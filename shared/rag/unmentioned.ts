@@ -21,8 +21,8 @@
  * label; `npm run eval` measures what the rule catches and what it costs (README "Evaluation").
  */
 import type { Sql } from '../db/sql.ts'
-import { lexemeQuery, retrievable } from './coverage.ts'
 import COMMON_ENGLISH from './common-english.json' with { type: 'json' }
+import { lexemeQuery, retrievable } from './coverage.ts'
 
 /** Passages a term must be missing from: the best few by relevance, as an agent would skim them. */
 export const UNMENTIONED_PASSAGES = 3
