@@ -7,7 +7,7 @@
  * same Snowball stemmer the knowledge base's `search_tsv` uses; PGlite runs the same code as the server),
  * the counts of words that share a lexeme are added up, and a lexeme is common when it reaches
  * {@link MIN_COUNT}: about once in 2.5 million words. Subtitles are everyday speech, so "today",
- * "holiday" and "friend" are common while "API", "S3", "wildcard" and "VAT" are not. A short list of
+ * "holiday" and "friend" are common while "API", "S3", "wildcard" and "DNSSEC" are not. A short list of
  * everyday words the subtitles are too old for ({@link EVERYDAY}) is added.
  *
  * Run: `npm run gen:common-english`. The output is committed; nothing reads the word list at run time.

@@ -11,7 +11,7 @@
  *   HostGator", "my 300MB CSV"), which the answer does not have to mention;
  * - specific: its lexeme is not everyday English (shared/rag/common-english.json, from film and TV
  *   subtitles; see scripts/common-english.ts). "Today", "holiday" and "friend" are everyday; "API",
- *   "wildcard" and "VAT" are not. Numbers and measurements (`8.3`, `12th`, `300MB`), addresses, paths and
+ *   "wildcard" and "DNSSEC" are not. Numbers and measurements (`8.3`, `12th`, `300MB`), addresses, paths and
  *   the customer's own domain names (`shop.example.com`) are identifiers, not topics, and never count,
  *   nor do units of measurement ("2 GB");
  * - absent from all of the best {@link UNMENTIONED_PASSAGES} passages, as a Postgres English lexeme (the
