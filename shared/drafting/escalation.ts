@@ -388,6 +388,8 @@ export function evaluateEscalation(input: EscalationInput): EscalationResult {
   }
 
   const threshold = input.tenantRules?.threshold ?? input.threshold ?? DEFAULT_ESCALATION_THRESHOLD
+  // Named in the reason, so the agent sees what the sources do not cover.
+  const unmentioned = input.unmentioned?.map((t) => `"${t}"`).join(', ')
   const best = input.bestRetrievalScore
   if (best === null || best === undefined || Number.isNaN(best)) {
     reasons.push({ code: 'low_retrieval', detail: 'No knowledge source was retrieved for this question' })
@@ -400,13 +402,15 @@ export function evaluateEscalation(input: EscalationInput): EscalationResult {
     // Similar passages that never mention what the question is specifically about do not answer it.
     reasons.push({
       code: 'low_retrieval',
-      detail: `Knowledge coverage ${input.coverage.toFixed(3)} is below the threshold ${input.minCoverage}: the best sources miss most of the question's distinctive terms`,
+      detail:
+        `Knowledge coverage ${input.coverage.toFixed(3)} is below the threshold ${input.minCoverage}: the best sources miss most of the question's distinctive terms` +
+        (unmentioned ? `, among them ${unmentioned}` : ''),
     })
-  } else if (input.unmentioned?.length) {
+  } else if (unmentioned) {
     // The sources talk about the topic but not about the thing asked: they cannot say yes or no to it.
     reasons.push({
       code: 'low_retrieval',
-      detail: `The question asks about ${input.unmentioned.map((t) => `"${t}"`).join(', ')}, which the best sources never mention`,
+      detail: `The question asks about ${unmentioned}, which the best sources never mention`,
     })
   }
 

@@ -123,6 +123,6 @@ describe('Function: evaluateEscalation (unmentioned terms)', () => {
     ])
     expect(none.escalate).toBe(false)
     expect(lowCoverage.reasons).toHaveLength(1)
-    expect(lowCoverage.reasons[0]!.detail).toContain('Knowledge coverage')
+    expect(lowCoverage.reasons[0]!.detail).toMatch(/^Knowledge coverage 0\.100 .*, among them "s3"$/)
   })
 })
