@@ -273,3 +273,59 @@ export function jointCutForBudget(
   }
   return best
 }
+
+/** What a cut-off pair escalates of tickets it was not fitted on; see {@link crossValidatedCut}. */
+export interface CrossValidatedCut {
+  keepEscalated: number
+  escalateCaught: number
+}
+
+/**
+ * Out-of-sample rates of {@link jointCutForBudget} by k-fold cross-validation: each ticket is judged by the
+ * pair fitted without its fold (fold = index mod k within its group, so it is deterministic). With a few
+ * dozen tickets per group the in-sample pair is fitted to the very tickets it is judged on, and the share
+ * of answerable tickets it escalates on new ones is what an operator's budget is really about. Null
+ * without data.
+ */
+export function crossValidatedCut(
+  keep: ReadonlyArray<JointPoint>,
+  escalate: ReadonlyArray<JointPoint>,
+  maxKeepEscalated: number,
+  k = 5,
+): CrossValidatedCut | null {
+  if (keep.length === 0 || escalate.length === 0) return null
+  const escalated = (x: JointPoint, cut: JointCut) =>
+    x.fixed || x.sim < cut.threshold || x.cov < cut.minCoverage
+  let keepHit = 0
+  let escalateHit = 0
+  for (let fold = 0; fold < k; fold++) {
+    const outside = <T>(xs: readonly T[]) => xs.filter((_, i) => i % k !== fold)
+    const inside = <T>(xs: readonly T[]) => xs.filter((_, i) => i % k === fold)
+    const cut = jointCutForBudget(outside(keep), outside(escalate), maxKeepEscalated)
+    if (!cut) return null
+    keepHit += inside(keep).filter((x) => escalated(x, cut)).length
+    escalateHit += inside(escalate).filter((x) => escalated(x, cut)).length
+  }
+  return { keepEscalated: keepHit / keep.length, escalateCaught: escalateHit / escalate.length }
+}
+
+/**
+ * The in-sample budget to fit {@link jointCutForBudget} with so that the budget holds on tickets the pair
+ * was not fitted on: the largest share of the answerable tickets (in steps of one ticket, from `target`
+ * down) whose {@link crossValidatedCut} escalates at most `target` of them. Fitted at `target` itself, the
+ * pair sits on the in-sample edge of the budget, and new tickets overshoot it. Null without data.
+ */
+export function budgetHoldingOutOfSample(
+  keep: ReadonlyArray<JointPoint>,
+  escalate: ReadonlyArray<JointPoint>,
+  target: number,
+  k = 5,
+): { inSample: number; crossValidated: CrossValidatedCut } | null {
+  if (keep.length === 0 || escalate.length === 0) return null
+  for (let n = Math.floor(target * keep.length + 1e-9); n >= 0; n--) {
+    const inSample = n / keep.length
+    const crossValidated = crossValidatedCut(keep, escalate, inSample, k)
+    if (crossValidated && crossValidated.keepEscalated <= target + 1e-12) return { inSample, crossValidated }
+  }
+  return null
+}

@@ -10,14 +10,16 @@
  * set (OLLAMA_EMBED_MODEL / OLLAMA_CHAT_MODEL as usual). Options:
  *   --prompt <file.json>  also evaluate this prompt version (POST /prompts body), repeatable
  *   --no-fit              skip deriving a calibration (the second round below)
- *   --budget <share>      most answerable tickets the suggested threshold may escalate (default 0.1)
+ *   --budget <share>      most answerable tickets the suggested cut-offs may escalate (default 0.1)
  *   --out <dir>           where report.json and reliability.svg go (default eval/results/<space>)
  *   --tickets <file>      draft these tickets instead of eval/dataset/tickets.json, against the same
  *                         articles (eval/holdout/tickets.json: checks the shipped cut-offs, with --no-fit)
  *
- * Calibration: after the round with the shipped calibration, the harness suggests the highest
- * low-retrieval threshold that escalates at most the budget of answerable tickets (it prints the whole
- * trade-off against out-of-KB tickets caught) and a minimum source score, drafts
+ * Calibration: after the round with the shipped calibration, the harness suggests the pair of
+ * low-retrieval cut-offs (similarity, knowledge coverage) that catches most out-of-KB tickets while
+ * escalating at most the budget of answerable ones (it prints the whole similarity-only trade-off, the
+ * pair's 5-fold cross-validated rates, and the pair that would keep the budget out of sample) and a
+ * minimum source score, drafts
  * every ticket again with them, and fits the isotonic confidence map on that round. The report's
  * `suggestedCalibration` is the entry to paste into shared/drafting/calibration.ts.
  */
@@ -26,7 +28,10 @@ import { basename, dirname, join } from 'node:path'
 import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/drafting/calibration'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
 import {
+  budgetHoldingOutOfSample,
+  type CrossValidatedCut,
   crossValidated,
+  crossValidatedCut,
   ece,
   fitIsotonic,
   jointCutForBudget,
@@ -92,7 +97,20 @@ export interface EvalReport {
   suggestedCalibration:
     | (Calibration & {
         fit: {
-          threshold: { answerableEscalated: number; outOfKbCaught: number; budget: number }
+          threshold: {
+            answerableEscalated: number
+            outOfKbCaught: number
+            budget: number
+            /** The pair's rates on tickets it was not fitted on (5-fold, `crossValidatedCut`). */
+            crossValidated: CrossValidatedCut | null
+            /** The pair fitted to the largest budget that keeps `budget` out of sample (`budgetHoldingOutOfSample`). */
+            outOfSample: {
+              inSampleBudget: number
+              threshold: number
+              minCoverage: number
+              crossValidated: CrossValidatedCut
+            } | null
+          }
           /** Every candidate threshold and what it escalates, for an operator choosing another budget. */
           curve: ThresholdPoint[]
           eceInSample: number | null
@@ -224,7 +242,6 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       const ai = app.rt.deps.ai
       const answerable = configured.outcomes.filter((o) => o.label === 'answerable')
       const outOfKb = configured.outcomes.filter((o) => o.label === 'out_of_kb')
-      const budget = options.escalationBudget ?? DEFAULT_ESCALATION_BUDGET
       const keep = answerable.map((o) => o.bestRetrievalScore ?? 0)
       const escalate = outOfKb.map((o) => o.bestRetrievalScore ?? 0)
       // What the cut-offs cannot change stays as it is: a ticket escalated for unmentioned terms counts
@@ -235,11 +252,15 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
         cov: o.coverage ?? 1,
         fixed: o.unmentioned.length > 0 || (caughtAnyway && o.reasons.some((r) => r !== 'low_retrieval')),
       })
-      const joint = jointCutForBudget(
-        answerable.map((o) => point(o)),
-        outOfKb.map((o) => point(o, true)),
-        budget,
-      )
+      const keepPoints = answerable.map((o) => point(o))
+      const escalatePoints = outOfKb.map((o) => point(o, true))
+      const budget = options.escalationBudget ?? DEFAULT_ESCALATION_BUDGET
+      const joint = jointCutForBudget(keepPoints, escalatePoints, budget)
+      // Fitted to these tickets, the pair sits on the budget's edge in sample: what it escalates of tickets
+      // it was not fitted on, and the pair fitted to a smaller budget that keeps this one out of sample.
+      const jointCrossValidated = crossValidatedCut(keepPoints, escalatePoints, budget)
+      const held = budgetHoldingOutOfSample(keepPoints, escalatePoints, budget)
+      const heldCut = held && jointCutForBudget(keepPoints, escalatePoints, held.inSample)
       const simOnly = thresholdForBudget(keep, escalate, budget)
       const cut = joint ?? (simOnly && { ...simOnly, minCoverage: 0 })
       const expected = configured.expectedRelevance
@@ -298,6 +319,16 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
               answerableEscalated: cut?.keepEscalated ?? 0,
               outOfKbCaught: cut?.escalateCaught ?? 0,
               budget,
+              crossValidated: jointCrossValidated,
+              outOfSample:
+                held && heldCut
+                  ? {
+                      inSampleBudget: held.inSample,
+                      threshold: heldCut.threshold,
+                      minCoverage: heldCut.minCoverage,
+                      crossValidated: held.crossValidated,
+                    }
+                  : null,
             },
             curve: thresholdCurve(keep, escalate),
             eceInSample: mappedMetrics.confidence.ece,
@@ -474,7 +505,14 @@ async function main(): Promise<void> {
     const { fit, ...entry } = s
     console.log(
       `suggested low-retrieval threshold ${s.lowRetrievalThreshold}, min coverage ${s.minCoverage} (answerable escalated ${pct(fit.threshold.answerableEscalated)}, ` +
-        `out-of-KB caught ${pct(fit.threshold.outOfKbCaught)}), min source score ${s.minSourceScore}; ` +
+        `out-of-KB caught ${pct(fit.threshold.outOfKbCaught)}; 5-fold cross-validated: ` +
+        `${pct(fit.threshold.crossValidated?.keepEscalated ?? null)} and ${pct(fit.threshold.crossValidated?.escalateCaught ?? null)}), ` +
+        `min source score ${s.minSourceScore}; ` +
+        (fit.threshold.outOfSample
+          ? `to keep the budget out of sample: threshold ${fit.threshold.outOfSample.threshold}, min coverage ` +
+            `${fit.threshold.outOfSample.minCoverage} (cross-validated ${pct(fit.threshold.outOfSample.crossValidated.keepEscalated)} ` +
+            `and ${pct(fit.threshold.outOfSample.crossValidated.escalateCaught)}; --budget ${Math.round(fit.threshold.outOfSample.inSampleBudget * 1000) / 1000}); `
+          : '') +
         `ECE with the fitted map ${num(fit.eceInSample)} in sample, ${num(fit.eceCrossValidated)} cross-validated\n` +
         `trade-off (answerable escalated → out-of-KB caught): ${[0.05, 0.1, 0.2, 0.3, 0.5]
           .map((b) => fit.curve.filter((p) => p.keepEscalated <= b + 1e-12).at(-1))

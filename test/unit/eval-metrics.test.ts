@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import {
   auroc,
   brier,
+  budgetHoldingOutOfSample,
   crossValidated,
+  crossValidatedCut,
   ece,
   factsFound,
   fitIsotonic,
@@ -212,5 +214,54 @@ describe('Function: jointCutForBudget', () => {
     expect(cut!.minCoverage).toBeLessThanOrEqual(0.05)
     expect(cut!.threshold).toBeGreaterThan(0.1)
     expect(cut!.threshold).toBeLessThanOrEqual(0.3)
+  })
+})
+
+describe('Function: crossValidatedCut and budgetHoldingOutOfSample', () => {
+  // Twenty answerable and twenty out-of-KB tickets whose coverage overlaps (drawn at random once): the
+  // pair fitted to all of them escalates 10% of the answerable ones, pairs fitted without a fold 20%.
+  const point = (cov: number) => ({ sim: 0.5, cov })
+  const keep = [
+    0.426, 0.291, 0.517, 0.26, 0.294, 0.441, 0.504, 0.452, 0.14, 0.407, 0.505, 0.272, 0.507, 0.146, 0.474,
+    0.418, 0.107, 0.574, 0.32, 0.554,
+  ].map(point)
+  const escalate = [
+    0.392, 0.288, 0.143, 0.291, 0.311, 0.271, 0.263, 0.147, 0.102, 0.377, 0.228, 0.084, 0.009, 0.08, 0.433,
+    0.424, 0.131, 0.039, 0.009, 0.358,
+  ].map(point)
+
+  it('judges each ticket by the pair fitted without its fold', () => {
+    // Prepare: well separated, plus one out-of-KB ticket escalated anyway
+    const apart = [
+      { sim: 0.5, cov: 0.9 },
+      { sim: 0.5, cov: 0.8 },
+      { sim: 0.5, cov: 0.7 },
+    ]
+    const low = [
+      { sim: 0.5, cov: 0.1 },
+      { sim: 0.5, cov: 0.9, fixed: true },
+      { sim: 0.5, cov: 0.2 },
+    ]
+
+    // Act
+    const separated = crossValidatedCut(apart, low, 0, 3)
+    const overlapping = crossValidatedCut(keep, escalate, 0.1)
+
+    // Assess
+    expect(separated).toEqual({ keepEscalated: 0, escalateCaught: 1 })
+    expect(jointCutForBudget(keep, escalate, 0.1)!.keepEscalated).toBe(0.1)
+    expect(overlapping!.keepEscalated).toBe(0.2)
+  })
+
+  it('fits to the largest in-sample budget whose cross-validated rate keeps the target', () => {
+    // Act
+    const held = budgetHoldingOutOfSample(keep, escalate, 0.1)!
+
+    // Assess: within the target out of sample, and one ticket more would not be
+    expect(held).toMatchObject({ inSample: 0.05, crossValidated: { keepEscalated: 0.05 } })
+    expect(crossValidatedCut(keep, escalate, held.inSample + 1 / keep.length)!.keepEscalated).toBeGreaterThan(
+      0.1,
+    )
+    expect(budgetHoldingOutOfSample([], escalate, 0.1)).toBeNull()
   })
 })
