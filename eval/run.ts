@@ -511,7 +511,7 @@ async function main(): Promise<void> {
         (fit.threshold.outOfSample
           ? `to keep the budget out of sample: threshold ${fit.threshold.outOfSample.threshold}, min coverage ` +
             `${fit.threshold.outOfSample.minCoverage} (cross-validated ${pct(fit.threshold.outOfSample.crossValidated.keepEscalated)} ` +
-            `and ${pct(fit.threshold.outOfSample.crossValidated.escalateCaught)}; --budget ${Math.round(fit.threshold.outOfSample.inSampleBudget * 1000) / 1000}); `
+            `and ${pct(fit.threshold.outOfSample.crossValidated.escalateCaught)}; --budget ${Math.ceil(fit.threshold.outOfSample.inSampleBudget * 1000) / 1000}); `
           : '') +
         `ECE with the fitted map ${num(fit.eceInSample)} in sample, ${num(fit.eceCrossValidated)} cross-validated\n` +
         `trade-off (answerable escalated → out-of-KB caught): ${[0.05, 0.1, 0.2, 0.3, 0.5]
