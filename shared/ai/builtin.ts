@@ -4,7 +4,6 @@
  * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
  * which is why `selectProvider` announces it loudly.
  */
-import { detectLanguage } from '../drafting/language.ts'
 import { NO_ANSWER_MARKER } from '../drafting/prompt.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
 import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
@@ -403,8 +402,9 @@ export class BuiltinProvider implements AiProvider {
     const picked = grounding ? pickSentences(grounding) : []
     // Quoted sentences stay as written (an extractive drafter cannot translate): say so when they are in
     // another language than the reply, so the customer is not puzzled and the agent sees it at a glance.
-    const quoted = picked.map((p) => p.text).join(' ')
-    const sourceLanguage = picked.length > 0 ? detectLanguage(quoted).language : code
+    // The pipeline detected the sources' language already (shared/services/draft-stages.ts); detecting it
+    // here again would also put franc-min's trigram tables into every Lambda that selects a provider.
+    const sourceLanguage = picked.length > 0 ? (grounding?.sourcesLanguage ?? code) : code
     const note =
       sourceLanguage !== code
         ? [t.foreignSources.replace('{lang}', t.languageNames[sourceLanguage] ?? sourceLanguage)]

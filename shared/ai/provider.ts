@@ -24,6 +24,11 @@ export interface Grounding {
   sources: Array<{ ref: number; title: string; text: string }>
   /** ISO 639-1 code of the customer's language; the reply is written in it where the drafter can. */
   language?: string
+  /**
+   * ISO 639-1 code of the sources' language, as the pipeline detected it; a drafter that quotes rather than
+   * translates says so when it differs from `language`. Unset: taken to be `language`.
+   */
+  sourcesLanguage?: string
 }
 
 export interface ChatOptions {

@@ -14,7 +14,7 @@
  *   "верните мне, пожалуйста, деньги".
  */
 import * as z from 'zod'
-import { LANGUAGE_NAMES, type Language } from './language.ts'
+import { LANGUAGE_NAMES, type Language } from './language-names.ts'
 import { foldText } from './text.ts'
 
 /** Categories that ship with defaults. Tenants may add their own category names. */

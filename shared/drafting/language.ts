@@ -9,25 +9,10 @@
  * enough for trigrams. No evidence at all means English, the desk's default.
  */
 import { francAll } from 'franc-min'
+import type { Language } from './language-names.ts'
 import { foldText } from './text.ts'
 
-/** Languages Draftdesk detects, as ISO 639-1 codes. */
-export const LANGUAGES = ['en', 'de', 'es', 'fr', 'ru', 'uk', 'it', 'nl', 'pt', 'pl'] as const
-export type Language = (typeof LANGUAGES)[number]
-
-/** English names, for the prompt ("Reply in German"). */
-export const LANGUAGE_NAMES: Record<Language, string> = {
-  en: 'English',
-  de: 'German',
-  es: 'Spanish',
-  fr: 'French',
-  ru: 'Russian',
-  uk: 'Ukrainian',
-  it: 'Italian',
-  nl: 'Dutch',
-  pt: 'Portuguese',
-  pl: 'Polish',
-}
+export { LANGUAGE_NAMES, LANGUAGES, type Language } from './language-names.ts'
 
 const ISO3: Record<string, Language> = {
   eng: 'en',

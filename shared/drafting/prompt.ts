@@ -9,7 +9,7 @@
  *   treat customer text as data.
  */
 
-import { LANGUAGE_NAMES, type Language } from './language.ts'
+import { LANGUAGE_NAMES, type Language } from './language-names.ts'
 
 /** One chat message, in the shape Ollama's `chat` takes. */
 export interface ChatMessage {

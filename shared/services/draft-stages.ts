@@ -105,6 +105,8 @@ export interface Ranking {
    * (`AiProvider.translates`); null otherwise. Escalates for `language_mismatch`.
    */
   untranslatedSources: { customer: Language; sources: Language } | null
+  /** The language of the shown sources taken together; null when none are shown. */
+  sourcesLanguage: Language | null
 }
 
 /** Stage 4's result. */
@@ -332,7 +334,16 @@ export async function rerankCandidates(
     !deps.ai.translates && shownLanguage !== null && shownLanguage !== ctx.language
       ? { customer: ctx.language, sources: shownLanguage }
       : null
-  return { candidates, shown, crossEncoder, applied, coverage, unmentioned, untranslatedSources }
+  return {
+    candidates,
+    shown,
+    crossEncoder,
+    applied,
+    coverage,
+    unmentioned,
+    untranslatedSources,
+    sourcesLanguage: shownLanguage,
+  }
 }
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
@@ -360,6 +371,7 @@ export async function writeReply(ai: AiProvider, ctx: DraftContext, ranking: Ran
       question: maskedQuestion,
       sources: promptSources.map(({ ref, title, text }) => ({ ref, title, text })),
       language,
+      sourcesLanguage: ranking.sourcesLanguage ?? undefined,
     },
   })
   if (!result.content.trim()) throw new Error(`model ${result.model} returned an empty reply`)

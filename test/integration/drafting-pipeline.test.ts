@@ -318,6 +318,8 @@ describe('Function: generateDraft', () => {
     expect(deps.ai.translates).toBe(false)
     const quoted = await draftOf((builtin as { aiReplyId: number }).aiReplyId)
     expect(quoted.language).toBe('de')
+    // The pipeline tells the drafter the sources' language; the built-in one says it quotes English
+    expect(quoted.aiReply).toContain('Dokumentation auf Englisch')
     expect(quoted.escalated).toBe(true)
     expect(quoted.escalationReasons).toContainEqual({
       code: 'language_mismatch',

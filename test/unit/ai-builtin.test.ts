@@ -315,6 +315,7 @@ describe('Function: BuiltinProvider.chat', () => {
         question: 'Wie lange dauert es, bis die Nameserver-Änderung bei DNS überall sichtbar ist?',
         sources: [dns],
         language: 'de',
+        sourcesLanguage: 'en',
       },
     })
 
@@ -323,5 +324,21 @@ describe('Function: BuiltinProvider.chat', () => {
     expect(result.content).toContain('Dokumentation auf Englisch')
     expect(result.content).toContain('4 to 24 hours')
     expect(result.content).toContain('Viele Grüße')
+  })
+
+  it("takes the sources to be in the reply's language when the caller does not say", async () => {
+    // Act
+    const result = await new BuiltinProvider().chat([], {
+      grounding: {
+        question: 'Wie lange dauert es, bis die Nameserver-Änderung bei DNS überall sichtbar ist?',
+        sources: [dns],
+        language: 'de',
+      },
+    })
+
+    // Assess: German frame around the English quote, without the note about it
+    expect(result.content.startsWith('Hallo,')).toBe(true)
+    expect(result.content).toContain('4 to 24 hours')
+    expect(result.content).not.toContain('Dokumentation auf')
   })
 })
