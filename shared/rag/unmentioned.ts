@@ -21,6 +21,7 @@
  * label; `npm run eval` measures what the rule catches and what it costs (README "Evaluation").
  */
 import type { Sql } from '../db/sql.ts'
+import { sentences } from '../drafting/text.ts'
 import COMMON_ENGLISH from './common-english.json' with { type: 'json' }
 import { lexemeQuery, retrievable } from './coverage.ts'
 
@@ -38,10 +39,7 @@ const INTERROGATIVE =
  * Sentences end at ".", "!", "?" or "…" followed by whitespace, and at line breaks.
  */
 export function questionSentences(text: string): string[] {
-  return text
-    .split(/(?<=[.!?…])\s+|\n+/u)
-    .map((s) => s.trim())
-    .filter((s) => s.endsWith('?') || INTERROGATIVE.test(s))
+  return sentences(text).filter((s) => s.endsWith('?') || INTERROGATIVE.test(s))
 }
 
 // Domain names end in a top-level domain; a dotted lexeme that does not ("node.js", "wp-config.php") is a
