@@ -238,6 +238,10 @@ export interface JointPoint {
   fixed?: boolean
 }
 
+/** Whether the cut-offs escalate `x`: a fixed ticket always, else one below either cut-off. */
+const escalatedBy = (x: JointPoint, threshold: number, minCoverage: number) =>
+  x.fixed || x.sim < threshold || x.cov < minCoverage
+
 /**
  * The two low-retrieval cut-offs to ship together: a ticket escalates when its best similarity is below
  * `threshold` or its knowledge coverage below `minCoverage`. Of the pairs that escalate at most
@@ -254,7 +258,7 @@ export function jointCutForBudget(
   const sims = cuts(all.map((x) => x.sim))
   const covs = cuts(all.map((x) => x.cov))
   const rate = (xs: typeof keep, t: number, c: number) =>
-    xs.filter((x) => x.fixed || x.sim < t || x.cov < c).length / xs.length
+    xs.filter((x) => escalatedBy(x, t, c)).length / xs.length
   let best: JointCut | null = null
   for (const minCoverage of covs) {
     for (const threshold of sims) {
@@ -294,8 +298,7 @@ export function crossValidatedCut(
   k = 5,
 ): CrossValidatedCut | null {
   if (keep.length === 0 || escalate.length === 0) return null
-  const escalated = (x: JointPoint, cut: JointCut) =>
-    x.fixed || x.sim < cut.threshold || x.cov < cut.minCoverage
+  const escalated = (x: JointPoint, cut: JointCut) => escalatedBy(x, cut.threshold, cut.minCoverage)
   let keepHit = 0
   let escalateHit = 0
   for (let fold = 0; fold < k; fold++) {
