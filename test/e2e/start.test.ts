@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -157,6 +157,16 @@ describe('npm start (local/main.ts)', () => {
       expect(refusal).toContain(`(pid ${first.child.pid})`)
       expect(refusal).toMatch(/stop it first or set DRAFTDESK_DATA_DIR/)
       expect((await fetch(`${first.url}/health`)).status).toBe(200)
+      // `npm run migrate` opens the same directory: refused too.
+      const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'migrations/cli.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: '', DRAFTDESK_DATA_DIR: pgliteDir },
+        encoding: 'utf8',
+      })
+      expect(migrate.status).toBe(1)
+      expect(migrate.stderr).toContain(
+        `already using the data directory ${pgliteDir} (pid ${first.child.pid})`,
+      )
 
       // Act: the holder dies without any chance to clean up; the kernel drops its lock.
       const died = new Promise((resolve) => first!.child.on('exit', resolve))
