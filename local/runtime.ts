@@ -10,6 +10,7 @@ import { queues as queueDefs, routes, schedules } from '#shared/routes'
 import { bootstrapSuperadmin } from '#shared/services/bootstrap'
 import { seedDefaults } from '#shared/services/defaults'
 import { migrate } from '../migrations/runner.ts'
+import { lockDataDir } from './data-lock.ts'
 import { type LocalDb, openDb } from './db.ts'
 import { type LocalQueueOptions, LocalQueues } from './queues.ts'
 import { startScheduler } from './scheduler.ts'
@@ -78,13 +79,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const started = performance.now()
   const config = parseConfig({ ...process.env, ...options.env })
   logger.setLogLevel(config.LOG_LEVEL)
-  const secrets = options.dataDir
-    ? await loadLocalSecrets(options.dataDir)
-    : { jwtSecret: randomBytes(48).toString('base64url'), dataKey: randomBytes(32).toString('base64') }
-  const db = await openDb({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: options.dataDir ? join(options.dataDir, 'pg') : undefined,
-    pool: config.DRAFTDESK_DB_POOL,
+  // Only an embedded database needs it: processes sharing a server coordinate through advisory locks.
+  const lock = options.dataDir && !config.DATABASE_URL ? lockDataDir(options.dataDir) : undefined
+  const { secrets, db } = await (async () => ({
+    secrets: options.dataDir
+      ? await loadLocalSecrets(options.dataDir)
+      : { jwtSecret: randomBytes(48).toString('base64url'), dataKey: randomBytes(32).toString('base64') },
+    db: await openDb({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: options.dataDir ? join(options.dataDir, 'pg') : undefined,
+      pool: config.DRAFTDESK_DB_POOL,
+    }),
+  }))().catch((error: unknown) => {
+    lock?.release()
+    throw error
   })
   try {
     const jwtKey = new TextEncoder().encode(config.JWT_SECRET ?? secrets.jwtSecret)
@@ -151,17 +159,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await queues.stop()
         setDeps(undefined)
         await db.close()
+        lock?.release()
       },
     }
   } catch (error) {
     await db.close().catch(() => {})
+    lock?.release()
     throw error
   }
 }
 
 const STARTUP_LOCK = 'draftdesk:startup'
 
-/** Runs `fn` holding the startup lock on a shared server; on PGlite one process owns the data anyway. */
+/** Runs `fn` holding the startup lock on a shared server; on PGlite the data-directory lock is enough. */
 async function withStartupLock<T>(db: LocalDb, fn: () => Promise<T>): Promise<T> {
   const session = db.session
   if (!session) return fn()

@@ -5,19 +5,30 @@
 import { join, resolve } from 'node:path'
 import { parseConfig } from '#shared/config'
 import { seedDefaults } from '#shared/services/defaults'
+import { DataDirInUseError, lockDataDir } from '../local/data-lock.ts'
 import { openDb } from '../local/db.ts'
 import { migrate } from './runner.ts'
 
 const config = parseConfig()
-const db = await openDb({
-  databaseUrl: config.DATABASE_URL,
-  dataDir: join(resolve(config.DRAFTDESK_DATA_DIR), 'pg'),
-  pool: 1,
-})
+const dataDir = resolve(config.DRAFTDESK_DATA_DIR)
+// An embedded directory has one owner at a time, a running `npm start` included (it migrates on its own).
+let lock: ReturnType<typeof lockDataDir> | undefined
 try {
-  const applied = await migrate(db.sql)
-  await seedDefaults(db.sql)
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+  lock = config.DATABASE_URL ? undefined : lockDataDir(dataDir)
+} catch (error) {
+  if (!(error instanceof DataDirInUseError)) throw error
+  console.error(`npm run migrate: ${error.message}`)
+  process.exit(1)
+}
+try {
+  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: join(dataDir, 'pg'), pool: 1 })
+  try {
+    const applied = await migrate(db.sql)
+    await seedDefaults(db.sql)
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+  } finally {
+    await db.close()
+  }
 } finally {
-  await db.close()
+  lock?.release()
 }

@@ -23,24 +23,44 @@ const dbSecret = z.object({
   dbname: z.string().optional(),
 })
 
-async function secretString(arn: string | undefined, name: string): Promise<string> {
-  if (!arn) throw new Error(`${name} is not set`)
+async function secretString(arn: string, name: string): Promise<string> {
   const out = await secrets.send(new GetSecretValueCommand({ SecretId: arn }))
   if (!out.SecretString) throw new Error(`secret ${name} has no string value`)
   return out.SecretString
 }
 
-/** Builds Lambda dependencies from env + Secrets Manager. Called once per cold start. */
+/**
+ * Stands in for a secret this function was not granted (no `<name>` in its environment: see `uses` in
+ * shared/routes.ts). Building it costs nothing; any use throws, naming what is missing, so a handler that
+ * starts needing a secret fails loudly at its first use rather than with an AccessDenied at cold start.
+ */
+function notGranted<T extends object>(name: string, target: T): T {
+  const fail = (): never => {
+    throw new Error(
+      `${name} is not set: this function was not granted that secret (uses in shared/routes.ts)`,
+    )
+  }
+  return new Proxy(target, { get: fail, apply: fail, set: fail, has: fail })
+}
+
+/**
+ * Builds Lambda dependencies from env + Secrets Manager, once per cold start. Only the secrets whose ARN
+ * the function was given are read (least privilege: CDK passes and grants exactly those).
+ */
 export async function buildAwsDeps(): Promise<Deps> {
   const config = parseConfig()
+  const read = (arn: string | undefined, name: string) => (arn ? secretString(arn, name) : undefined)
   const [db, jwt, dataKey] = await Promise.all([
-    secretString(config.DB_SECRET_ARN, 'DB_SECRET_ARN').then((s) => dbSecret.parse(JSON.parse(s))),
-    secretString(config.JWT_SECRET_ARN, 'JWT_SECRET_ARN'),
-    secretString(config.DATA_KEY_SECRET_ARN, 'DATA_KEY_SECRET_ARN'),
+    read(config.DB_SECRET_ARN, 'DB_SECRET_ARN')?.then((s) => dbSecret.parse(JSON.parse(s))),
+    read(config.JWT_SECRET_ARN, 'JWT_SECRET_ARN'),
+    read(config.DATA_KEY_SECRET_ARN, 'DATA_KEY_SECRET_ARN'),
   ])
-  const host = config.DB_HOST ?? db.host
-  const url = `postgres://${encodeURIComponent(db.username)}@${host}:${db.port ?? 5432}/${config.DB_NAME}?sslmode=require`
-  const sql = createSql(url, { max: 1, prepare: false, password: db.password })
+  const sql = db
+    ? createSql(
+        `postgres://${encodeURIComponent(db.username)}@${config.DB_HOST ?? db.host}:${db.port ?? 5432}/${config.DB_NAME}?sslmode=require`,
+        { max: 1, prepare: false, password: db.password },
+      )
+    : notGranted('DB_SECRET_ARN', (() => {}) as unknown as Deps['sql'])
   const ollama = {
     embedModel: config.OLLAMA_EMBED_MODEL,
     chatModel: config.OLLAMA_CHAT_MODEL,
@@ -63,8 +83,10 @@ export async function buildAwsDeps(): Promise<Deps> {
       sync: config.QUEUE_URL_SYNC,
       send: config.QUEUE_URL_SEND,
     }),
-    jwtKey: new TextEncoder().encode(jwt),
-    dataKey: Buffer.from(dataKey.trim(), 'base64'),
+    jwtKey: jwt ? new TextEncoder().encode(jwt) : notGranted('JWT_SECRET_ARN', new Uint8Array(0)),
+    dataKey: dataKey
+      ? Buffer.from(dataKey.trim(), 'base64')
+      : notGranted('DATA_KEY_SECRET_ARN', Buffer.alloc(0)),
     now: () => new Date(),
   }
 }

@@ -10,6 +10,23 @@
 /** Minimum role a route needs; `public` routes authenticate themselves (login, webhooks) or not at all. */
 export type RouteAuth = 'public' | 'user' | 'support_agent' | 'admin' | 'superadmin'
 
+/** A secret a function reads at cold start: database credentials, JWT signing key, tenant data key. */
+export type SecretName = 'db' | 'jwt' | 'dataKey'
+
+/**
+ * What a function may touch besides its own queue, and in AWS nothing more: CDK grants exactly this and
+ * passes only the matching `QUEUE_URL_*` and secret ARNs (`grantsOf`). test/unit/route-grants.test.ts
+ * bundles every handler and checks each list against what its code can reach.
+ */
+export interface Uses {
+  /** Queues it enqueues jobs for (through the outbox, published after commit). */
+  sends?: readonly QueueName[]
+  /** Queues whose depth it reads (`GET /health`). */
+  inspects?: readonly QueueName[]
+  /** Secrets it reads; default the database (plus the JWT key, always, for a route that authenticates). */
+  secrets?: readonly SecretName[]
+}
+
 export interface RouteDef {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** API Gateway path syntax: `/tickets/{id}`. */
@@ -17,6 +34,7 @@ export interface RouteDef {
   /** Module under functions/http, without extension. */
   handler: string
   auth: RouteAuth
+  uses?: Uses
 }
 
 export interface QueueDef {
@@ -28,6 +46,7 @@ export interface QueueDef {
   maxReceiveCount: number
   /** Lambda timeout of the worker; the queue's visibility timeout is 6x this (AWS guidance). */
   timeoutSeconds: number
+  uses?: Uses
 }
 
 export interface ScheduleDef {
@@ -36,27 +55,33 @@ export interface ScheduleDef {
   handler: string
   /** Fixed rate in minutes (EventBridge `rate(n minutes)`, a timer locally). */
   everyMinutes: number
+  uses?: Uses
 }
 
 export type QueueName = 'embed' | 'draft' | 'sync' | 'send'
 
-const r = (method: RouteDef['method'], path: string, handler: string, auth: RouteAuth): RouteDef => ({
-  method,
-  path,
-  handler: `functions/http/${handler}`,
-  auth,
-})
+const r = (
+  method: RouteDef['method'],
+  path: string,
+  handler: string,
+  auth: RouteAuth,
+  uses?: Uses,
+): RouteDef => ({ method, path, handler: `functions/http/${handler}`, auth, ...(uses ? { uses } : {}) })
+
+const ALL_QUEUES: readonly QueueName[] = ['embed', 'draft', 'sync', 'send']
+const withDataKey: Uses = { secrets: ['db', 'dataKey'] }
+const draft: Uses = { sends: ['draft'] }
 
 export const routes: readonly RouteDef[] = [
-  r('GET', '/health', 'health', 'public'),
-  r('GET', '/openapi.json', 'openapi', 'public'),
-  r('POST', '/auth/login', 'auth-login', 'public'),
+  r('GET', '/health', 'health', 'public', { inspects: ALL_QUEUES }),
+  r('GET', '/openapi.json', 'openapi', 'public', { secrets: [] }),
+  r('POST', '/auth/login', 'auth-login', 'public', { secrets: ['db', 'jwt'] }),
   r('GET', '/me', 'me', 'user'),
 
-  r('POST', '/tenants', 'tenants-create', 'superadmin'),
+  r('POST', '/tenants', 'tenants-create', 'superadmin', withDataKey),
   r('GET', '/tenants', 'tenants-list', 'superadmin'),
-  r('PATCH', '/tenants/{id}', 'tenants-update', 'superadmin'),
-  r('POST', '/tenants/{id}/webhook-secret', 'tenants-rotate-webhook-secret', 'superadmin'),
+  r('PATCH', '/tenants/{id}', 'tenants-update', 'superadmin', withDataKey),
+  r('POST', '/tenants/{id}/webhook-secret', 'tenants-rotate-webhook-secret', 'superadmin', withDataKey),
 
   r('POST', '/users', 'users-create', 'admin'),
   r('GET', '/users', 'users-list', 'admin'),
@@ -67,21 +92,21 @@ export const routes: readonly RouteDef[] = [
   r('DELETE', '/api-keys/{id}', 'api-keys-delete', 'admin'),
 
   r('GET', '/tickets', 'tickets-list', 'user'),
-  r('POST', '/tickets', 'tickets-create', 'user'),
+  r('POST', '/tickets', 'tickets-create', 'user', draft),
   r('GET', '/tickets/{id}', 'tickets-get', 'user'),
   r('PATCH', '/tickets/{id}', 'tickets-update', 'support_agent'),
-  r('POST', '/tickets/{id}/messages', 'tickets-add-message', 'user'),
-  r('POST', '/tickets/{id}/drafts', 'drafts-regenerate', 'support_agent'),
+  r('POST', '/tickets/{id}/messages', 'tickets-add-message', 'user', draft),
+  r('POST', '/tickets/{id}/drafts', 'drafts-regenerate', 'support_agent', draft),
   r('GET', '/tickets/{id}/drafts', 'drafts-list', 'support_agent'),
-  r('POST', '/drafts/{id}/approve', 'drafts-approve', 'support_agent'),
+  r('POST', '/drafts/{id}/approve', 'drafts-approve', 'support_agent', { sends: ['embed', 'send'] }),
   r('POST', '/drafts/{id}/reject', 'drafts-reject', 'support_agent'),
 
-  r('POST', '/kb/articles', 'kb-articles-create', 'support_agent'),
+  r('POST', '/kb/articles', 'kb-articles-create', 'support_agent', { sends: ['embed'] }),
   r('GET', '/kb/articles', 'kb-articles-list', 'support_agent'),
   r('GET', '/kb/articles/{id}', 'kb-articles-get', 'support_agent'),
-  r('PATCH', '/kb/articles/{id}', 'kb-articles-update', 'support_agent'),
-  r('DELETE', '/kb/articles/{id}', 'kb-articles-delete', 'admin'),
-  r('POST', '/kb/import', 'kb-import', 'admin'),
+  r('PATCH', '/kb/articles/{id}', 'kb-articles-update', 'support_agent', { sends: ['embed'] }),
+  r('DELETE', '/kb/articles/{id}', 'kb-articles-delete', 'admin', { sends: ['embed'] }),
+  r('POST', '/kb/import', 'kb-import', 'admin', { sends: ['embed'] }),
   r('POST', '/kb/search', 'kb-search', 'support_agent'),
 
   r('GET', '/prompts', 'prompts-list', 'admin'),
@@ -94,25 +119,79 @@ export const routes: readonly RouteDef[] = [
   r('GET', '/audit', 'audit-list', 'admin'),
 
   r('GET', '/integrations/sync-logs', 'sync-logs-list', 'admin'),
-  r('POST', '/integrations/whmcs/sync', 'whmcs-sync-trigger', 'admin'),
-  r('POST', '/webhooks/whmcs/{tenantSlug}', 'whmcs-webhook', 'public'),
+  r('POST', '/integrations/whmcs/sync', 'whmcs-sync-trigger', 'admin', { sends: ['sync'] }),
+  // A staff reply in WHMCS that settles a pending draft is learnt from: an `embed` job beside the drafts.
+  r('POST', '/webhooks/whmcs/{tenantSlug}', 'whmcs-webhook', 'public', {
+    sends: ['draft', 'embed'],
+    ...withDataKey,
+  }),
   r('GET', '/integrations/whmcs/tickets/{whmcsTicketId}/draft', 'whmcs-ticket-draft', 'support_agent'),
-  r('POST', '/integrations/whmcs/tickets/{whmcsTicketId}/drafts', 'whmcs-ticket-regenerate', 'support_agent'),
+  r(
+    'POST',
+    '/integrations/whmcs/tickets/{whmcsTicketId}/drafts',
+    'whmcs-ticket-regenerate',
+    'support_agent',
+    draft,
+  ),
   r('POST', '/integrations/whmcs/drafts/{id}/not-helpful', 'whmcs-draft-not-helpful', 'support_agent'),
 ]
 
+/** A queue row: worker `functions/workers/<name>`, batch size, receives before the DLQ, timeout in s. */
+const q = (
+  name: QueueName,
+  batchSize: number,
+  maxReceiveCount: number,
+  timeoutSeconds: number,
+  uses?: Uses,
+): QueueDef => ({
+  name,
+  worker: `functions/workers/${name}`,
+  batchSize,
+  maxReceiveCount,
+  timeoutSeconds,
+  ...(uses ? { uses } : {}),
+})
+
 export const queues: readonly QueueDef[] = [
-  { name: 'embed', worker: 'functions/workers/embed', batchSize: 5, maxReceiveCount: 3, timeoutSeconds: 120 },
-  { name: 'draft', worker: 'functions/workers/draft', batchSize: 1, maxReceiveCount: 3, timeoutSeconds: 180 },
-  { name: 'sync', worker: 'functions/workers/sync', batchSize: 1, maxReceiveCount: 3, timeoutSeconds: 300 },
-  { name: 'send', worker: 'functions/workers/send', batchSize: 5, maxReceiveCount: 5, timeoutSeconds: 60 },
+  q('embed', 5, 3, 120),
+  // An escalated draft queues its WHMCS note.
+  q('draft', 1, 3, 180, { sends: ['send'] }),
+  q('sync', 1, 3, 300, { sends: ['draft', 'embed'], ...withDataKey }),
+  q('send', 5, 5, 60, withDataKey),
 ]
 
 export const schedules: readonly ScheduleDef[] = [
-  { name: 'whmcs-sync', handler: 'functions/schedule/whmcs-sync', everyMinutes: 5 },
-  { name: 'outbox-sweep', handler: 'functions/schedule/outbox-sweep', everyMinutes: 1 },
+  {
+    name: 'whmcs-sync',
+    handler: 'functions/schedule/whmcs-sync',
+    everyMinutes: 5,
+    uses: { sends: ['sync'] },
+  },
+  // Publishes whatever any producer left in the outbox.
+  {
+    name: 'outbox-sweep',
+    handler: 'functions/schedule/outbox-sweep',
+    everyMinutes: 1,
+    uses: { sends: ALL_QUEUES },
+  },
   { name: 'analytics-refresh', handler: 'functions/schedule/analytics-refresh', everyMinutes: 15 },
 ]
+
+/** Everything a function is granted, resolved from its table entry (see {@link Uses}). */
+export interface Grants {
+  sends: readonly QueueName[]
+  inspects: readonly QueueName[]
+  secrets: readonly SecretName[]
+}
+
+/** The grants of a route, worker or schedule entry: its `uses` with the defaults filled in. */
+export function grantsOf(def: RouteDef | QueueDef | ScheduleDef): Grants {
+  const uses = def.uses ?? {}
+  const secrets = new Set<SecretName>(uses.secrets ?? ['db'])
+  // Every authenticated route verifies bearer tokens.
+  if ('auth' in def && def.auth !== 'public') secrets.add('jwt')
+  return { sends: uses.sends ?? [], inspects: uses.inspects ?? [], secrets: [...secrets] }
+}
 
 /** Route key in API Gateway's own syntax, e.g. `GET /tickets/{id}`. */
 export const routeKey = (route: RouteDef): string => `${route.method} ${route.path}`

@@ -1,9 +1,9 @@
 import { httpRoute } from '#shared/http/route'
 import { flushOutbox } from '#shared/queue/outbox'
-import { createTicket } from '#shared/services/tickets'
+import { createTicket, ticketFor } from '#shared/services/tickets'
 
 export const handler = httpRoute('POST /tickets', async ({ deps, auth, body }) => {
   const ticket = await createTicket(deps.sql, auth, body)
   await flushOutbox(deps)
-  return ticket
+  return ticketFor(auth, ticket)
 })

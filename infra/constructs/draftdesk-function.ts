@@ -12,6 +12,7 @@ import {
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import type { Construct } from 'constructs'
+import type { Grants, QueueName } from '#shared/routes'
 import { bundleTarget, esmBanner, externalModules, mainFields } from '../bundling.ts'
 import type { WorkQueue } from './work-queue.ts'
 
@@ -32,6 +33,14 @@ export interface DatabaseBinding {
   /** Host the function connects to; the RDS Proxy endpoint for application code. */
   host: string
   name: string
+}
+
+/** What a function can be granted: the queues and the three application secrets. */
+export interface GrantableResources {
+  queues: ReadonlyMap<QueueName, WorkQueue>
+  db: DatabaseBinding
+  jwtSecret: secretsmanager.ISecret
+  dataKeySecret: secretsmanager.ISecret
 }
 
 export interface DraftdeskFunctionProps
@@ -110,13 +119,41 @@ export class DraftdeskFunction extends NodejsFunction {
   }
 
   /**
-   * `send`: `QUEUE_URL_<NAME>` and permission to enqueue. `consume`: the same variable, permission to
-   * receive and delete, and the SQS event source with partial batch responses, sized from the queue table.
+   * Exactly the grants of the function's route-table entry (`grantsOf` in shared/routes.ts): read access
+   * to those secrets, send rights on those queues, the depth of those it inspects, and the environment
+   * variables of those alone. A function that needs nothing gets nothing.
    */
-  bindQueue(queue: WorkQueue, mode: 'send' | 'consume'): this {
-    this.addEnvironment(queue.urlEnvVar, queue.queue.queueUrl)
+  bindGrants(grants: Grants, resources: GrantableResources): this {
+    for (const secret of grants.secrets) {
+      if (secret === 'db') this.bindDatabase(resources.db)
+      else if (secret === 'jwt') this.bindSecret('JWT_SECRET_ARN', resources.jwtSecret)
+      else this.bindSecret('DATA_KEY_SECRET_ARN', resources.dataKeySecret)
+    }
+    const queue = (name: QueueName) => {
+      const found = resources.queues.get(name)
+      if (!found) throw new Error(`no queue ${name}`)
+      return found
+    }
+    for (const name of grants.sends) this.bindQueue(queue(name), 'send')
+    for (const name of grants.inspects)
+      if (!grants.sends.includes(name)) this.bindQueue(queue(name), 'inspect')
+    return this
+  }
+
+  /**
+   * `send`: `QUEUE_URL_<NAME>` and permission to enqueue. `inspect`: the same variable and permission to
+   * read the queue's attributes only (its depth). `consume`: the SQS event source with partial batch
+   * responses, sized from the queue table, which grants receive and delete; no URL, since a worker that
+   * had one would publish outbox jobs of its own queue, which it may not send to.
+   */
+  bindQueue(queue: WorkQueue, mode: 'send' | 'inspect' | 'consume'): this {
+    if (mode !== 'consume') this.addEnvironment(queue.urlEnvVar, queue.queue.queueUrl)
     if (mode === 'send') {
       queue.queue.grantSendMessages(this)
+      return this
+    }
+    if (mode === 'inspect') {
+      queue.queue.grant(this, 'sqs:GetQueueAttributes')
       return this
     }
     // The event source grants receive/delete/change-visibility to the function itself.

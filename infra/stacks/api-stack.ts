@@ -13,11 +13,21 @@ import * as sns from 'aws-cdk-lib/aws-sns'
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import * as triggers from 'aws-cdk-lib/triggers'
 import type { Construct } from 'constructs'
-import { type QueueName, queues, routes, schedules } from '#shared/routes'
+import {
+  grantsOf,
+  type QueueDef,
+  type QueueName,
+  queues,
+  type RouteDef,
+  routes,
+  type ScheduleDef,
+  schedules,
+} from '#shared/routes'
 import type { DeployConfig } from '../config.ts'
 import {
   DraftdeskFunction,
   type DraftdeskFunctionProps,
+  type GrantableResources,
   retentionDays,
 } from '../constructs/draftdesk-function.ts'
 import { ollamaPort } from '../constructs/ollama-host.ts'
@@ -79,9 +89,10 @@ export class ApiStack extends Stack {
     }
     const appFunction = (
       id: string,
-      module: string,
+      def: RouteDef | QueueDef | ScheduleDef,
       extra: Partial<DraftdeskFunctionProps> = {},
     ): DraftdeskFunction => {
+      const module = 'worker' in def ? def.worker : def.handler
       const fn = new DraftdeskFunction(this, id, {
         ...common,
         securityGroup: data.functionSecurityGroup,
@@ -98,12 +109,8 @@ export class ApiStack extends Stack {
           ...extra.environment,
         },
       })
-      // The whole runtime contract goes to every function because config is parsed, and validated, once
-      // at start-up. Grants stay narrow all the same: read these three secrets, send to these four queues.
-      fn.bindDatabase(data.proxyBinding)
-        .bindSecret('JWT_SECRET_ARN', data.jwtSecret)
-        .bindSecret('DATA_KEY_SECRET_ARN', data.dataKeySecret)
-      for (const queue of this.queues.values()) fn.bindQueue(queue, 'send')
+      // Least privilege from the route table: only the secrets and queues this entry's code uses.
+      fn.bindGrants(grantsOf(def), grantable(data, this.queues))
       this.functions.set(module, fn)
       return fn
     }
@@ -160,7 +167,7 @@ export class ApiStack extends Stack {
     })
 
     for (const route of routes) {
-      const fn = appFunction(`Http${pascal(baseName(route.handler))}`, route.handler)
+      const fn = appFunction(`Http${pascal(baseName(route.handler))}`, route)
       this.api.addRoutes({
         path: route.path,
         methods: [apigwv2.HttpMethod[route.method]],
@@ -169,7 +176,7 @@ export class ApiStack extends Stack {
     }
 
     for (const def of queues) {
-      const fn = appFunction(`Worker${pascal(def.name)}`, def.worker, {
+      const fn = appFunction(`Worker${pascal(def.name)}`, def, {
         timeout: Duration.seconds(def.timeoutSeconds),
         memorySize: 1024,
       })
@@ -177,7 +184,7 @@ export class ApiStack extends Stack {
     }
 
     for (const schedule of schedules) {
-      const fn = appFunction(`Schedule${pascal(schedule.name)}`, schedule.handler, {
+      const fn = appFunction(`Schedule${pascal(schedule.name)}`, schedule, {
         timeout: Duration.minutes(1),
       })
       new events.Rule(this, `Schedule${pascal(schedule.name)}Rule`, {
@@ -216,8 +223,7 @@ export class ApiStack extends Stack {
       },
     })
       .bindDatabase(data.directBinding)
-      // It builds the same dependencies as every handler (shared/aws-deps.ts), which reads all three secrets.
-      .bindSecret('JWT_SECRET_ARN', data.jwtSecret)
+      // The first superadmin's tenant gets an encrypted webhook secret; no tokens are issued here.
       .bindSecret('DATA_KEY_SECRET_ARN', data.dataKeySecret)
       .bindSecret('BOOTSTRAP_SECRET_ARN', data.bootstrapSecret)
     const migrate = new triggers.Trigger(this, 'MigrateOnDeploy', {
@@ -256,6 +262,14 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn })
   }
 }
+
+/** What functions are granted from: the queues of this stack and the application secrets. */
+const grantable = (data: DataStack, queues: ReadonlyMap<QueueName, WorkQueue>): GrantableResources => ({
+  queues,
+  db: data.proxyBinding,
+  jwtSecret: data.jwtSecret,
+  dataKeySecret: data.dataKeySecret,
+})
 
 /** `functions/http/kb-articles-get` → `kb-articles-get`. */
 const baseName = (module: string): string => module.slice(module.lastIndexOf('/') + 1)

@@ -62,6 +62,22 @@ export function page<T extends { id: number | string }>(
   return { items, nextCursor }
 }
 
+/** The instants the API accepts: [1970-01-01, 10000-01-01) UTC, inside what Postgres and JSON both store. */
+export const MIN_INSTANT = new Date(Date.UTC(1970, 0, 1))
+export const MAX_INSTANT = new Date('9999-12-31T23:59:59.999Z')
+
+/**
+ * The one date/time input of the API: an ISO date (`2025-01-31`, UTC midnight) or a date-time with `Z` or
+ * an offset, a real calendar day (`2026-02-30` is a 400), within {@link MIN_INSTANT}..{@link MAX_INSTANT}.
+ * Well-formed is not enough: Postgres refuses year 0 (which `0001-01-01T00:00+01:00` also lands in), and a
+ * year past 9999 serialises as `+010000-…`, which it cannot parse; both were 500s. Declared as strings so
+ * the OpenAPI document says what to send.
+ */
+export const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((s) => new Date(s))
+  .refine((d) => d >= MIN_INSTANT && d <= MAX_INSTANT, 'a date between 1970-01-01 and 9999-12-31 (UTC)')
+
 /** Optional `tenantId` a superadmin adds to act on another tenant. */
 export const tenantScope = z.strictObject({ tenantId: id.optional() })
 

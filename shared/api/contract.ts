@@ -8,7 +8,10 @@ import { reviewContract } from './review.ts'
 import { systemContract } from './system.ts'
 import { ticketsContract } from './tickets.ts'
 
-/** What a route accepts: zod schemas for path, query and body (the single source for types and OpenAPI). */
+/**
+ * What a route accepts, and for some what it answers: zod schemas for path, query, body and response (the
+ * single source for types and OpenAPI).
+ */
 export interface RouteSpec {
   summary: string
   public?: true
@@ -17,6 +20,8 @@ export interface RouteSpec {
   params?: z.ZodType
   query?: z.ZodType
   body?: z.ZodType
+  /** The success body, for OpenAPI (a union of titled views where the audience changes what is shown). */
+  response?: z.ZodType
 }
 
 /** Request schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */

@@ -23,6 +23,17 @@ const errorSchema = {
 
 const toSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })
 
+/** A response schema: what handlers return, with Dates as the ISO strings JSON carries. */
+const toResponseSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, {
+    io: 'output',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema._zod.def.type === 'date')
+        Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' })
+    },
+  })
+
 function parameters(spec: RouteSpec) {
   const out: object[] = []
   for (const [where, schema] of [
@@ -62,7 +73,12 @@ export function buildOpenApi(): object {
           }
         : {}),
       responses: {
-        [status]: { description: 'Success' },
+        [status]: {
+          description: 'Success',
+          ...(spec.response
+            ? { content: { 'application/json': { schema: toResponseSchema(spec.response) } } }
+            : {}),
+        },
         default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
       },
     }

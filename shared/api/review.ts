@@ -1,9 +1,5 @@
 import * as z from 'zod'
-import { cursor, idParams, pageQuery, tenantScope } from './common.ts'
-
-// A query-string timestamp: an ISO date (`2025-01-31`, UTC midnight) or a date-time with `Z` or an offset;
-// anything else is a 400. Declared as strings so the OpenAPI document says what to send.
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((s) => new Date(s))
+import { cursor, idParams, instant, pageQuery, tenantScope } from './common.ts'
 
 export const reviewContract = {
   'POST /drafts/{id}/approve': {

@@ -1,20 +1,100 @@
 import * as z from 'zod'
-import { PRIORITIES, TICKET_STATUSES } from '../drafting/status.ts'
+import { PRIORITIES, PUBLIC_TICKET_STATUSES, TICKET_STATUSES } from '../drafting/status.ts'
 import { email, id, idParams, pageQuery, patchBody } from './common.ts'
 
 const status = z.enum(TICKET_STATUSES)
 const priority = z.enum(PRIORITIES)
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true')
 
+// Response views. Customers (role `user`) get their own schemas, applied with `parse` so that whatever the
+// staff view gains later never reaches them (zod drops keys a schema does not name).
+const rowId = z.number().int()
+const text = z.string()
+const at = z.date()
+
+const staffMessage = z.object({
+  id: rowId,
+  ticketId: rowId,
+  role: z.enum(['user', 'assistant', 'system', 'agent']),
+  content: text,
+  authorUserId: rowId.nullable(),
+  externalId: text.nullable(),
+  createdAt: at,
+})
+/** A message as a customer sees it: theirs and support's replies, no AI drafts, notes or WHMCS ids. */
+export const customerMessage = z.object({
+  id: rowId,
+  ticketId: rowId,
+  role: z.enum(['user', 'agent']),
+  content: text,
+  createdAt: at,
+})
+
+const staffTicket = z.object({
+  id: rowId,
+  tenantId: rowId,
+  subject: text,
+  content: text,
+  status,
+  priority,
+  source: text,
+  department: text.nullable(),
+  clientEmail: text.nullable(),
+  assignedTo: rowId.nullable(),
+  createdById: rowId.nullable(),
+  whmcsTicketId: rowId.nullable(),
+  whmcsTid: text.nullable(),
+  draftState: z.enum(['queued', 'ready', 'failed']).nullable(),
+  draftError: text.nullable(),
+  createdAt: at,
+  updatedAt: at,
+})
+/**
+ * A ticket as a customer sees it: the public status (an escalated ticket reads `open`), and no triage
+ * (draft state and error, review queue, assignee, source, WHMCS ids).
+ */
+export const customerTicket = z.object({
+  id: rowId,
+  subject: text,
+  content: text,
+  status: z.enum(PUBLIC_TICKET_STATUSES),
+  priority,
+  department: text.nullable(),
+  clientEmail: text.nullable(),
+  whmcsTid: text.nullable(),
+  createdAt: at,
+  updatedAt: at,
+})
+const staffListed = staffTicket.extend({
+  pendingDraftId: rowId.optional().describe('needsReview=true only: the pending draft'),
+  escalated: z.boolean().optional().describe('needsReview=true only: the pending draft is escalated'),
+})
+const staffDetail = staffTicket.extend({
+  messages: z.array(staffMessage),
+  latestDraft: z
+    .looseObject({ id: rowId })
+    .nullable()
+    .describe('the newest draft, as in GET /tickets/{id}/drafts'),
+})
+export const customerTicketDetail = customerTicket.extend({ messages: z.array(customerMessage) })
+
+/** One success body per audience: OpenAPI shows both, titled. */
+const views = (staff: z.ZodType, customer: z.ZodType) =>
+  z.union([staff.meta({ title: 'Staff view' }), customer.meta({ title: 'Customer view (role user)' })])
+const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: text.nullable() })
+
 export const ticketsContract = {
   'GET /tickets': {
-    summary: 'List tickets, newest first (needsReview=true: oldest first, awaiting review)',
+    summary:
+      'List tickets, newest first (needsReview=true: oldest first, awaiting review; staff only). Customers ' +
+      'see their own tickets with the public status (status=open also finds escalated ones)',
     query: pageQuery.extend({
       status: status.optional(),
       priority: priority.optional(),
       needsReview: bool.optional(),
       q: z.string().trim().min(1).max(200).optional(),
     }),
+    response: views(pageOf(staffListed), pageOf(customerTicket)),
   },
   'POST /tickets': {
     summary: 'Create a ticket; a draft is queued for its first message',
@@ -27,8 +107,13 @@ export const ticketsContract = {
         clientEmail: email.optional(),
       })
       .strict(),
+    response: views(staffTicket, customerTicket),
   },
-  'GET /tickets/{id}': { summary: 'A ticket with its messages and latest draft', params: idParams },
+  'GET /tickets/{id}': {
+    summary: 'A ticket with its messages and latest draft (customers: their thread and the public status)',
+    params: idParams,
+    response: views(staffDetail, customerTicketDetail),
+  },
   'PATCH /tickets/{id}': {
     summary: 'Change status (state machine), priority or assignee',
     params: idParams,
@@ -43,5 +128,6 @@ export const ticketsContract = {
         role: z.enum(['user', 'agent', 'system']).optional(),
       })
       .strict(),
+    response: views(staffMessage, customerMessage),
   },
 } as const

@@ -16,7 +16,8 @@ export const hashApiKey = (key: string): string => createHash('sha256').update(k
 /**
  * Resolves the caller from `Authorization: Bearer <jwt>` or `x-api-key`. The user (or key) and its tenant
  * are re-read on every request so deactivation, role changes and revocation take effect at once, not when
- * a token expires.
+ * a token expires; in the same query, a token whose `tv` claim is not the user's current `token_version`
+ * (bumped by a password, role or active change) is refused, so every session issued before the change ends.
  */
 export async function authenticate(
   deps: Deps,
@@ -25,11 +26,13 @@ export async function authenticate(
   const { sql } = deps
   const bearer = headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
   if (bearer) {
-    const claims = await verifyToken(jwtSettings(deps), bearer, deps.now())
-    const [user] = await sql<{ role: Role }[]>`
-      SELECT u.role FROM users u JOIN tenants t ON t.id = u.tenant_id
+    const { tokenVersion, ...claims } = await verifyToken(jwtSettings(deps), bearer, deps.now())
+    const [user] = await sql<{ role: Role; tokenVersion: number }[]>`
+      SELECT u.role, u.token_version FROM users u JOIN tenants t ON t.id = u.tenant_id
       WHERE u.id = ${claims.userId} AND u.tenant_id = ${claims.tenantId} AND u.is_active AND t.is_active`
     if (!user) throw new UnauthorizedError('account is disabled')
+    // The account changed since the token was issued (password, role, deactivation): its sessions ended.
+    if (user.tokenVersion !== tokenVersion) throw new UnauthorizedError('session ended; log in again')
     return { ...claims, role: user.role }
   }
   const apiKey = headers['x-api-key']

@@ -14,17 +14,25 @@ const claims = z.object({
   sub: z.string().regex(/^\d+$/),
   tid: z.number().int(),
   role: roleSchema,
+  // Tokens issued before token versions existed carry none: version 0, the column's default.
+  tv: z.number().int().min(0).default(0),
 })
 
-/** Issues an HS256 token for a user. */
+/** A verified token: who it was issued to, and the account's token version at the time. */
+export type TokenClaims = AuthContext & { tokenVersion: number }
+
+/**
+ * Issues an HS256 token for a user. `tokenVersion` is the user's `token_version`: the token is valid only
+ * while it stays the same (see `authenticate`).
+ */
 export async function issueToken(
   settings: JwtSettings,
-  user: { id: number; tenantId: number; role: string },
+  user: { id: number; tenantId: number; role: string; tokenVersion: number },
   now: Date,
 ): Promise<{ token: string; expiresAt: Date }> {
   const iat = Math.floor(now.getTime() / 1000)
   const exp = iat + settings.ttlSeconds
-  const token = await new SignJWT({ tid: user.tenantId, role: user.role })
+  const token = await new SignJWT({ tid: user.tenantId, role: user.role, tv: user.tokenVersion })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(String(user.id))
     .setIssuer(settings.issuer)
@@ -36,7 +44,7 @@ export async function issueToken(
 }
 
 /** Verifies signature, algorithm, issuer, audience and expiry (required); any failure is a 401. */
-export async function verifyToken(settings: JwtSettings, token: string, now: Date): Promise<AuthContext> {
+export async function verifyToken(settings: JwtSettings, token: string, now: Date): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, settings.key, {
       algorithms: ['HS256'],
@@ -47,7 +55,7 @@ export async function verifyToken(settings: JwtSettings, token: string, now: Dat
       requiredClaims: ['exp', 'sub'],
     })
     const c = claims.parse(payload)
-    return { kind: 'user', tenantId: c.tid, userId: Number(c.sub), role: c.role }
+    return { kind: 'user', tenantId: c.tid, userId: Number(c.sub), role: c.role, tokenVersion: c.tv }
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw new UnauthorizedError('token expired')
     throw new UnauthorizedError('invalid token')

@@ -30,6 +30,38 @@ export const TICKET_STATUSES = [
 /** A ticket status. */
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
 
+/** The statuses a customer (role `user`) may see: escalation is staff triage, not a state of their ticket. */
+export const PUBLIC_TICKET_STATUSES = [
+  'open',
+  'in_progress',
+  'answered',
+  'customer_reply',
+  'pending_customer',
+  'on_hold',
+  'resolved',
+  'closed',
+  'reopened',
+] as const satisfies readonly TicketStatus[]
+
+/** A status as a customer sees it. */
+export type PublicTicketStatus = (typeof PUBLIC_TICKET_STATUSES)[number]
+
+/**
+ * The status a customer sees: an escalated ticket is still waiting for support, i.e. `open`; every other
+ * status is already public.
+ */
+export function publicStatus(status: TicketStatus): PublicTicketStatus {
+  return status === 'escalated' ? 'open' : status
+}
+
+/**
+ * The stored statuses a customer's `status` filter matches: those that read as it (`open` also finds
+ * escalated tickets; `escalated` finds nothing, as no ticket of theirs shows that status).
+ */
+export function statusesShownAs(shown: TicketStatus): TicketStatus[] {
+  return TICKET_STATUSES.filter((s) => publicStatus(s) === shown)
+}
+
 /** Ticket priorities (seed 000). */
 export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const
 

@@ -63,17 +63,22 @@ export async function enqueue<T extends object>(
 }
 
 /**
- * Moves committed outbox rows to the queue. Rows are claimed for 30 s (SKIP LOCKED lets concurrent
+ * Moves committed outbox rows to the queue (those of the queues it may send to). Rows are claimed for 30 s (SKIP LOCKED lets concurrent
  * publishers share the work) and marked published after the send; no transaction is held while sending,
  * so a slow queue never blocks the database. A failed send leaves its rows to be retried once the claim
  * expires; a crash after sending re-sends, and consumers are idempotent on `jobId`.
  */
 export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Promise<number> {
+  // Only the queues this process may send to: claiming another's rows would fail their send and hold
+  // them back for the claim's 30 s.
+  const only = queue.sendable
+  if (only?.length === 0) return 0
   const rows = await sql<{ id: string; queue: QueueName; body: object }[]>`
     UPDATE outbox SET claimed_until = now() + ${CLAIM}::interval
     WHERE id IN (
       SELECT id FROM outbox
       WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+        ${only ? sql`AND queue IN ${sql(only)}` : sql``}
       ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
     RETURNING id, queue, body`
   await sendClaimedRows(sql, queue, rows)

@@ -2,12 +2,19 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } fr
 import { type QueueName, queues } from '../routes.ts'
 import type { QueuePort } from './port.ts'
 
-/** SQS adapter. Queue URLs come from `QUEUE_URL_<NAME>` env vars set by CDK's bindQueue. */
+/**
+ * SQS adapter. Queue URLs come from `QUEUE_URL_<NAME>` env vars, which CDK sets only for the queues a
+ * function sends to (or, for `GET /health`, reads the depth of): those are the queues it publishes.
+ */
 export class SqsQueue implements QueuePort {
+  readonly sendable: readonly QueueName[]
+
   constructor(
     private readonly client: SQSClient,
     private readonly urls: Partial<Record<QueueName, string>>,
-  ) {}
+  ) {
+    this.sendable = queues.filter((q) => urls[q.name]).map((q) => q.name)
+  }
 
   private url(queue: QueueName): string {
     const url = this.urls[queue]

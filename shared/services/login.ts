@@ -20,6 +20,7 @@ interface Candidate {
   role: Role
   hashedPassword: string
   isActive: boolean
+  tokenVersion: number
 }
 
 /**
@@ -39,7 +40,7 @@ export async function login(
 ) {
   const attempt = await reserveAttempt(sql, now, input.tenant, input.email)
   const [user] = await sql<Candidate[]>`
-    SELECT u.id, u.tenant_id, u.email, u.full_name, u.role, u.hashed_password, u.is_active
+    SELECT u.id, u.tenant_id, u.email, u.full_name, u.role, u.hashed_password, u.is_active, u.token_version
     FROM users u JOIN tenants t ON t.id = u.tenant_id
     WHERE t.slug = ${input.tenant} AND t.is_active AND u.email = ${input.email}`
   const locked = attempt.attempts > MAX_FAILED_LOGINS

@@ -1,10 +1,19 @@
+import type { z } from 'zod'
+import { customerMessage, customerTicket, customerTicketDetail } from '../api/tickets.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
-import { assertTransition, type Priority, type TicketStatus } from '../drafting/status.ts'
-import { BadRequestError, found, ValidationError } from '../http/errors.ts'
+import {
+  assertTransition,
+  type Priority,
+  publicStatus,
+  statusesShownAs,
+  type TicketStatus,
+} from '../drafting/status.ts'
+import { BadRequestError, ForbiddenError, found, ValidationError } from '../http/errors.ts'
 import { enqueueDraft } from '../queue/jobs.ts'
 import { auditAs } from './audit.ts'
 import { supersedePendingDrafts } from './draft-supersede.ts'
+import { listDrafts, markDraftsShown } from './drafts-view.ts'
 
 export interface TicketView {
   id: number
@@ -45,6 +54,24 @@ export const TICKET_COLUMNS = (sql: Db, alias = sql`tickets`) => sql`
 /** Customers (`user` role) see only the tickets they opened; staff see the whole tenant. */
 const visibleTo = (sql: Db, auth: AuthContext) =>
   auth.role === 'user' ? sql`AND t.created_by_id = ${auth.userId}` : sql``
+
+const isCustomer = (auth: AuthContext) => auth.role === 'user'
+
+/**
+ * A ticket as its caller may see it: staff get the row, a customer the public view (status mapped, triage
+ * such as draft state and error dropped by the schema, which keeps only the keys it names).
+ */
+export function ticketFor<T extends TicketView>(
+  auth: AuthContext,
+  ticket: T,
+): T | z.output<typeof customerTicket> {
+  return isCustomer(auth) ? customerTicket.parse({ ...ticket, status: publicStatus(ticket.status) }) : ticket
+}
+
+/** A message as its caller may see it (customers: no author id, no WHMCS id). */
+export function messageFor(auth: AuthContext, message: MessageView) {
+  return isCustomer(auth) ? customerMessage.parse(message) : message
+}
 
 /** Queues a draft for a customer message and marks the ticket as waiting for it (same transaction). */
 export async function queueDraft(
@@ -127,9 +154,18 @@ export interface TicketFilter {
  * still pending, oldest first (the review queue), with `escalated` flagged.
  */
 export async function listTickets(sql: Sql, auth: AuthContext, f: TicketFilter) {
+  const rows = await ticketRows(sql, auth, f)
+  return isCustomer(auth) ? rows.map((t) => ticketFor(auth, t)) : rows
+}
+
+function ticketRows(sql: Sql, auth: AuthContext, f: TicketFilter) {
+  // The review queue is staff work: its rows are pending drafts and escalations.
+  if (f.needsReview && isCustomer(auth)) throw new ForbiddenError('needsReview is for staff')
+  // A customer filters by the status they see, which may stand for several stored ones (open: escalated).
+  const statuses = f.status && isCustomer(auth) ? statusesShownAs(f.status) : f.status && [f.status]
   const where = sql`
     t.tenant_id = ${auth.tenantId} ${visibleTo(sql, auth)}
-    ${f.status ? sql`AND t.status = ${f.status}` : sql``}
+    ${statuses ? (statuses.length ? sql`AND t.status IN ${sql(statuses)}` : sql`AND false`) : sql``}
     ${f.priority ? sql`AND t.priority = ${f.priority}` : sql``}
     ${f.q ? sql`AND (t.subject ILIKE ${likeContains(f.q)} OR t.client_email ILIKE ${likeContains(f.q)})` : sql``}`
   if (f.needsReview) {
@@ -157,6 +193,21 @@ export async function getTicket(sql: Sql, auth: AuthContext, ticketId: number): 
       WHERE t.id = ${ticketId} AND t.tenant_id = ${auth.tenantId} ${visibleTo(sql, auth)}`,
     'ticket',
   )
+}
+
+/**
+ * `GET /tickets/{id}`: the ticket, its thread and, for staff, the latest draft (marked as shown through the
+ * API). A customer gets their view: the conversation and the public status, never unapproved AI text.
+ */
+export async function viewTicket(sql: Sql, auth: AuthContext, ticketId: number) {
+  const ticket = await getTicket(sql, auth, ticketId)
+  const messages = await listMessages(sql, auth, ticket.id)
+  if (isCustomer(auth)) {
+    return customerTicketDetail.parse({ ...ticket, status: publicStatus(ticket.status), messages })
+  }
+  const latestDraft = (await listDrafts(sql, auth.tenantId, ticket.id, 1))[0] ?? null
+  if (latestDraft) await markDraftsShown(sql, auth.tenantId, [latestDraft.id], 'api')
+  return { ...ticket, messages, latestDraft }
 }
 
 export async function listMessages(sql: Sql, auth: AuthContext, ticketId: number): Promise<MessageView[]> {

@@ -77,13 +77,20 @@ export async function updateUser(
     // A superadmin may edit users of any tenant; everyone else only their own tenant's.
     const scope = actor.role === 'superadmin' ? tx`true` : tx`tenant_id = ${actor.tenantId}`
     const target = found(
-      await tx<{ role: Role; tenantId: number }[]>`
-        SELECT role, tenant_id FROM users WHERE id = ${userId} AND ${scope} FOR UPDATE`,
+      await tx<{ role: Role; tenantId: number; isActive: boolean }[]>`
+        SELECT role, tenant_id, is_active FROM users WHERE id = ${userId} AND ${scope} FOR UPDATE`,
       'user',
     )
     if (target.role === 'superadmin' && actor.role !== 'superadmin') throw new ForbiddenError()
+    // A new password, role or active flag ends every session issued before it (the token version is in
+    // each JWT), also those of an admin changing their own password: they log in again.
+    const endsSessions =
+      patch.password !== undefined ||
+      (patch.role !== undefined && patch.role !== target.role) ||
+      (patch.isActive !== undefined && patch.isActive !== target.isActive)
     const [user] = await tx<UserView[]>`
       UPDATE users SET ${tx(set)}
+        ${endsSessions ? tx`, token_version = token_version + 1` : tx``}
       WHERE id = ${userId} RETURNING ${COLUMNS(tx)}`
     await audit(tx, {
       tenantId: target.tenantId,

@@ -129,6 +129,70 @@ describe('Function: auth (login, JWT, API keys)', () => {
     expect((await app.call('GET', '/me', undefined, { token })).status).toBe(401)
   })
 
+  it('ends every session of a user whose password, role or active flag changes, and only then', async () => {
+    // Prepare: two sessions per change (say, two browsers), and a bystander in the same tenant.
+    const userOf = async (email: string) => {
+      const u = await app.call(
+        'POST',
+        '/users',
+        { email, password: 'password-123', role: 'support_agent' },
+        { token: acme.admin },
+      )
+      expect(u.status).toBe(201)
+      const sessions = [
+        await app.login('acme', email, 'password-123'),
+        await app.login('acme', email, 'password-123'),
+      ]
+      return { id: u.body.id as number, sessions }
+    }
+    const me = (token: string) => app.call('GET', '/me', undefined, { token }).then((r) => r.status)
+    const [pw, role, off, name, bystander] = await Promise.all(
+      ['pw', 'role', 'off', 'name', 'bystander'].map((n) => userOf(`${n}@acme.test`)),
+    )
+    const patch = (id: number, body: object) =>
+      app.call('PATCH', `/users/${id}`, body, { token: acme.admin }).then((r) => r.status)
+
+    // Act
+    expect(await patch(pw!.id, { password: 'a-new-password-456' })).toBe(200)
+    expect(await patch(role!.id, { role: 'user' })).toBe(200)
+    expect(await patch(off!.id, { isActive: false })).toBe(200)
+    expect(await patch(off!.id, { isActive: true })).toBe(200) // reactivated: old tokens must not come back
+    expect(await patch(name!.id, { fullName: 'Renamed' })).toBe(200)
+
+    // Assess
+    for (const user of [pw!, role!, off!]) {
+      for (const token of user.sessions) {
+        const res = await app.call('GET', '/me', undefined, { token })
+        expect(res.status).toBe(401)
+        expect(res.body.error.message).toMatch(/log in again/)
+      }
+    }
+    for (const token of [...name!.sessions, ...bystander!.sessions]) expect(await me(token)).toBe(200)
+    // New logins work: with the new password, and for the changed role and the reactivated account.
+    expect(await me(await app.login('acme', 'pw@acme.test', 'a-new-password-456'))).toBe(200)
+    expect(await me(await app.login('acme', 'role@acme.test', 'password-123'))).toBe(200)
+    expect(await me(await app.login('acme', 'off@acme.test', 'password-123'))).toBe(200)
+    await expect(app.login('acme', 'pw@acme.test', 'password-123')).rejects.toThrow(/401/)
+  })
+
+  it('ends the session of an admin who changes their own password (they log in again)', async () => {
+    // Prepare
+    const admin = await app.call('GET', '/me', undefined, { token: acme.admin })
+    const second = await app.login('acme', 'admin@acme.test', 'password-123')
+    // Act
+    const changed = await app.call(
+      'PATCH',
+      `/users/${admin.body.id}`,
+      { password: 'admin-password-789' },
+      { token: second },
+    )
+    // Assess
+    expect(changed.status).toBe(200)
+    expect((await app.call('GET', '/me', undefined, { token: second })).status).toBe(401)
+    acme.admin = await app.login('acme', 'admin@acme.test', 'admin-password-789')
+    expect((await app.call('GET', '/me', undefined, { token: acme.admin })).status).toBe(200)
+  })
+
   it('issues API keys shown once, stored hashed, usable until revoked', async () => {
     // Act
     const created = await app.call(

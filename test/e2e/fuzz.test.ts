@@ -1,9 +1,10 @@
 /**
  * Fuzz of every route in shared/routes.ts (issue 13): generated bad values — NUL bytes, lone surrogates,
- * huge, negative, float and hex numbers, deep nesting, wrong types, oversize strings, unknown fields — in
- * path parameters, query strings and bodies, sent with a superadmin token (enough for every route) and, to
- * the webhook, validly signed. Every answer must be a 4xx (the webhook may also answer 200: it stores WHMCS
- * text cleaned, by design), and a 4xx must leave the database exactly as it was.
+ * huge, negative, float and hex numbers, deep nesting, wrong types, oversize strings, dates out of range or
+ * off the calendar (issue 26), unknown fields — in path parameters, query strings and bodies, sent with a
+ * superadmin token (enough for every route) and, to the webhook, validly signed. Every answer must be a 4xx
+ * (the webhook may also answer 200: it stores WHMCS text cleaned, by design), and a 4xx must leave the
+ * database exactly as it was.
  *
  * What is sent is derived from the route table and the zod request schemas (via their JSON Schema), so a
  * new route or field is fuzzed without editing this file. Each field is mutated on top of a request that is
@@ -102,6 +103,22 @@ function example(s: JsonSchema, name = ''): unknown {
   }
 }
 
+/**
+ * Well-formed or nearly well-formed dates that no calendar or no database column holds: each must be a 400
+ * (Postgres refuses year 0 with a 500, and years past 9999 do not even serialise as ISO text).
+ */
+const BAD_DATES: Array<[string, string]> = [
+  ['not a date', '2026-13-45'],
+  ['year 0000', '0000-01-01'],
+  ['year 0 through an offset', '0001-01-01T00:30:00+01:00'],
+  ['month 13', '2026-13-01'],
+  ['February 30', '2026-02-30'],
+  ['year 10000', '10000-01-01'],
+  ['year 10000 through an offset', '9999-12-31T23:00:00-05:00'],
+]
+const isDate = (s: JsonSchema): boolean =>
+  s.format === 'date-time' || s.format === 'date' || Boolean(s.anyOf?.some(isDate))
+
 /** Bad JSON values for a body field of this schema; `DEEP_MARK` stands for 5,000 levels of nesting. */
 function badBodyValues(s: JsonSchema): Array<[string, unknown]> {
   const t = types(s)
@@ -125,6 +142,7 @@ function badBodyValues(s: JsonSchema): Array<[string, unknown]> {
     if (!accepted) out.push([`wrong type ${type}`, value])
   }
   if (t.has('enum')) out.push(['not in enum', 'not-an-enum-value'])
+  if (isDate(s)) out.push(...BAD_DATES)
   const str = s.anyOf ? (s.anyOf as JsonSchema[]).find((x) => x.type === 'string') : s.type === 'string' && s
   if (str && !t.has('enum')) {
     out.push(['oversize string', 'x'.repeat(str.maxLength ? str.maxLength + 1 : 300_000)])
@@ -180,8 +198,7 @@ function badTextValues(s: JsonSchema, name: string, where: 'path' | 'query'): Ar
   // `a=1&a=2` arrives as "1,2": bad for numbers and enums, fine for free text.
   if (numeric || t.has('enum')) out.push(['twice', `1&${name}=2`])
   if (t.has('enum')) out.push(['not in enum', 'not-an-enum-value'])
-  if (s.format === 'date-time' || s.format === 'date' || s.anyOf?.some((x: JsonSchema) => x.format))
-    out.push(['not a date', '2026-13-45'])
+  if (isDate(s)) for (const [label, v] of BAD_DATES) out.push([label, encodeURIComponent(v)])
   return out
 }
 

@@ -210,6 +210,37 @@ describe('Function: ids, cursors and numeric query parameters', () => {
     expect(surrogate.status).toBe(400)
     expect(truncated.body.error.code).toBe('bad_request')
   })
+
+  it('answers 400, not 500, for well-formed dates the database cannot store or the calendar lacks', async () => {
+    // Prepare: each is ISO-shaped; Postgres refuses year 0, and an offset can push year 1 into year 0.
+    const bad = [
+      'from=0000-01-01',
+      'to=0000-01-01',
+      'from=0001-01-01T00:30:00%2B01:00',
+      'from=1969-12-31',
+      'from=2026-02-30',
+      'from=2026-13-01',
+      'to=10000-01-01',
+      'to=9999-12-31T23:00:00-05:00',
+    ]
+    // Act
+    const answers = await Promise.all(
+      bad.map((q) => app.call('GET', `/analytics/summary?${q}`, undefined, { token: acme.admin })),
+    )
+    const fine = await app.call(
+      'GET',
+      '/analytics/summary?from=1970-01-01&to=9999-12-31T23:59:59Z',
+      undefined,
+      { token: acme.admin },
+    )
+    // Assess
+    expect(answers.map((r, i) => `${bad[i]} ${r.status}`)).toEqual(bad.map((q) => `${q} 400`))
+    for (const res of answers) {
+      expect(res.body.error.code).toBe('validation_failed')
+      expect(res.body.error.details[0]).toMatchObject({ in: 'query' })
+    }
+    expect(fine.status).toBe(200)
+  })
 })
 
 describe('Function: deep and large free-form JSON', () => {

@@ -1,10 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSql } from '#shared/db/sql'
+import { DataDirInUseError } from '../../local/data-lock.ts'
+import { startRuntime } from '../../local/runtime.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -57,6 +59,18 @@ async function start(dataDir: string, port: number, databaseUrl: string | undefi
     child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)))
   })
   return { child, output: () => out, url }
+}
+
+/** Starts `npm start`'s entry point and waits until it is up or has exited: a refused start resolves too. */
+async function attempt(
+  dataDir: string,
+  port: number,
+): Promise<Started | { code: number | null; out: string }> {
+  return start(dataDir, port, undefined).catch((error: Error) => {
+    const m = /^exited with (\S+):\n([\s\S]*)$/.exec(error.message)
+    if (!m) throw error
+    return { code: m[1] === 'null' ? null : Number(m[1]), out: m[2]! }
+  })
 }
 
 async function stop(s: Started): Promise<number | null> {
@@ -124,4 +138,62 @@ describe('npm start (local/main.ts)', () => {
       expect(await stop(second)).toBe(0)
     }
   }, 90_000)
+
+  // Embedded engine on both legs: the lock guards a PGlite data directory (a server coordinates itself).
+  it('refuses a second start on the same PGlite data directory, and starts again once the first has gone', async () => {
+    // Prepare
+    const pgliteDir = await mkdtemp(join(tmpdir(), 'draftdesk-lock-'))
+    let first: Started | undefined
+    let third: Started | undefined
+    try {
+      first = await start(pgliteDir, await freePort(), undefined)
+      // Act
+      const second = await attempt(pgliteDir, await freePort())
+      if ('child' in second) second.child.kill('SIGKILL') // it should not have started; do not leave it
+      // Assess: refused with a clear message naming the holder, before touching the database.
+      expect('code' in second ? second.code : 'started').toBe(1)
+      const refusal = 'out' in second ? second.out : ''
+      expect(refusal).toContain(`another Draftdesk process is already using the data directory ${pgliteDir}`)
+      expect(refusal).toContain(`(pid ${first.child.pid})`)
+      expect(refusal).toMatch(/stop it first or set DRAFTDESK_DATA_DIR/)
+      expect((await fetch(`${first.url}/health`)).status).toBe(200)
+      // `npm run migrate` opens the same directory: refused too.
+      const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'migrations/cli.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: '', DRAFTDESK_DATA_DIR: pgliteDir },
+        encoding: 'utf8',
+      })
+      expect(migrate.status).toBe(1)
+      expect(migrate.stderr).toContain(
+        `already using the data directory ${pgliteDir} (pid ${first.child.pid})`,
+      )
+
+      // Act: the holder dies without any chance to clean up; the kernel drops its lock.
+      const died = new Promise((resolve) => first!.child.on('exit', resolve))
+      first.child.kill('SIGKILL')
+      await died
+      third = await start(pgliteDir, await freePort(), undefined)
+      // Assess
+      expect((await fetch(`${third.url}/health`)).status).toBe(200)
+
+      // Act: after a clean stop, the runtime itself (no child) takes the directory, and holds it.
+      expect(await stop(third)).toBe(0)
+      third = undefined
+      const env = { DATABASE_URL: '', OLLAMA_HOST: '', LOG_LEVEL: 'SILENT' }
+      const rt = await startRuntime({ dataDir: pgliteDir, port: 0, workers: false, env })
+      try {
+        // Assess
+        await expect(startRuntime({ dataDir: pgliteDir, port: 0, workers: false, env })).rejects.toThrow(
+          DataDirInUseError,
+        )
+        expect((await fetch(`${rt.url}/health`)).status).toBe(200)
+      } finally {
+        await rt.stop()
+      }
+    } finally {
+      if (third) expect(await stop(third)).toBe(0)
+      if (first?.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL')
+      await rm(pgliteDir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

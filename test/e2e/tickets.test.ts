@@ -28,9 +28,12 @@ describe('Function: tickets', () => {
       status: 'open',
       priority: 'high',
       clientEmail: 'user@acme.test',
-      draftState: 'queued',
     })
+    // A customer's answer carries no triage; the draft is queued all the same.
+    expect(res.body).not.toHaveProperty('draftState')
     const sql = app.rt.deps.sql
+    const [stored] = await sql`SELECT draft_state FROM tickets WHERE id = ${res.body.id}`
+    expect(stored!.draftState).toBe('queued')
     const messages = await sql`SELECT role, content FROM messages WHERE ticket_id = ${res.body.id}`
     expect(messages).toEqual([{ role: 'user', content: 'It says invalid login' }])
     const jobs = await sql`SELECT body FROM local_runtime.jobs WHERE queue = 'draft'`
@@ -97,11 +100,93 @@ describe('Function: tickets', () => {
     expect(ids).not.toContain(mine.body.id)
     expect((await app.call('GET', `/tickets/${mine.body.id}`, undefined, { token: other })).status).toBe(404)
     const own = await app.call('GET', `/tickets/${theirs.body.id}`, undefined, { token: other })
-    expect(own.body.latestDraft).toBeNull()
+    expect(own.body).not.toHaveProperty('latestDraft')
     // Customers cannot change status.
     expect(
       (await app.call('PATCH', `/tickets/${theirs.body.id}`, { status: 'closed' }, { token: other })).status,
     ).toBe(403)
+  })
+
+  it('shows customers their messages and a public status, never internal triage', async () => {
+    // Prepare: a ticket of the customer that staff escalated, whose draft failed with an internal error,
+    // with an AI draft and a system note in its thread.
+    const sql = app.rt.deps.sql
+    const created = await create(acme.customer, { subject: 'Triage', content: 'My site is down' })
+    const id = created.body.id as number
+    expect(
+      (await app.call('PATCH', `/tickets/${id}`, { status: 'escalated' }, { token: acme.agent })).status,
+    ).toBe(200)
+    await sql`UPDATE tickets SET draft_state = 'failed', draft_error = 'ollama 10.0.3.7:11434 timed out' WHERE id = ${id}`
+    await sql`INSERT INTO messages (tenant_id, ticket_id, role, content)
+              VALUES (${acme.id}, ${id}, 'assistant', 'unapproved AI draft')`
+    await app.call(
+      'POST',
+      `/tickets/${id}/messages`,
+      { content: 'internal: VIP', role: 'system' },
+      { token: acme.agent },
+    )
+    await app.call('POST', `/tickets/${id}/messages`, { content: 'We are on it' }, { token: acme.agent })
+    const internal = ['draftState', 'draftError', 'pendingDraftId', 'escalated', 'latestDraft']
+    const internalOf = (o: object) => internal.filter((k) => k in o)
+
+    // Act
+    const list = await app.call('GET', '/tickets?limit=200', undefined, { token: acme.customer })
+    const one = await app.call('GET', `/tickets/${id}`, undefined, { token: acme.customer })
+    const byOpen = await app.call('GET', '/tickets?status=open&limit=200', undefined, {
+      token: acme.customer,
+    })
+    const byEscalated = await app.call('GET', '/tickets?status=escalated', undefined, {
+      token: acme.customer,
+    })
+    const queue = await app.call('GET', '/tickets?needsReview=true', undefined, { token: acme.customer })
+    const staff = await app.call('GET', `/tickets/${id}`, undefined, { token: acme.agent })
+    const reply = await app.call(
+      'POST',
+      `/tickets/${id}/messages`,
+      { content: 'Thanks' },
+      { token: acme.customer },
+    )
+
+    // Assess: the customer's views carry no triage and the escalation reads as open.
+    expect(internalOf(created.body)).toEqual([])
+    const listed = list.body.items.find((t: { id: number }) => t.id === id)
+    expect(listed.status).toBe('open')
+    for (const t of list.body.items) expect(internalOf(t)).toEqual([])
+    expect(one.status).toBe(200)
+    expect(internalOf(one.body)).toEqual([])
+    expect(one.body.status).toBe('open')
+    expect(JSON.stringify(one.body)).not.toMatch(/ollama|unapproved AI draft|internal: VIP/)
+    expect(one.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      'My site is down',
+      'We are on it',
+    ])
+    expect(byOpen.body.items.map((t: { id: number }) => t.id)).toContain(id)
+    expect(byEscalated.status).toBe(200)
+    expect(byEscalated.body.items).toEqual([])
+    expect(queue.status).toBe(403)
+    expect(reply.status).toBe(201)
+    expect(Object.keys(reply.body).sort()).toEqual(['content', 'createdAt', 'id', 'role', 'ticketId'])
+    // Staff still see all of it.
+    expect(staff.body).toMatchObject({ status: 'escalated', draftState: 'failed' })
+    expect(staff.body.draftError).toContain('timed out')
+    expect(staff.body.messages.map((m: { role: string }) => m.role)).toContain('system')
+  })
+
+  it('documents the customer and the staff views of a ticket apart in OpenAPI', async () => {
+    // Act
+    const doc = (await app.call('GET', '/openapi.json')).body
+    // Assess
+    const ok = doc.paths['/tickets/{id}'].get.responses['200']
+    const variants = ok.content['application/json'].schema.anyOf as Array<{
+      title: string
+      properties: Record<string, { enum?: string[] }>
+    }>
+    const customer = variants.find((v) => /customer/i.test(v.title))!
+    const staff = variants.find((v) => /staff/i.test(v.title))!
+    expect(Object.keys(customer.properties)).not.toContain('draftState')
+    expect(customer.properties.status!.enum).not.toContain('escalated')
+    expect(Object.keys(staff.properties)).toEqual(expect.arrayContaining(['draftState', 'latestDraft']))
+    expect(staff.properties.status!.enum).toContain('escalated')
   })
 
   it('isolates tenants: another tenant’s ticket is a 404 for every verb', async () => {

@@ -1,13 +1,26 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { App, type Stack } from 'aws-cdk-lib'
+import { App, type CfnElement, type Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
+import type { IConstruct } from 'constructs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { queues, routeKey, routes, schedules } from '#shared/routes'
+import {
+  grantsOf,
+  type QueueDef,
+  type QueueName,
+  queues,
+  type RouteDef,
+  routeKey,
+  routes,
+  type ScheduleDef,
+  type SecretName,
+  schedules,
+} from '#shared/routes'
 import { defaultConfig, ollamaModelsToPull, readConfig } from '../../infra/config.ts'
 import { createDraftdesk, repoRoot } from '../../infra/draftdesk.ts'
-import { migrateEntry } from '../../infra/stacks/api-stack.ts'
+import { type ApiStack, migrateEntry } from '../../infra/stacks/api-stack.ts'
+import type { DataStack } from '../../infra/stacks/data-stack.ts'
 
 /** Synthesised CloudFormation: untyped JSON, navigated freely in assertions. */
 type Json = any
@@ -138,19 +151,10 @@ describe('Function: Draftdesk CDK app', () => {
   })
 
   it('gives every function the runtime contract, with secrets only as ARNs', () => {
-    // Prepare
+    // Prepare: secret ARNs and queue URLs go only where granted (see the least-privilege tests below).
     const required = [
       'DRAFTDESK_ENV',
-      'DB_SECRET_ARN',
-      'DB_HOST',
-      'DB_NAME',
-      'JWT_SECRET_ARN',
-      'DATA_KEY_SECRET_ARN',
       'OLLAMA_HOST',
-      'QUEUE_URL_EMBED',
-      'QUEUE_URL_DRAFT',
-      'QUEUE_URL_SYNC',
-      'QUEUE_URL_SEND',
       'CORS_ORIGINS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -172,7 +176,6 @@ describe('Function: Draftdesk CDK app', () => {
             'DB_SECRET_ARN',
             'DB_HOST',
             'DB_NAME',
-            'JWT_SECRET_ARN',
             'DATA_KEY_SECRET_ARN',
             'MIGRATIONS_DIR',
           ]),
@@ -421,6 +424,161 @@ describe('Function: Draftdesk CDK app', () => {
     for (const template of [data, model, api]) {
       expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(450)
     }
+  })
+})
+
+/** A construct's logical id in its stack, as references to it name it. */
+const logicalId = (stack: Stack, c: IConstruct) => stack.getLogicalId(c.node.defaultChild as CfnElement)
+
+/**
+ * What a function's role may do, read from the IAM policies attached to it: the SQS actions per queue of the
+ * table, and the secrets it may read (`application` names as in shared/routes.ts, plus `bootstrap`).
+ */
+function grantsIn(fnId: string): { sqs: Map<QueueName, Set<string>>; secrets: Set<string> } {
+  const roleId = target(apiResources[fnId]!.Properties?.Role)
+  const apiStack = stacks.api as ApiStack
+  const dataStack = stacks.data as DataStack
+  const queueIds = [...apiStack.queues].map(([name, q]) => [name, logicalId(apiStack, q.queue)] as const)
+  const secretIds = [
+    ['db', dataStack.dbSecret],
+    ['jwt', dataStack.jwtSecret],
+    ['dataKey', dataStack.dataKeySecret],
+    ['bootstrap', dataStack.bootstrapSecret],
+  ].map(([name, secret]) => [name as string, logicalId(dataStack, secret as IConstruct)] as const)
+  const sqs = new Map<QueueName, Set<string>>()
+  const secrets = new Set<string>()
+  const policies = Object.values(apiResources).filter(
+    (r) =>
+      r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles ?? []).some((ref: Json) => ref?.Ref === roleId),
+  )
+  for (const statement of policies.flatMap((p) => p.Properties?.PolicyDocument.Statement as Json[])) {
+    const actions: string[] = [statement.Action].flat()
+    for (const resource of [statement.Resource].flat()) {
+      const json = JSON.stringify(resource)
+      const queue = queueIds.find(([, id]) => json.includes(`"${id}"`))
+      if (queue) {
+        const set = sqs.get(queue[0]) ?? new Set<string>()
+        for (const action of actions.filter((a) => a.startsWith('sqs:'))) set.add(action)
+        sqs.set(queue[0], set)
+      }
+      const secret = secretIds.find(([, id]) => json.includes(id))
+      if (secret && actions.includes('secretsmanager:GetSecretValue')) secrets.add(secret[0])
+    }
+  }
+  return { sqs, secrets }
+}
+
+const moduleOf = (def: RouteDef | QueueDef | ScheduleDef) => ('worker' in def ? def.worker : def.handler)
+const tableEntries: Array<RouteDef | QueueDef | ScheduleDef> = [...routes, ...queues, ...schedules]
+const envOf = (fnId: string): Record<string, unknown> =>
+  apiResources[fnId]!.Properties?.Environment?.Variables ?? {}
+const SECRET_ENV: Record<SecretName, string> = {
+  db: 'DB_SECRET_ARN',
+  jwt: 'JWT_SECRET_ARN',
+  dataKey: 'DATA_KEY_SECRET_ARN',
+}
+
+describe('Function: least privilege from the route table (issue 26.8)', () => {
+  it('lets every function read exactly the secrets its entry declares, with their ARNs and no others', () => {
+    for (const def of tableEntries) {
+      // Prepare
+      const [fnId] = functionFor(moduleOf(def))
+      const declared = grantsOf(def).secrets
+      // Act
+      const { secrets } = grantsIn(fnId)
+      // Assess
+      expect([...secrets].sort(), moduleOf(def)).toEqual([...declared].sort())
+      const env = envOf(fnId)
+      for (const [name, variable] of Object.entries(SECRET_ENV)) {
+        expect(variable in env, `${moduleOf(def)} ${variable}`).toBe(declared.includes(name as SecretName))
+      }
+      expect('DB_HOST' in env, moduleOf(def)).toBe(declared.includes('db'))
+    }
+  })
+
+  it('lets every function send to exactly the queues its entry declares, with their URLs and no others', () => {
+    for (const def of tableEntries) {
+      // Prepare
+      const [fnId] = functionFor(moduleOf(def))
+      const { sends, inspects } = grantsOf(def)
+      // Act
+      const { sqs } = grantsIn(fnId)
+      // Assess
+      const sendsTo = [...sqs].filter(([, actions]) => actions.has('sqs:SendMessage')).map(([name]) => name)
+      expect(sendsTo.sort(), moduleOf(def)).toEqual([...sends].sort())
+      for (const def2 of queues) {
+        const variable = `QUEUE_URL_${def2.name.toUpperCase()}`
+        const expected = sends.includes(def2.name) || inspects.includes(def2.name)
+        expect(variable in envOf(fnId), `${moduleOf(def)} ${variable}`).toBe(expected)
+      }
+    }
+  })
+
+  it('lets GET /health read the depth of every queue, and nothing else of them', () => {
+    // Prepare
+    const [fnId] = functionFor('functions/http/health')
+    // Act
+    const { sqs, secrets } = grantsIn(fnId)
+    // Assess
+    expect([...sqs.keys()].sort()).toEqual(queues.map((q) => q.name).sort())
+    for (const actions of sqs.values()) expect([...actions]).toEqual(['sqs:GetQueueAttributes'])
+    expect([...secrets]).toEqual(['db'])
+    api.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: target(apiResources[fnId]!.Properties?.Role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:GetQueueAttributes', Effect: 'Allow' })]),
+      },
+    })
+  })
+
+  it('lets each worker receive from its own queue only, and publish only what it enqueues', () => {
+    for (const def of queues) {
+      // Prepare
+      const [fnId] = functionFor(def.worker)
+      // Act
+      const { sqs } = grantsIn(fnId)
+      // Assess
+      const receives = [...sqs].filter(([, a]) => a.has('sqs:ReceiveMessage')).map(([name]) => name)
+      expect(receives, def.name).toEqual([def.name])
+      expect(sqs.get(def.name)?.has('sqs:SendMessage') ?? false, def.name).toBe(false)
+      // No URL of its own queue: it would publish that queue's outbox jobs, which it may not send.
+      expect(`QUEUE_URL_${def.name.toUpperCase()}` in envOf(fnId), def.name).toBe(false)
+    }
+  })
+
+  it('gives a function that needs nothing no queue rights, and the OpenAPI document no secret either', () => {
+    for (const module of ['functions/http/tickets-get', 'functions/http/openapi', 'functions/workers/send']) {
+      // Act
+      const { sqs, secrets } = grantsIn(functionFor(module)[0])
+      // Assess
+      const sendOrInspect = [...sqs].filter(
+        ([, a]) => a.has('sqs:SendMessage') || a.has('sqs:GetQueueAttributes'),
+      )
+      const own = module === 'functions/workers/send' ? ['send'] : []
+      expect(
+        sendOrInspect.map(([name]) => name),
+        module,
+      ).toEqual(own)
+      if (module === 'functions/http/openapi') expect([...secrets]).toEqual([])
+    }
+  })
+
+  it('lets the WHMCS webhook send to the draft and embed queues only', () => {
+    // Act
+    const { sqs, secrets } = grantsIn(functionFor('functions/http/whmcs-webhook')[0])
+    // Assess: drafts for customer messages; an embed job when a staff reply settles a pending draft.
+    expect([...sqs.keys()].sort()).toEqual(['draft', 'embed'])
+    expect([...secrets].sort()).toEqual(['dataKey', 'db'])
+  })
+
+  it('gives the migration function the database, the data key and the bootstrap secret, no JWT key or queue', () => {
+    // Act
+    const [migrateId] = appFunctions().find(([id]) => id.startsWith('Migrate'))!
+    const { sqs, secrets } = grantsIn(migrateId)
+    // Assess
+    expect([...secrets].sort()).toEqual(['bootstrap', 'dataKey', 'db'])
+    expect(sqs.size).toBe(0)
+    expect(envOf(migrateId).JWT_SECRET_ARN).toBeUndefined()
   })
 })
 

@@ -55,4 +55,31 @@ describe('Function: drainOutbox', () => {
     const second = await drainOutbox(db.sql, busyQueue(0).port, 10)
     expect(second).toBe(1)
   })
+
+  it('publishes only the queues the process may send to, leaving the others unclaimed for the sweep', async () => {
+    // Prepare: a Lambda granted the draft queue only finds jobs of other producers waiting too.
+    await drainOutbox(db.sql, busyQueue(0).port)
+    await enqueue(db.sql, 'draft', null, { mine: true })
+    await enqueue(db.sql, 'send', null, { others: true })
+    const sentTo: QueueName[] = []
+    const draftOnly: QueuePort = {
+      sendable: ['draft'],
+      async send(queue: QueueName) {
+        sentTo.push(queue)
+      },
+      depths: async () => ({}),
+    }
+    const none: QueuePort = { ...draftOnly, sendable: [] }
+    // Act
+    const nothing = await drainOutbox(db.sql, none)
+    const published = await drainOutbox(db.sql, draftOnly)
+    // Assess
+    expect(nothing).toBe(0)
+    expect(published).toBe(1)
+    expect(sentTo).toEqual(['draft'])
+    const left = await db.sql<{ queue: string; claimedUntil: Date | null }[]>`
+      SELECT queue, claimed_until FROM outbox WHERE published_at IS NULL`
+    expect(left).toEqual([{ queue: 'send', claimedUntil: null }])
+    expect(await drainOutbox(db.sql, busyQueue(0).port)).toBe(1)
+  })
 })

@@ -89,8 +89,29 @@ describe('Function: buildAwsDeps', () => {
     await deps.sql.end()
   })
 
-  it('fails the cold start with a message naming a missing secret ARN', async () => {
+  it('reads only the secrets it was given, and names a missing one when it is used', async () => {
+    // Prepare: a function granted the database only (least privilege, issue 26.8).
     vi.stubEnv('JWT_SECRET_ARN', '')
-    await expect(buildAwsDeps()).rejects.toThrow(/JWT_SECRET_ARN is not set/)
+    vi.stubEnv('DATA_KEY_SECRET_ARN', '')
+    // Act
+    const deps = await buildAwsDeps()
+    // Assess
+    expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual([
+      ARNS.DB_SECRET_ARN,
+    ])
+    expect(() => deps.jwtKey.length).toThrow(/JWT_SECRET_ARN is not set/)
+    expect(() => deps.dataKey.toString()).toThrow(/DATA_KEY_SECRET_ARN is not set/)
+    await deps.sql.end()
+  })
+
+  it('builds without any secret for a function that needs none, failing only on use', async () => {
+    // Prepare
+    for (const arn of Object.keys(ARNS)) vi.stubEnv(arn, '')
+    // Act
+    const deps = await buildAwsDeps()
+    // Assess
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0)
+    expect(() => deps.sql`SELECT 1`).toThrow(/DB_SECRET_ARN is not set/)
+    expect(deps.queue.sendable).toEqual(['draft'])
   })
 })

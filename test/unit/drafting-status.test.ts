@@ -5,6 +5,9 @@ import {
   canTransition,
   fromWhmcsStatus,
   PRIORITIES,
+  PUBLIC_TICKET_STATUSES,
+  publicStatus,
+  statusesShownAs,
   TICKET_STATUSES,
   TICKET_TRANSITIONS,
   TransitionError,
@@ -97,5 +100,17 @@ describe('Constant: PRIORITIES', () => {
   it('knows the four priorities', () => {
     // Prepare / Act / Assess
     expect(PRIORITIES).toEqual(['low', 'medium', 'high', 'urgent'])
+  })
+
+  it('shows customers every status but escalated, which reads as open', () => {
+    // Act
+    const shown = TICKET_STATUSES.map(publicStatus)
+    // Assess
+    expect(new Set(shown)).toEqual(new Set(PUBLIC_TICKET_STATUSES))
+    expect(publicStatus('escalated')).toBe('open')
+    expect(PUBLIC_TICKET_STATUSES).not.toContain('escalated')
+    expect(statusesShownAs('open')).toEqual(['open', 'escalated'])
+    expect(statusesShownAs('escalated')).toEqual([])
+    expect(statusesShownAs('closed')).toEqual(['closed'])
   })
 })
