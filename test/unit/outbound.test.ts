@@ -315,8 +315,27 @@ describe('Function: parseConfig WHMCS_ALLOWED_NETWORKS', () => {
     )
   })
 
+  it('gives the guard networks it can use', () => {
+    // Prepare
+    const { WHMCS_ALLOWED_NETWORKS } = parseConfig({ WHMCS_ALLOWED_NETWORKS: '::ffff:10.0.0.0/104,fd00::/8' })
+    const policy = { allowedNetworks: WHMCS_ALLOWED_NETWORKS, allowVariable: 'WHMCS_ALLOWED_NETWORKS' }
+    // Assess
+    expect(refusedRange('::ffff:10.9.8.7', policy)).toBeUndefined()
+    expect(refusedRange('fd00::7', policy)).toBeUndefined()
+    expect(refusedRange('10.9.8.7', policy)).toBe('private')
+  })
+
   it('stops start-up on anything else, naming the variable', () => {
-    for (const bad of ['10.0.0.0', '10/8', 'lan', '10.0.0.0/33', '0x0a000000/8']) {
+    for (const bad of [
+      '10.0.0.0',
+      '10/8',
+      'lan',
+      '10.0.0.0/33',
+      '0x0a000000/8',
+      'fe80::1%eth0/64',
+      '::/129',
+      '10.0.0.0/8/8',
+    ]) {
       expect(() => parseConfig({ WHMCS_ALLOWED_NETWORKS: bad }), bad).toThrow(
         /WHMCS_ALLOWED_NETWORKS: .* is not a CIDR/,
       )
