@@ -1,4 +1,5 @@
 import type { Node } from 'constructs'
+import { parseConfig } from '../shared/config.ts'
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`). Every value has a default
@@ -41,6 +42,11 @@ export interface DeployConfig {
   ollamaVolumeGiB: number
   /** Optional cross-encoder endpoint (RERANKER_URL). */
   rerankerUrl: string | undefined
+  /**
+   * WHMCS_ALLOWED_NETWORKS: private networks (CIDRs) a tenant's WHMCS URL may reach, e.g. a WHMCS inside
+   * the VPC or behind a VPN. Empty: WHMCS must be on a public address.
+   */
+  whmcsAllowedNetworks: string[]
 }
 
 export const defaultConfig: DeployConfig = {
@@ -70,6 +76,7 @@ export const defaultConfig: DeployConfig = {
   ollamaExtraModels: [],
   ollamaVolumeGiB: 50,
   rerankerUrl: undefined,
+  whmcsAllowedNetworks: [],
 }
 
 const list = (value: unknown): string[] => {
@@ -137,6 +144,15 @@ export function readConfig(node: Node): DeployConfig {
   config.ollamaChatModel = str('ollamaChatModel') ?? config.ollamaChatModel
   if (get('ollamaExtraModels') !== undefined) config.ollamaExtraModels = list(get('ollamaExtraModels'))
   config.rerankerUrl = str('rerankerUrl')
+  if (get('whmcsAllowedNetworks') !== undefined) {
+    config.whmcsAllowedNetworks = list(get('whmcsAllowedNetworks'))
+    // The functions would refuse to start on a bad CIDR; say so at synth time instead.
+    try {
+      parseConfig({ WHMCS_ALLOWED_NETWORKS: config.whmcsAllowedNetworks.join(',') })
+    } catch (error) {
+      throw new Error(`CDK context "whmcsAllowedNetworks": ${(error as Error).message}`)
+    }
+  }
 
   for (const origin of config.corsOrigins) {
     // A wildcard would let any site drive an agent's browser session against the API.

@@ -23,6 +23,8 @@ async function main() {
         ]
       : []),
     '',
+    whmcsNetworks(config.WHMCS_ALLOWED_NETWORKS),
+    '',
     `  Try: curl ${runtime.url}/health`,
     '',
   ]
@@ -38,6 +40,17 @@ async function main() {
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+/**
+ * The SSRF guard refuses a WHMCS on a private address unless allowed; a desk running Draftdesk next to its
+ * WHMCS (same machine or LAN) would otherwise only find out from a failed sync.
+ */
+function whmcsNetworks(allowed: readonly string[]): string {
+  return allowed.length > 0
+    ? `  WHMCS may also be on: ${allowed.join(', ')} (WHMCS_ALLOWED_NETWORKS)`
+    : '  WHMCS must be on a public address. For one on this machine or your LAN, set\n' +
+        '  WHMCS_ALLOWED_NETWORKS, e.g. WHMCS_ALLOWED_NETWORKS=192.168.0.0/16 (or 127.0.0.0/8,::1/128).'
 }
 
 /** The URL without its password, for the banner. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import * as z from 'zod'
 
 /**
@@ -29,6 +30,11 @@ const schema = z.object({
     .default(8 * 3600),
   DATA_KEY: z.string().optional(),
   DATA_KEY_SECRET_ARN: z.string().optional(),
+  /**
+   * Operator settings, like RERANKER_URL below: trusted, so they may point anywhere (the model host is
+   * private in AWS) and do not go through the SSRF guard of shared/http/outbound.ts, which is for URLs a
+   * tenant can influence.
+   */
   OLLAMA_HOST: z.string().url().optional(),
   OLLAMA_EMBED_MODEL: z.string().default('nomic-embed-text'),
   OLLAMA_CHAT_MODEL: z.string().default('qwen2.5:3b'),
@@ -37,6 +43,12 @@ const schema = z.object({
   /** Ollama retries after the first attempt, on transient failures (provider default 3). */
   OLLAMA_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
   RERANKER_URL: z.string().url().optional(),
+  /**
+   * Networks a tenant's WHMCS URL may reach although they are not public: comma-separated CIDRs, e.g.
+   * `10.0.0.0/8` for a WHMCS on the desk's LAN or `127.0.0.0/8` for one on this machine. Empty (the
+   * default): public addresses only. Enforced on every connection by shared/http/outbound.ts.
+   */
+  WHMCS_ALLOWED_NETWORKS: z.string().default('').transform(cidrList),
   CORS_ORIGINS: z.string().default('*'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   DRAFTDESK_BOOTSTRAP_EMAIL: z.string().email().optional(),
@@ -49,6 +61,27 @@ const schema = z.object({
 })
 
 export type Config = z.infer<typeof schema>
+
+/** A comma-separated list of CIDRs; a bare address or a shorthand like `10/8` is refused, not guessed at. */
+function cidrList(value: string, ctx: z.core.$RefinementCtx<string>): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const item of items) {
+    // node:net rather than ipaddr.js here: every function parses config, few need address ranges.
+    const [address = '', prefix = '', extra] = item.split('/')
+    const family = address.includes('%') ? 0 : isIP(address)
+    const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1
+    if (family === 0 || extra !== undefined || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" is not a CIDR such as 10.0.0.0/8 or fd00::/8 (a single address is 10.1.2.3/32)`,
+      })
+    }
+  }
+  return items
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError'

@@ -106,6 +106,9 @@ export class ApiStack extends Stack {
           OLLAMA_CHAT_MODEL: config.ollamaChatModel,
           CORS_ORIGINS: config.corsOrigins.join(','),
           ...(config.rerankerUrl ? { RERANKER_URL: config.rerankerUrl } : {}),
+          ...(config.whmcsAllowedNetworks.length
+            ? { WHMCS_ALLOWED_NETWORKS: config.whmcsAllowedNetworks.join(',') }
+            : {}),
           ...extra.environment,
         },
       })

@@ -1,7 +1,8 @@
 import type { AuthContext } from '../auth/roles.ts'
 import { decryptSecret, encryptSecret, randomToken } from '../crypto.ts'
 import { beforeCursor, type Db, definedOnly, type Sql } from '../db/sql.ts'
-import { ConflictError, found, NotFoundError } from '../http/errors.ts'
+import { ConflictError, found, NotFoundError, ValidationError } from '../http/errors.ts'
+import { checkUrl, type OutboundPolicy, OutboundRefusedError } from '../http/outbound-policy.ts'
 import { audit } from './audit.ts'
 
 /** A tenant as the API shows it: WHMCS secrets are write-only and never leave the database. */
@@ -81,13 +82,19 @@ export interface TenantPatch {
   whmcsAdminUsername?: string | null
 }
 
+/**
+ * Applies a tenant patch. A `whmcsUrl` whose host is a refused address (`whmcs`: the process's WHMCS
+ * policy) is a 400 on `whmcsUrl`: a convenience, since host names are only checked when connecting.
+ */
 export async function updateTenant(
   sql: Sql,
   dataKey: Buffer,
   actor: AuthContext,
   tenantId: number,
   patch: TenantPatch,
+  whmcs: OutboundPolicy,
 ): Promise<TenantView> {
+  if (patch.whmcsUrl) refuseUnreachable(patch.whmcsUrl, whmcs)
   const enc = (v: string | null | undefined) => (v == null ? v : encryptSecret(v, dataKey))
   const set = definedOnly({
     name: patch.name,
@@ -119,6 +126,17 @@ export async function updateTenant(
     })
     return row
   })
+}
+
+/** The save-time half of the SSRF guard (shared/http/outbound.ts checks every connection). */
+function refuseUnreachable(url: string, policy: OutboundPolicy): void {
+  try {
+    checkUrl(url, policy)
+  } catch (error) {
+    if (!(error instanceof OutboundRefusedError) && !(error instanceof TypeError)) throw error
+    const message = error instanceof OutboundRefusedError ? error.message : 'not a URL'
+    throw new ValidationError([{ in: 'body', path: 'whmcsUrl', message }], `whmcsUrl ${message}`)
+  }
 }
 
 export async function rotateWebhookSecret(

@@ -23,6 +23,7 @@
 import type { Db, Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
 import { found } from '../http/errors.ts'
+import { outboundFetch, whmcsPolicy } from '../http/outbound.ts'
 import { logger } from '../logger.ts'
 import { enqueueNoteSend, enqueueReplySend } from '../queue/jobs.ts'
 import { WhmcsClient, type WhmcsClientOptions } from '../whmcs/client.ts'
@@ -34,7 +35,7 @@ import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
 /** A `sending` claim older than this belongs to a worker that died; the next delivery re-checks WHMCS. */
 export const SEND_STALE_MS = 5 * 60_000
 
-export type SendDeps = Pick<Deps, 'sql' | 'dataKey'>
+export type SendDeps = Pick<Deps, 'sql' | 'dataKey' | 'config'>
 
 export interface SendOptions {
   isLastAttempt?: boolean
@@ -192,7 +193,7 @@ export async function sendApprovedReply(
     return now?.status === 'sent' ? 'already_sent' : 'in_progress'
   }
 
-  const client = newClient(creds, options)
+  const client = newClient(deps, creds, options)
   const whmcsTicketId = row.whmcsTicketId
   try {
     // A previous attempt may have reached WHMCS even though it did not record success: look before posting.
@@ -301,7 +302,11 @@ export async function sendEscalationNote(
     ...(reasons.length ? ['', 'Reasons:', ...reasons.map((r) => `- ${r}`)] : []),
   ].join('\n')
   try {
-    await newClient(creds, options).addTicketNote({ ticketid: draft.whmcsTicketId, message, markdown: true })
+    await newClient(deps, creds, options).addTicketNote({
+      ticketid: draft.whmcsTicketId,
+      message,
+      markdown: true,
+    })
   } catch (error) {
     throw new Error(redactCredentials(error instanceof Error ? error.message : String(error), creds))
   }
@@ -329,8 +334,9 @@ export function reasonTexts(value: unknown): string[] {
     .filter((s) => s !== '')
 }
 
-function newClient(creds: WhmcsCredentials, options: SendOptions): WhmcsClient {
+function newClient(deps: SendDeps, creds: WhmcsCredentials, options: SendOptions): WhmcsClient {
   return new WhmcsClient({
+    fetch: outboundFetch(whmcsPolicy(deps.config)),
     url: creds.url,
     identifier: creds.identifier,
     secret: creds.secret,

@@ -25,6 +25,7 @@
 import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
 import { ACTIVE_STATUSES } from '../drafting/status.ts'
+import { outboundFetch, whmcsPolicy } from '../http/outbound.ts'
 import { logger } from '../logger.ts'
 import type { SyncJob } from '../queue/jobs.ts'
 import { flushOutbox } from '../queue/outbox.ts'
@@ -68,7 +69,7 @@ export interface SyncOptions {
   client?: Partial<Omit<WhmcsClientOptions, 'url' | 'identifier' | 'secret' | 'accessKey'>>
 }
 
-export type SyncDeps = Pick<Deps, 'sql' | 'queue' | 'dataKey'>
+export type SyncDeps = Pick<Deps, 'sql' | 'queue' | 'dataKey' | 'config'>
 
 export type SyncOutcome =
   | { outcome: 'skipped'; reason: 'not_configured' | 'already_running' | 'job_done'; logId?: number }
@@ -120,6 +121,7 @@ export async function runWhmcsSync(
   const { logId, meta } = begun
   const started = Date.now()
   const client = new WhmcsClient({
+    fetch: outboundFetch(whmcsPolicy(deps.config)),
     url: creds.url,
     identifier: creds.identifier,
     secret: creds.secret,

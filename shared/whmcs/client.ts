@@ -2,12 +2,14 @@
  * WHMCS API client: form-encoded POSTs to `<whmcs>/includes/api.php` with typed, validated answers.
  *
  * Credentials live only in private fields of the instance (decrypted in memory by the caller) and are
- * never part of an error message, `toString`, `JSON.stringify` or `util.inspect` output.
+ * never part of an error message, `toString`, `JSON.stringify` or `util.inspect` output. Nor is a response
+ * body (tenants read these errors), except WHMCS's own `message` of a `result: "error"` answer.
  */
 import { inspect } from 'node:util'
 import pRetry from 'p-retry'
 import type * as z from 'zod'
-import { cleanJson, cleanText } from '../http/safe-input.ts'
+import { mediaTypeOf, OutboundError } from '../http/outbound-policy.ts'
+import { cleanJson } from '../http/safe-input.ts'
 import { traced } from '../observability.ts'
 import { redactSecrets } from './redact.ts'
 import {
@@ -34,14 +36,22 @@ export interface WhmcsClientOptions {
   /** First backoff delay; doubles each retry, with jitter (x1..x2). */
   minBackoffMs?: number
   maxBackoffMs?: number
-  fetch?: typeof fetch
+  /** The URL is a tenant's: pass `outboundFetch(whmcsPolicy(config))` (shared/http/outbound.ts). No default. */
+  fetch: WhmcsFetch
 }
+
+/** The slice of `fetch` the client uses; `globalThis.fetch` and an `OutboundFetch` both fit. */
+export type WhmcsFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: URLSearchParams; signal: AbortSignal },
+) => Promise<Response>
 
 /** Scalar values WHMCS accepts in a form field. Booleans become `1`/`0`: PHP reads the string "false" as true. */
 export type WhmcsParamValue = string | number | boolean | null | undefined
 export type WhmcsParams = Record<string, WhmcsParamValue>
 
-export type WhmcsErrorKind = 'api' | 'http' | 'timeout' | 'network' | 'protocol'
+/** `refused`: the guard refused the address or URL before anything was sent (never retried). */
+export type WhmcsErrorKind = 'api' | 'http' | 'timeout' | 'network' | 'protocol' | 'refused'
 
 /** Any failure talking to WHMCS. Messages name the action, never the credentials. */
 export class WhmcsError extends Error {
@@ -158,7 +168,7 @@ export class WhmcsClient {
   readonly #retries: number
   readonly #minBackoffMs: number
   readonly #maxBackoffMs: number
-  readonly #fetch: typeof fetch
+  readonly #fetch: WhmcsFetch
 
   constructor(options: WhmcsClientOptions) {
     if (!options.url) throw new TypeError('WhmcsClient: url is required')
@@ -172,7 +182,8 @@ export class WhmcsClient {
     this.#retries = options.retries ?? 3
     this.#minBackoffMs = options.minBackoffMs ?? 500
     this.#maxBackoffMs = options.maxBackoffMs ?? 10_000
-    this.#fetch = options.fetch ?? globalThis.fetch
+    if (typeof options.fetch !== 'function') throw new TypeError('WhmcsClient: fetch is required')
+    this.#fetch = options.fetch
   }
 
   /** The API endpoint, without credentials. */
@@ -312,7 +323,7 @@ export class WhmcsClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       })
       status = response.status
-      contentType = response.headers.get('content-type') ?? 'no content-type'
+      contentType = mediaTypeOf(response.headers.get('content-type'))
       raw = await response.text()
     } catch (error) {
       throw this.#transportError(action, error)
@@ -324,16 +335,21 @@ export class WhmcsClient {
       json = cleanJson(JSON.parse(raw))
     } catch {
       const retryable = status >= 500
+      // Status and content type only: the body could be anything the URL reaches, and this text is shown.
       throw new WhmcsError(
         retryable ? 'http' : 'protocol',
         action,
-        `WHMCS ${action} returned a non-JSON response (HTTP ${status}, ${contentType}): ${this.#snippet(raw)}`,
+        `WHMCS ${action} returned a non-JSON response (HTTP ${status}, ${contentType})`,
         { status, retryable },
       )
     }
 
     const record = isRecord(json) ? json : {}
-    const whmcsMessage = typeof record.message === 'string' ? this.#redact(record.message) : undefined
+    // Only WHMCS's documented error answer contributes text; other JSON (a proxy's, any service's) does not.
+    const whmcsMessage =
+      record.result === 'error' && typeof record.message === 'string'
+        ? this.#redact(record.message)
+        : undefined
     if (status >= 500) {
       throw new WhmcsError(
         'http',
@@ -358,6 +374,12 @@ export class WhmcsClient {
   }
 
   #transportError(action: string, error: unknown): WhmcsError {
+    if (error instanceof OutboundError) {
+      // Refused before sending, a redirect or an unusable answer: repeating the request cannot help.
+      const kind = error.reason === 'redirect' ? 'http' : error.reason === 'protocol' ? 'protocol' : 'refused'
+      const text = `WHMCS ${action} ${kind === 'refused' ? '' : 'failed: '}${error.message}`
+      return new WhmcsError(kind, action, text, { status: error.status })
+    }
     const name = error instanceof Error ? error.name : ''
     if (name === 'TimeoutError' || name === 'AbortError') {
       return new WhmcsError('timeout', action, `WHMCS ${action} timed out after ${this.#timeoutMs} ms`, {
@@ -380,13 +402,6 @@ export class WhmcsClient {
       .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
       .join('; ')
     throw new WhmcsError('protocol', action, `WHMCS ${action} returned an unexpected shape: ${where}`)
-  }
-
-  /** A short, single-line, credential-free excerpt of an unexpected body, to make the error actionable. */
-  #snippet(raw: string): string {
-    const flat = cleanText(raw).replace(/\s+/g, ' ').trim()
-    const cut = flat.length > 120 ? `${flat.slice(0, 120)}…` : flat
-    return this.#redact(cut) || '(empty body)'
   }
 
   /** Defence in depth: WHMCS or a proxy could echo request fields back in an error text. */

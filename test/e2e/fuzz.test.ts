@@ -66,6 +66,31 @@ const NAMED: Record<string, unknown> = {
   event: 'TicketOpen',
 }
 
+/**
+ * Well-formed values a field of this name must still refuse (issue 26: a whmcsUrl that aims the server at
+ * itself, its network or the cloud metadata service). The fuzz runtime allows no private network.
+ */
+const HOSTILE: Record<string, readonly unknown[]> = {
+  whmcsUrl: [
+    'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+    'http://[fd00:ec2::254]/latest/meta-data/',
+    'http://[::1]:3000/',
+    'http://2130706433/',
+    'http://0x7f000001/',
+    'http://127.1/',
+    'http://0/',
+    'http://10.0.0.1/',
+    'http://192.168.0.1/',
+    'http://100.100.100.200/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://224.0.0.1/',
+    'gopher://127.0.0.1:6379/_INFO',
+    'file:///etc/passwd',
+    'http://user:pass@billing.example.com/',
+  ],
+}
+
 const toSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as JsonSchema
 
 function types(s: JsonSchema): Set<string> {
@@ -297,9 +322,12 @@ function casesFor(key: string, spec: RouteSpec): Case[] {
   if (spec.query)
     cases.push(make('query: unknown parameter', { query: [...q(baseQuery), ['__fuzz__', '1']] }))
   if (body) {
-    for (const [path, s] of fields(body))
+    for (const [path, s] of fields(body)) {
       for (const [label, v] of badBodyValues(s))
         cases.push(make(`body ${path.join('.')}: ${label}`, { body: setIn(baseBody, path, v, body) }))
+      for (const v of HOSTILE[String(path.at(-1))] ?? [])
+        cases.push(make(`body ${path.join('.')}: hostile ${v}`, { body: setIn(baseBody, path, v, body) }))
+    }
     const top: Array<[string, string]> = [
       ['null', 'null'],
       ['array', '[]'],
@@ -347,7 +375,7 @@ async function snapshot(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  app = await startTestApp()
+  app = await startTestApp({ env: { WHMCS_ALLOWED_NETWORKS: '' } })
   const token = { token: app.superToken }
   // Something for every `{id}` = 1 to find: ticket (with its draft), article, API key; tenant and user 1 exist.
   const tenant = await app.call('POST', '/tenants', { name: 'Fuzz', slug: 'fuzz' }, token)

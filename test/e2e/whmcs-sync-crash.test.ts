@@ -31,6 +31,7 @@ async function startChild(
       DATABASE_URL: database.url ?? '',
       PORT: '0',
       OLLAMA_HOST: '',
+      WHMCS_ALLOWED_NETWORKS: '127.0.0.0/8',
       LOG_LEVEL: 'WARN',
       DRAFTDESK_BOOTSTRAP_TENANT: BOOTSTRAP.tenant,
       DRAFTDESK_BOOTSTRAP_EMAIL: BOOTSTRAP.email,

@@ -49,6 +49,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       // Always explicit: the server leg's DATABASE_URL names the admin database, never a test's own.
       DATABASE_URL: database.url ?? '',
       OLLAMA_HOST: '',
+      // The fake WHMCS listens on 127.0.0.1, which the SSRF guard refuses unless the operator allows it.
+      WHMCS_ALLOWED_NETWORKS: '127.0.0.0/8',
       LOG_LEVEL: 'SILENT',
       DRAFTDESK_BOOTSTRAP_TENANT: BOOTSTRAP.tenant,
       DRAFTDESK_BOOTSTRAP_EMAIL: BOOTSTRAP.email,

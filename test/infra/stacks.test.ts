@@ -65,7 +65,12 @@ beforeAll(() => {
   // The feature flags from cdk.json, so the tests see what `cdk synth` produces.
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8'))
   app = new App({
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], corsOrigins: corsOrigin },
+    context: {
+      ...cdkJson.context,
+      'aws:cdk:bundling-stacks': [],
+      corsOrigins: corsOrigin,
+      whmcsAllowedNetworks: '10.0.0.0/8',
+    },
   })
   stacks = createDraftdesk(app, { projectRoot: stubRoot })
   data = Template.fromStack(stacks.data)
@@ -189,6 +194,7 @@ describe('Function: Draftdesk CDK app', () => {
         expect(env.OLLAMA_HOST).toBe('http://ollama.draftdesk.internal:11434')
         expect(env.OLLAMA_EMBED_MODEL).toBe(defaultConfig.ollamaEmbedModel)
         expect(env.OLLAMA_CHAT_MODEL).toBe(defaultConfig.ollamaChatModel)
+        expect(env.WHMCS_ALLOWED_NETWORKS).toBe('10.0.0.0/8')
       }
       for (const [key, value] of Object.entries(env)) {
         expect(JSON.stringify(value), `${id} ${key}`).not.toMatch(/resolve:secretsmanager|SecretString/)
@@ -615,5 +621,15 @@ describe('Function: readConfig', () => {
   it('rejects a wildcard CORS origin and nonsense numbers', () => {
     expect(() => configFrom({ corsOrigins: '*' })).toThrow(/corsOrigins/)
     expect(() => configFrom({ apiRateLimit: 'lots' })).toThrow(/apiRateLimit/)
+  })
+
+  it('reads the networks a WHMCS may be on, and refuses what is not a CIDR at synth time', () => {
+    expect(configFrom({ whmcsAllowedNetworks: '10.0.0.0/8, 192.168.0.0/16' }).whmcsAllowedNetworks).toEqual([
+      '10.0.0.0/8',
+      '192.168.0.0/16',
+    ])
+    expect(() => configFrom({ whmcsAllowedNetworks: '10.0.0.1' })).toThrow(
+      /whmcsAllowedNetworks.*WHMCS_ALLOWED_NETWORKS: "10.0.0.1" is not a CIDR/s,
+    )
   })
 })

@@ -3,6 +3,9 @@
  * the service is called directly, so every run is deterministic; test/e2e/whmcs-sync.test.ts covers the
  * queue, the schedule and the HTTP routes.
  */
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runWhmcsSync, type SyncOptions } from '#shared/services/whmcs-sync'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
@@ -361,4 +364,56 @@ describe('Function: runWhmcsSync', () => {
     ].join('\n')
     for (const secret of Object.values(CREDS)) expect(everything).not.toContain(secret)
   })
+
+  it('keeps a non-JSON answer’s body out of the sync log the tenant reads: status and content type only', async () => {
+    // Prepare
+    const { tenant, fake } = await connected('html', 3)
+    fake.failOn((c) => c.action === 'GetTickets', 'html')
+    // Act
+    const result = await sync(tenant.id)
+    const api = await app.call('GET', '/integrations/sync-logs', undefined, { token: tenant.admin })
+    // Assess
+    expect(result).toMatchObject({ outcome: 'failed' })
+    expect(api.body.items[0].errorMessage).toBe(
+      'WHMCS GetTickets returned a non-JSON response (HTTP 200, text/html)',
+    )
+  })
+
+  it.each([302, 307])(
+    'does not follow a %i from the WHMCS URL: its target receives nothing, the sync log says why',
+    async (status) => {
+      // Prepare: the tenant's WHMCS URL answers with a redirect to another WHMCS (a stand-in for any origin).
+      const { tenant } = await connected(`redirect-${status}`, 3)
+      const target = await startFakeWhmcs({ ...CREDS, tickets: 3 })
+      fakes.push(target)
+      const redirector = createServer((req, res) => {
+        req.resume()
+        res.writeHead(status, { location: `${target.url}/includes/api.php?from=draftdesk` })
+        res.end()
+      })
+      redirector.listen(0, '127.0.0.1')
+      await once(redirector, 'listening')
+      const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`
+      const patch = await app.call(
+        'PATCH',
+        `/tenants/${tenant.id}`,
+        { whmcsUrl: url },
+        { token: app.superToken },
+      )
+      expect(patch.status).toBe(200)
+      try {
+        // Act
+        const result = await sync(tenant.id)
+        const api = await app.call('GET', '/integrations/sync-logs', undefined, { token: tenant.admin })
+        // Assess
+        expect(result).toMatchObject({ outcome: 'failed' })
+        expect(api.body.items[0].errorMessage).toBe(
+          `WHMCS GetTickets failed: HTTP ${status} redirect to ${target.url} not followed: redirects are never followed, so configure the final address`,
+        )
+        expect(target.calls).toEqual([])
+      } finally {
+        await new Promise((resolve) => redirector.close(resolve))
+      }
+    },
+  )
 })

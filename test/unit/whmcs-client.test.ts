@@ -1,6 +1,9 @@
-import { createServer } from 'node:net'
+import { once } from 'node:events'
+import { createServer as createHttpServer } from 'node:http'
+import { type AddressInfo, createServer } from 'node:net'
 import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createOutboundFetch } from '#shared/http/outbound'
 import { WhmcsApiError, WhmcsClient, type WhmcsClientOptions, WhmcsError } from '#shared/whmcs/client'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 
@@ -10,9 +13,14 @@ const accessKey = 'ACCESS-k1l2m3n4'
 
 let whmcs: FakeWhmcs
 
+const policy = { allowedNetworks: ['127.0.0.0/8'], allowVariable: 'WHMCS_ALLOWED_NETWORKS' }
+/** The guarded fetch production uses, with the fake's loopback allowed. */
+const guarded = createOutboundFetch(policy)
+
 /** Tiny backoff keeps the retry tests fast; timeouts are short only where the fake hangs or lags on purpose. */
 function client(overrides: Partial<WhmcsClientOptions> = {}): WhmcsClient {
   return new WhmcsClient({
+    fetch: guarded,
     url: whmcs.url,
     identifier,
     secret,
@@ -36,6 +44,25 @@ async function caught(promise: Promise<unknown>): Promise<WhmcsError> {
 beforeAll(async () => {
   whmcs = await startFakeWhmcs({ identifier, secret, tickets: 1_000 })
 })
+
+/** A bare HTTP server on 127.0.0.1 answering every request alike, counting them. */
+async function listen(status: number, type: string, body: string, headers: Record<string, string> = {}) {
+  let received = 0
+  const server = createHttpServer((req, res) => {
+    received++
+    req.resume()
+    res.writeHead(status, { 'content-type': type, ...headers })
+    res.end(body)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
 
 afterEach(() => {
   whmcs.reset()
@@ -160,18 +187,29 @@ describe('Function: WhmcsClient.call', () => {
     expect(whmcs.calls).toHaveLength(1)
   })
 
-  it('explains a non-JSON answer', async () => {
+  it('explains a non-JSON answer by status and content type, never by its body', async () => {
     // Prepare
     whmcs.failOn(() => true, 'html', 1)
     // Act
     const error = await caught(client().getTickets())
-    // Assess
+    // Assess: the body could be anything the URL reaches, and this message lands in tenant-visible logs.
     expect(error.kind).toBe('protocol')
     expect(error.retryable).toBe(false)
-    expect(error.message).toMatch(
-      /non-JSON response \(HTTP 200, text\/html.*\): <html><body>Maintenance in progress/,
-    )
+    expect(error.message).toBe('WHMCS GetTickets returned a non-JSON response (HTTP 200, text/html)')
     expect(whmcs.calls).toHaveLength(1)
+  })
+
+  it('keeps the text of a JSON answer that is not a WHMCS error out of its message', async () => {
+    // Prepare: a 502 whose JSON is some other service's, carrying data.
+    const other = await listen(502, 'application/json', '{"message":"internal token abc123"}')
+    try {
+      // Act
+      const error = await caught(client({ url: other.url, retries: 0 }).getTickets())
+      // Assess
+      expect(error.message).toBe('WHMCS GetTickets failed: HTTP 502')
+    } finally {
+      await other.close()
+    }
   })
 
   it('reports a refused connection as a network error', async () => {
@@ -402,6 +440,49 @@ describe('Function: WhmcsClient writes', () => {
     whmcs.addCustomerReply(11, 'Still broken')
     const [first] = (await client().getTickets({ limitnum: 1 })).tickets
     expect(first).toMatchObject({ id: 11, status: 'Customer-Reply' })
+  })
+})
+
+describe('Function: WhmcsClient behind the SSRF guard', () => {
+  it('needs a fetch: there is no unguarded default', () => {
+    expect(() => new WhmcsClient({ url: whmcs.url, identifier, secret } as WhmcsClientOptions)).toThrow(
+      /fetch is required/,
+    )
+  })
+
+  it('is refused a loopback WHMCS outside the allowed networks, once, without sending anything', async () => {
+    // Prepare
+    const strict = createOutboundFetch({ ...policy, allowedNetworks: [] })
+    // Act
+    const error = await caught(client({ fetch: strict }).getTickets())
+    // Assess
+    expect(error.kind).toBe('refused')
+    expect(error.retryable).toBe(false)
+    expect(error.message).toBe(
+      'WHMCS GetTickets refused: 127.0.0.1 is loopback; set WHMCS_ALLOWED_NETWORKS to allow it',
+    )
+    expect(whmcs.calls).toHaveLength(0)
+  })
+
+  it.each([302, 307])('does not follow a %i: the credentials never reach its target', async (status) => {
+    // Prepare: WHMCS's URL redirects to another listener.
+    const target = await listen(200, 'application/json', '{"result":"success","totalresults":0}')
+    const redirect = await listen(status, 'text/html', '', { location: `${target.url}/includes/api.php` })
+    try {
+      // Act
+      const error = await caught(client({ url: redirect.url }).getTickets())
+      // Assess
+      expect(error.kind).toBe('http')
+      expect(error.status).toBe(status)
+      expect(error.retryable).toBe(false)
+      expect(error.message).toBe(
+        `WHMCS GetTickets failed: HTTP ${status} redirect to ${target.url} not followed: redirects are never followed, so configure the final address`,
+      )
+      expect(redirect.received()).toBe(1)
+      expect(target.received()).toBe(0)
+    } finally {
+      await Promise.all([target.close(), redirect.close()])
+    }
   })
 })
 
