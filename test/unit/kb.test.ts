@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { kbContract } from '#shared/api/kb'
 import { embedJobSchema } from '#shared/queue/jobs'
-import { approvedReplyText } from '#shared/rag/indexer'
 import { RRF_K, reciprocalRankFusion } from '#shared/rag/search'
 import { parseMarkdownArticle } from '#shared/services/kb-markdown'
 
@@ -63,21 +62,6 @@ describe('Function: reciprocalRankFusion', () => {
   it('handles empty lists', () => {
     expect(reciprocalRankFusion([[], []]).size).toBe(0)
     expect(reciprocalRankFusion([]).size).toBe(0)
-  })
-})
-
-describe('Function: approvedReplyText', () => {
-  it('joins question and answer and masks customer PII consistently', () => {
-    // Act
-    const text = approvedReplyText(
-      'Please write to bob@example.com about my invoice',
-      'We emailed bob@example.com the invoice.',
-    )
-
-    // Assess
-    expect(text).toBe(
-      'Please write to [EMAIL_1] about my invoice\n\nAnswer: We emailed [EMAIL_1] the invoice.',
-    )
   })
 })
 
