@@ -81,7 +81,14 @@ export const kbContract = {
   'PATCH /kb/articles/{id}': {
     summary: 'Update an article (global ones: superadmin only); a content change queues re-indexing',
     params: idParams,
-    body: patchBody({ title, content, category, tags, isActive: z.boolean(), publicUrl: publicUrl.nullable() }),
+    body: patchBody({
+      title,
+      content,
+      category,
+      tags,
+      isActive: z.boolean(),
+      publicUrl: publicUrl.nullable(),
+    }),
   },
   'DELETE /kb/articles/{id}': {
     status: 204,

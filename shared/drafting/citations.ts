@@ -18,10 +18,7 @@ export interface CitationResult {
 // One bracket holding numbers separated by commas/semicolons, and ranges like 1-3 or 1–3, spaces allowed
 // inside (`[ 1 ]`). Not preceded by a word character, so `items[0]` in a code sample is left alone.
 const MARKER = String.raw`(?<!\w)\[\s*\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*\s*\]`
-const CITATION_RE = new RegExp(
-  String.raw`([ \t]*)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]`,
-  'g',
-)
+const CITATION_RE = /([ \t]*)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g
 /** A run of adjacent markers (`[1] [1]`, `[2][1]`), with the blanks around it. */
 const MARKER_RUN_RE = new RegExp(String.raw`[ \t]*${MARKER}(?:[ \t]*${MARKER})*[ \t]*`, 'g')
 const ONE_MARKER_RE = new RegExp(MARKER, 'g')
@@ -39,7 +36,10 @@ function expand(item: string): number[] {
 /** The numbers of one marker or run of markers, in order, each once. */
 function markerNumbers(run: string): number[] {
   const numbers = [...run.matchAll(ONE_MARKER_RE)].flatMap((m) =>
-    m[0].replace(/[[\]\s]/g, '').split(/[,;]/).flatMap(expand),
+    m[0]
+      .replace(/[[\]\s]/g, '')
+      .split(/[,;]/)
+      .flatMap(expand),
   )
   return [...new Set(numbers)]
 }
@@ -151,7 +151,8 @@ export function customerFacingReply(
   const byRef = new Map(sources.map((s) => [s.ref, s]))
   // Chunks of one article are one reference, with the URL any of them knows.
   const urlOf = new Map<number, string>()
-  for (const s of sources) if (s.articleId !== null && isWebUrl(s.publicUrl)) urlOf.set(s.articleId, s.publicUrl)
+  for (const s of sources)
+    if (s.articleId !== null && isWebUrl(s.publicUrl)) urlOf.set(s.articleId, s.publicUrl)
   const listed = new Map<number, string>()
   for (const run of text.match(MARKER_RUN_RE) ?? []) {
     for (const n of markerNumbers(run)) {

@@ -151,9 +151,7 @@ export function staffOnlyText(
   const customerGrams = new Set(customerTexts.flatMap(wordTrigrams))
   const customerAddresses = [...addressesIn(customerTexts.join('\n'))]
   const foreignAddress = (sentence: string) =>
-    [...addressesIn(sentence)].some(
-      (a) => !knownToKb.has(a) && customerAddresses.some((c) => related(a, c)),
-    )
+    [...addressesIn(sentence)].some((a) => !knownToKb.has(a) && customerAddresses.some((c) => related(a, c)))
   const dropped: string[] = []
   const lines = withoutReferences(reply)
     .split('\n')

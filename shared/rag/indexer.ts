@@ -359,7 +359,11 @@ export async function indexApprovedReply(
         articleId: null,
         approvedReplyId: reply.id,
         version: 1,
-        metadata: { ticketId: reply.ticketId, aiReplyId: reply.aiReplyId, title: STAFF_REPLY_TITLE[sourceKind] },
+        metadata: {
+          ticketId: reply.ticketId,
+          aiReplyId: reply.aiReplyId,
+          title: STAFF_REPLY_TITLE[sourceKind],
+        },
       }
       const chunks = current.chunk ? [current.chunk] : []
       const sync = await syncSourceChunks(tx, tenantId, owner, chunks, vectors, ai.embedModel)

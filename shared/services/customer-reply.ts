@@ -9,7 +9,12 @@
 import type { Db } from '../db/sql.ts'
 import { type CitableSource, customerFacingReply } from '../drafting/citations.ts'
 
-const KINDS = new Set<CitableSource['sourceKind']>(['global_kb', 'tenant_kb', 'approved_example', 'correction'])
+const KINDS = new Set<CitableSource['sourceKind']>([
+  'global_kb',
+  'tenant_kb',
+  'approved_example',
+  'correction',
+])
 
 /**
  * A draft's stored sources (`reranked_sources`, whatever shape an older row has) as {@link CitableSource}s,

@@ -326,7 +326,10 @@ export interface ApprovalRecord {
   auditDetails?: Record<string, unknown>
 }
 
-export type ApprovalRow = Omit<ApprovalView, 'learningKind' | 'agentMessageId' | 'ticketStatus' | 'customerReply'>
+export type ApprovalRow = Omit<
+  ApprovalView,
+  'learningKind' | 'agentMessageId' | 'ticketStatus' | 'customerReply'
+>
 
 /**
  * The one code path that records an approval, for the API and for WHMCS staff replies alike, inside the

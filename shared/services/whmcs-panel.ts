@@ -105,7 +105,9 @@ export async function getWhmcsTicketDraft(
   const draftState = ticket.draftState
   if (!row) return { ticketId: ticket.id, draftState, draft: null }
   if (row.status === 'pending') await markDraftsShown(sql, tenantId, [row.id], 'whmcs')
-  const body = collapseDuplicateMarkers(row.status === 'approved' && row.finalReply ? row.finalReply : row.aiReply)
+  const body = collapseDuplicateMarkers(
+    row.status === 'approved' && row.finalReply ? row.finalReply : row.aiReply,
+  )
   const cited = await citableSources(sql, tenantId, row.rerankedSources)
   return {
     ticketId: ticket.id,
@@ -193,7 +195,8 @@ function panelSources(value: unknown, cited: readonly CitableSource[]): PanelSou
           ? s.title
           : ((kind && SOURCE_KIND_LABEL[kind as RerankSourceKind]) ?? 'Source'))
       const score = typeof s.score === 'number' ? s.score : undefined
-      const given = typeof s.url === 'string' ? s.url : typeof s.ref === 'number' ? publicUrl.get(s.ref) : undefined
+      const given =
+        typeof s.url === 'string' ? s.url : typeof s.ref === 'number' ? publicUrl.get(s.ref) : undefined
       const url = given && /^https?:\/\//i.test(given) ? given : undefined
       return {
         title,

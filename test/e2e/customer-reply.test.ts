@@ -35,7 +35,10 @@ describe('Function: the customer-facing text of an approved reply', () => {
   beforeAll(async () => {
     ;[app, fake] = await Promise.all([
       startTestApp(),
-      startFakeWhmcs({ ...CREDS, tickets: [{ subject: 'Site down', message: 'HTTP 500 after PHP upgrade' }] }),
+      startFakeWhmcs({
+        ...CREDS,
+        tickets: [{ subject: 'Site down', message: 'HTTP 500 after PHP upgrade' }],
+      }),
     ])
     t = await createTenant(app, 'cite')
     const configured = await app.call(
@@ -83,7 +86,13 @@ describe('Function: the customer-facing text of an approved reply', () => {
     await app.rt.queues.idle()
     const sources = [
       { ref: 1, articleId: articles[PHP.title], title: PHP.title, sourceKind: 'tenant_kb', cited: true },
-      { ref: 2, articleId: articles[IONCUBE.title], title: IONCUBE.title, sourceKind: 'tenant_kb', cited: true },
+      {
+        ref: 2,
+        articleId: articles[IONCUBE.title],
+        title: IONCUBE.title,
+        sourceKind: 'tenant_kb',
+        cited: true,
+      },
       { ref: 3, articleId: null, approvedReplyId: 1, title: 'Earlier reply', sourceKind: 'approved_example' },
     ]
     const sql = app.rt.deps.sql
@@ -144,7 +153,11 @@ describe('Function: the customer-facing text of an approved reply', () => {
     const created = await app.call(
       'POST',
       '/kb/articles',
-      { title: 'Mail quotas', content: 'Each mailbox holds 5 GB.', publicUrl: 'https://docs.hostco.example/mail' },
+      {
+        title: 'Mail quotas',
+        content: 'Each mailbox holds 5 GB.',
+        publicUrl: 'https://docs.hostco.example/mail',
+      },
       { token: t.admin },
     )
     const badScheme = await app.call(

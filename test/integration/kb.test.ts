@@ -453,7 +453,7 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(rows[0]).toMatchObject({ isCurrent: true, archivedAt: null })
   })
 
-  it('indexes approved replies as examples with PII masked, once', async () => {
+  it('indexes approved replies as examples: the staff reply only, PII masked, titled neutrally, once', async () => {
     // Prepare
     const sql = app.rt.deps.sql
     const [ticket] = await sql<{ id: number }[]>`
@@ -464,7 +464,8 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
       RETURNING id`
     const [approved] = await sql<{ id: number }[]>`
       INSERT INTO approved_replies (tenant_id, ticket_id, message_id, final_reply)
-      VALUES (${a.id}, ${ticket!.id}, ${message!.id}, 'Clear the flibbertigibbet cache and reload.') RETURNING id`
+      VALUES (${a.id}, ${ticket!.id}, ${message!.id},
+              'Clear the flibbertigibbet cache and reload [1]. We wrote to ops@example.net as well.') RETURNING id`
 
     // Act
     const first = await indexApprovedReply(sql, app.rt.deps.ai, a.id, approved!.id)
@@ -480,10 +481,10 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(hits[0]).toMatchObject({
       sourceKind: 'approved_example',
       articleId: null,
-      title: 'Cannot reach site',
+      // Never the ticket's subject: customer text.
+      title: 'Earlier reply by our team',
+      text: 'Clear the flibbertigibbet cache and reload. We wrote to [EMAIL_1] as well.',
     })
-    expect(hits[0]!.text).toContain('Answer: Clear the flibbertigibbet cache')
-    expect(hits[0]!.text).not.toContain('jane@example.org')
     expect(reply!.usedForTraining).toBe(true)
   })
 

@@ -65,7 +65,10 @@ describe('Function: extractCitations', () => {
 describe('Function: extractCitations and duplicate markers', () => {
   it('never leaves a duplicate adjacent marker for agents', () => {
     // Act
-    const result = extractCitations('Open cPanel [1] [1]. Then Select PHP [2][1] [2] and save [1, 1].', [1, 2])
+    const result = extractCitations(
+      'Open cPanel [1] [1]. Then Select PHP [2][1] [2] and save [1, 1].',
+      [1, 2],
+    )
 
     // Assess
     expect(result.cleanedReply).toBe('Open cPanel [1]. Then Select PHP [2][1] and save [1].')
@@ -74,7 +77,13 @@ describe('Function: extractCitations and duplicate markers', () => {
 })
 
 const SOURCES: CitableSource[] = [
-  { ref: 1, sourceKind: 'tenant_kb', articleId: 10, title: 'Changing the PHP version', publicUrl: 'https://docs.example.com/php' },
+  {
+    ref: 1,
+    sourceKind: 'tenant_kb',
+    articleId: 10,
+    title: 'Changing the PHP version',
+    publicUrl: 'https://docs.example.com/php',
+  },
   { ref: 2, sourceKind: 'global_kb', articleId: 11, title: 'The ionCube loader' },
   { ref: 3, sourceKind: 'approved_example', articleId: null, title: 'Earlier reply by our team' },
   { ref: 4, sourceKind: 'correction', articleId: null, title: 'Correction by our team' },

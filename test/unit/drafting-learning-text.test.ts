@@ -83,7 +83,10 @@ describe('Function: staffOnlyText', () => {
 
   it('removes the References list a sent reply carries', () => {
     // Act
-    const result = staffOnlyText(`${STAFF}\n\nReferences:\n1. Changing passwords — https://docs.hostco.example`, [])
+    const result = staffOnlyText(
+      `${STAFF}\n\nReferences:\n1. Changing passwords — https://docs.hostco.example`,
+      [],
+    )
 
     // Assess
     expect(result.text).toBe(STAFF)
