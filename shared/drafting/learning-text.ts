@@ -6,7 +6,7 @@
  * repeats the customer's link or address.
  *
  * The rule, per sentence (inside each line, so the reply's lines and Markdown stay as they were):
- * 1. Copied: a sentence of three or more words is the customer's, whoever typed it, when at least half of
+ * 1. Copied: a sentence of three or more words is the customer's, whoever typed it, when more than half of
  *    its word trigrams occur in the customer's messages, or when it holds a run of
  *    {@link COPIED_RUN_WORDS} or more consecutive words of them (a long quote inside a staff sentence).
  * 2. Addresses: a sentence carrying a URL, domain, IP or e-mail address that also occurs in the customer's
@@ -20,7 +20,7 @@
 import { words } from '../ai/text.ts'
 import { withoutReferences } from './citations.ts'
 
-/** Share of a sentence's word trigrams found in the customer's messages from which it counts as copied. */
+/** Share of a sentence's word trigrams found in the customer's messages above which it counts as copied. */
 export const COPIED_SHARE = 0.5
 /** Consecutive words of the customer's messages that make a sentence a quote, however long it is. */
 export const COPIED_RUN_WORDS = 8
@@ -127,7 +127,7 @@ function isCopied(sentence: string, customerGrams: ReadonlySet<string>): boolean
     run = hit ? run + 1 : 0
     longest = Math.max(longest, run)
   }
-  return shared / grams.length >= COPIED_SHARE || longest >= COPIED_RUN_WORDS - 2
+  return shared / grams.length > COPIED_SHARE || longest >= COPIED_RUN_WORDS - 2
 }
 
 /** Result of {@link staffOnlyText}. */

@@ -49,7 +49,7 @@ export function parseMarkdownArticle(filename: string, text: string): ArticleInp
     ...(data.category !== undefined ? { category: String(data.category).toLowerCase() } : {}),
     tags: tags.map((t) => t.trim()).filter(Boolean),
     ...(typeof active === 'boolean' ? { isActive: active } : {}),
-    ...(publicUrl !== undefined ? { publicUrl: String(publicUrl) } : {}),
+    ...(publicUrl !== undefined ? { publicUrl: publicUrl === null ? null : String(publicUrl) } : {}),
   }
   // YAML escapes ("\0", "\uD800") can produce text the request check never saw.
   const unsafe = findUnsafeInput(candidate)

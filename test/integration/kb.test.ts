@@ -488,6 +488,39 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(reply!.usedForTraining).toBe(true)
   })
 
+  it('learns a sentence with an address the KB names, never one with an address only the customer wrote', async () => {
+    // Prepare: a KB article naming the client area's host; a customer who wrote it and a host of their own.
+    const kb = await create(a.admin, {
+      title: 'Client area login',
+      content: 'Log in to the client area at https://my.zanzibar-host.example with your e-mail address.',
+    })
+    expect(kb.status).toBe(201)
+    const sql = app.rt.deps.sql
+    const [ticket] = await sql<{ id: number }[]>`
+      INSERT INTO tickets (tenant_id, subject, content)
+      VALUES (${a.id}, 'Login', 'I cannot log in at my.zanzibar-host.example, see zanzibar-login.evil.example')
+      RETURNING id`
+    const [approved] = await sql<{ id: number }[]>`
+      INSERT INTO approved_replies (tenant_id, ticket_id, final_reply)
+      VALUES (${a.id}, ${ticket!.id},
+        ${
+          'Please log in at https://my.zanzibar-host.example/clientarea.php instead. ' +
+          'Never use http://zanzibar-login.evil.example again. Reset the password under Security.'
+        })
+      RETURNING id`
+
+    // Act
+    const result = await indexApprovedReply(sql, app.rt.deps.ai, a.id, approved!.id)
+    const [chunk] = await sql<{ chunk: string }[]>`
+      SELECT chunk FROM kb_chunks WHERE approved_reply_id = ${approved!.id} AND is_current`
+
+    // Assess
+    expect(result).toMatchObject({ status: 'indexed', inserted: 1 })
+    expect(chunk!.chunk).toBe(
+      'Please log in at https://my.zanzibar-host.example/clientarea.php instead. Reset the password under Security.',
+    )
+  })
+
   // Spawns the CLI twice (tsx compiles it each time): a longer hang guard, not a time budget.
   it('imports a folder with the kb:import CLI, then again without changes', {
     timeout: 120_000,

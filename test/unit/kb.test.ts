@@ -32,6 +32,21 @@ describe('Function: parseMarkdownArticle', () => {
     expect(fromName).toMatchObject({ title: 'reset your password', tags: [], isActive: true })
   })
 
+  it('reads a public URL from the front matter and refuses one that is not http(s)', () => {
+    // Act
+    const article = parseMarkdownArticle(
+      'php.md',
+      '---\npublicUrl: https://docs.example.com/php\n---\n# PHP\n\nText',
+    )
+    const cleared = parseMarkdownArticle('php.md', '---\nurl: null\n---\n# PHP\n\nText')
+    const bad = () => parseMarkdownArticle('bad.md', '---\nurl: "javascript:alert(1)"\n---\n# Bad\n\nText')
+
+    // Assess
+    expect(article.publicUrl).toBe('https://docs.example.com/php')
+    expect(cleared.publicUrl).toBeNull()
+    expect(bad).toThrow(/bad\.md/)
+  })
+
   it('refuses executable front matter and invalid articles, naming the file', () => {
     // Prepare
     const evil = '---js\n{ title: (globalThis.pwned = "yes") }\n---\nbody'
