@@ -23,6 +23,35 @@ const CITATION_RE = /([ \t]*)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d
 const MARKER_RUN_RE = new RegExp(String.raw`[ \t]*${MARKER}(?:[ \t]*${MARKER})*[ \t]*`, 'g')
 const ONE_MARKER_RE = new RegExp(MARKER, 'g')
 
+/**
+ * Other spellings of a citation that models write despite the prompt: a footnote `[^1]`, full-width
+ * brackets `【1】` / `【1†source】` / `［1］`, and a labelled `[Source 1]`, `[source: 1, 2]`, `[Ref. 3]`.
+ * They are read as `[n]`, so they are checked like any citation and never reach a customer.
+ */
+const VARIANT_RE =
+  /\[\s*\^\s*(\d+)\s*\]|[【［]\s*(\d+(?:\s*[,;]\s*\d+)*)\s*(?:†[^】］\n]*)?[】］]|(?<!\w)\[\s*(?:sources?|refs?\.?|references?)\s*:?\s*(\d+(?:\s*(?:[,;&]|and)\s*\d+)*)\s*\]/giu
+
+/**
+ * The text with every {@link VARIANT_RE} spelling of a citation rewritten as `[n]` or `[n, m]`, a space
+ * before it when it was glued to a word ("cPanel【1】" → "cPanel [1]").
+ */
+export function canonicalCitations(text: string): string {
+  return text.replace(
+    VARIANT_RE,
+    (
+      _whole,
+      footnote: string | undefined,
+      wide: string | undefined,
+      labelled: string | undefined,
+      at: number,
+    ) => {
+      const numbers = (footnote ?? wide ?? labelled ?? '').split(/\s*(?:[,;&]|and)\s*/i).filter(Boolean)
+      const glued = at > 0 && /[\p{L}\p{N}_]/u.test(text[at - 1]!)
+      return `${glued ? ' ' : ''}[${numbers.join(', ')}]`
+    },
+  )
+}
+
 // A range wider than this is not a citation a model writes on purpose; do not expand it.
 const MAX_RANGE = 20
 
@@ -50,7 +79,7 @@ function markerNumbers(run: string): number[] {
  * marker is left as written.
  */
 export function collapseDuplicateMarkers(text: string): string {
-  return text.replace(MARKER_RUN_RE, (run) => {
+  return canonicalCitations(text).replace(MARKER_RUN_RE, (run) => {
     const markers = run.match(ONE_MARKER_RE) ?? []
     if (markers.length < 2) return run
     const lead = /^[ \t]*/.exec(run)![0]
@@ -71,7 +100,7 @@ export function extractCitations(reply: string, validRefs: readonly number[]): C
   const valid = new Set(validRefs)
   const cited: number[] = []
   const unknown: number[] = []
-  const cleaned = reply.replace(CITATION_RE, (_whole, space: string, inner: string) => {
+  const cleaned = canonicalCitations(reply).replace(CITATION_RE, (_whole, space: string, inner: string) => {
     const numbers = inner.split(/[,;]/).flatMap(expand)
     const kept: number[] = []
     for (const n of numbers) {
@@ -93,7 +122,7 @@ export function extractCitations(reply: string, validRefs: readonly number[]): C
  * between words leaves one space, one at the start of a line leaves nothing.
  */
 export function stripCitationMarkers(text: string): string {
-  return text.replace(MARKER_RUN_RE, (run, offset: number, whole: string) => {
+  return canonicalCitations(text).replace(MARKER_RUN_RE, (run, offset: number, whole: string) => {
     const before = offset === 0 ? '\n' : whole[offset - 1]!
     const after = whole[offset + run.length] ?? '\n'
     if (before === '\n' || after === '\n' || /[.,;:!?…)\]}"'»”]/.test(after)) return ''
@@ -154,7 +183,7 @@ export function customerFacingReply(
   for (const s of sources)
     if (s.articleId !== null && isWebUrl(s.publicUrl)) urlOf.set(s.articleId, s.publicUrl)
   const listed = new Map<number, string>()
-  for (const run of text.match(MARKER_RUN_RE) ?? []) {
+  for (const run of canonicalCitations(text).match(MARKER_RUN_RE) ?? []) {
     for (const n of markerNumbers(run)) {
       const source = byRef.get(n)
       if (!source || source.articleId === null || listed.has(source.articleId)) continue

@@ -63,6 +63,14 @@ describe('Function: extractCitations', () => {
 })
 
 describe('Function: extractCitations and duplicate markers', () => {
+  it('reads the other spellings models use as citations, and checks them too', () => {
+    // Act
+    const result = extractCitations('Open cPanel [Source 2]【1】 and save [^7].', [1, 2])
+
+    // Assess
+    expect(result).toEqual({ cited: [2, 1], unknown: [7], cleanedReply: 'Open cPanel [2][1] and save.' })
+  })
+
   it('never leaves a duplicate adjacent marker for agents', () => {
     // Act
     const result = extractCitations(
@@ -101,6 +109,9 @@ describe('Function: customerFacingReply', () => {
     ['lists and ranges', 'Open cPanel [1, 2]; save [1-2]!', 'Open cPanel; save!'],
     ['a marker that starts a line', '[1] Open cPanel.\n[2] Save.', 'Open cPanel.\nSave.'],
     ['a marker between words', 'Open [1] cPanel.', 'Open cPanel.'],
+    ['a footnote marker', 'Open cPanel[^1].', 'Open cPanel.'],
+    ['full-width brackets', 'Open cPanel【1†source】 and save ［2］.', 'Open cPanel and save.'],
+    ['labelled markers', 'Open cPanel [Source 1] and save [source: 1, 2].', 'Open cPanel and save.'],
   ])('removes %s', (_case, text, body) => {
     // Act
     const reply = customerFacingReply(text, SOURCES.slice(2, 4))
