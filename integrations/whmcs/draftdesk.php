@@ -56,6 +56,12 @@ foreach ([
 }
 unset($draftdeskSetting, $draftdeskDefault);
 
+/**
+ * This file's version, sent as its User-Agent. 1.1: signature v2. 1.2: Insert draft puts the draft's
+ * customer-facing text in the reply box (no citation markers; the cited articles listed as References).
+ */
+const DRAFTDESK_HOOK_VERSION = '1.2';
+
 /** Hook variables forwarded to Draftdesk; anything else WHMCS passes stays in WHMCS. */
 const DRAFTDESK_FORWARDED_VARS = [
     'ticketid', 'ticketmask', 'userid', 'deptid', 'deptname', 'subject', 'message',
@@ -437,7 +443,7 @@ function draftdesk_deliver(DraftdeskOutbox $outbox, array $row): bool
     $payload = (string) $row['payload'];
     $headers = [
         'Content-Type' => 'application/json',
-        'User-Agent' => 'Draftdesk-WHMCS-Hook/1.1',
+        'User-Agent' => 'Draftdesk-WHMCS-Hook/' . DRAFTDESK_HOOK_VERSION,
         'X-Draftdesk-Event' => (string) $row['event'],
         'X-Draftdesk-Event-Id' => (string) $row['event_id'],
         'X-Draftdesk-Timestamp' => (string) $timestamp,
@@ -512,7 +518,7 @@ function draftdesk_panel_api(string $method, string $path, ?array $body = null):
 {
     $headers = [
         'Accept' => 'application/json',
-        'User-Agent' => 'Draftdesk-WHMCS-Hook/1.1',
+        'User-Agent' => 'Draftdesk-WHMCS-Hook/' . DRAFTDESK_HOOK_VERSION,
         'x-api-key' => DRAFTDESK_API_KEY,
         'x-draftdesk-tenant' => DRAFTDESK_TENANT,
     ];
@@ -532,7 +538,8 @@ function draftdesk_panel_api(string $method, string $path, ?array $body = null):
 
 /**
  * Reads the current draft: GET {DRAFTDESK_URL}/integrations/whmcs/tickets/{ticketid}/draft with x-api-key.
- * Expected answer: {"draftState"?, "draft": null | {"id"?, "body", "confidence" (0-100), "confidenceComponents"?:
+ * Expected answer: {"draftState"?, "draft": null | {"id"?, "body" (cited, for the agent), "customerBody"? (what
+ * Insert draft puts in the reply box), "confidence" (0-100), "confidenceComponents"?:
  * [{"label", "points", "detail"}], "escalated", "escalationReasons": [], "sources": [{"title", "url"?, "kind"?,
  * "score"?}], "reviewUrl"?}}; 404 means no draft.
  */
@@ -602,8 +609,12 @@ function draftdesk_panel_body(array $result): string
     $html .= '<pre class="draftdesk-draft" style="white-space:pre-wrap;word-wrap:break-word;max-height:320px;overflow:auto">'
         . draftdesk_h($draft['body']) . '</pre>';
     // The text to insert travels in a hidden textarea, so the browser un-escapes it and no JS string
-    // building can be broken out of.
-    $html .= '<textarea id="draftdesk-draft-text" style="display:none" readonly>' . draftdesk_h($draft['body']) . '</textarea>';
+    // building can be broken out of. It is the customer-facing text: the agent reads the draft with its
+    // [n] citations above, the customer gets it without markers, the cited articles listed at its end
+    // (A Draftdesk older than hook 1.2 sends no customerBody: then the body goes in.)
+    $insert = isset($draft['customerBody']) && is_string($draft['customerBody']) && $draft['customerBody'] !== ''
+        ? $draft['customerBody'] : $draft['body'];
+    $html .= '<textarea id="draftdesk-draft-text" style="display:none" readonly>' . draftdesk_h($insert) . '</textarea>';
 
     $sources = isset($draft['sources']) && is_array($draft['sources']) ? $draft['sources'] : [];
     if (count($sources) > 0) {

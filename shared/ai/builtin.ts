@@ -4,6 +4,7 @@
  * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
  * which is why `selectProvider` announces it loudly.
  */
+import { stripCitationMarkers } from '../drafting/citations.ts'
 import { NO_ANSWER_MARKER } from '../drafting/prompt.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
 import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
@@ -205,12 +206,30 @@ interface Candidate {
 const MIN_SCORE = 0.12
 const MAX_SENTENCES = 4
 
-/** Drops the "Title › Heading" line the chunker puts first, and Markdown markers that read badly in a reply. */
+const trigrams = (tokens: readonly string[]) =>
+  tokens.slice(2).map((w, i) => `${tokens[i]} ${tokens[i + 1]} ${w}`)
+
+/**
+ * Drops the Markdown markers that read badly in a reply, and citation markers a source carries (a learnt
+ * reply cites the sources of its own draft: quoted here, its `[1]` would point at the wrong source).
+ */
 function cleanSentence(sentence: string): string {
-  return sentence
+  return stripCitationMarkers(sentence)
     .replace(/^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)/, '')
     .replace(/\*\*|__|`/g, '')
     .trim()
+}
+
+/**
+ * Whether a source sentence only restates the customer's question: a question itself, or made mostly of
+ * the question's word trigrams. Quoting it answers nothing, and a learnt reply that echoed its own
+ * customer's question must never put that customer's words into another customer's draft.
+ */
+function restatesQuestion(sentence: string, questionGrams: ReadonlySet<string>): boolean {
+  if (/\?\s*["'”»)]*$/.test(sentence)) return true
+  const grams = trigrams(words(sentence))
+  // Three trigrams at least: a short instruction ("Change the PHP version.") may share every one of its few.
+  return grams.length >= 3 && grams.filter((g) => questionGrams.has(g)).length / grams.length >= 0.5
 }
 
 function sourceSentences(source: Grounding['sources'][number]): string[] {
@@ -241,6 +260,7 @@ const SOURCE_RANK_DISCOUNT = 0.05
 function pickSentences(grounding: Grounding): Candidate[] {
   const question = hashedEmbedding(grounding.question)
   const questionTerms = new Set(contentTerms(grounding.question))
+  const questionGrams = new Set(trigrams(words(grounding.question)))
   const kinds = askedKinds(grounding.question)
   const sharedWith = (text: string) => {
     const terms = new Set(contentTerms(text))
@@ -251,6 +271,7 @@ function pickSentences(grounding: Grounding): Candidate[] {
     const sourceRelevant = sharedWith(source.text) > 0
     const prior = 1 / (1 + SOURCE_RANK_DISCOUNT * rank)
     sourceSentences(source).forEach((text, position) => {
+      if (restatesQuestion(text, questionGrams)) return
       const shared = sharedWith(text)
       const kind = answersKinds(text, kinds)
       if (shared === 0 && !(kind > 0 && sourceRelevant)) return

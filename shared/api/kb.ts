@@ -45,6 +45,14 @@ const tags = z
   .pipe(z.array(tag).max(50))
   .refine((t) => t.join(',').length <= 500, 'tags take at most 500 characters in total')
 
+/**
+ * The article's public page, listed with its title under "References:" in replies customers get. http(s)
+ * with a domain name only: it is shown to customers and linked in the WHMCS panel.
+ */
+const publicUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.domain, error: 'an http(s) URL with a domain name' })
+  .max(2048)
+
 /** One article as `POST /kb/articles` and `POST /kb/import` take it (also applied to parsed Markdown). */
 export const kbArticleInput = z
   .object({
@@ -53,6 +61,7 @@ export const kbArticleInput = z
     category: category.default('custom'),
     tags: tags.default([]),
     isActive: z.boolean().default(true),
+    publicUrl: publicUrl.nullable().optional(),
   })
   .strict()
 
@@ -72,7 +81,14 @@ export const kbContract = {
   'PATCH /kb/articles/{id}': {
     summary: 'Update an article (global ones: superadmin only); a content change queues re-indexing',
     params: idParams,
-    body: patchBody({ title, content, category, tags, isActive: z.boolean() }),
+    body: patchBody({
+      title,
+      content,
+      category,
+      tags,
+      isActive: z.boolean(),
+      publicUrl: publicUrl.nullable(),
+    }),
   },
   'DELETE /kb/articles/{id}': {
     status: 204,

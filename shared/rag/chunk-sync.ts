@@ -63,6 +63,13 @@ export class SourceChangedError extends Error {}
 
 type Vectors = Map<string, number[]>
 
+/**
+ * A chunk to index. `embedText`, when set, is what its vector is computed from instead of `text`: an
+ * approved reply is stored and shown as the staff's reply only, while the customer's question still steers
+ * which questions find it (shared/rag/indexer.ts).
+ */
+export type IndexChunk = Chunk & { embedText?: string }
+
 interface ExistingRow {
   id: number
   chunkHash: string
@@ -90,7 +97,7 @@ export async function embedMissing(
   sql: Db,
   ai: AiProvider,
   tenantId: number | null,
-  chunks: Chunk[],
+  chunks: IndexChunk[],
 ): Promise<Vectors> {
   const vectors: Vectors = new Map()
   if (chunks.length === 0) return vectors
@@ -102,7 +109,7 @@ export async function embedMissing(
   const todo = chunks.filter((c) => !have.has(c.hash))
   if (todo.length === 0) return vectors
   const embedded = await ai.embed(
-    todo.map((c) => c.text),
+    todo.map((c) => c.embedText ?? c.text),
     'document',
   )
   todo.forEach((c, i) => {

@@ -1,5 +1,6 @@
 /**
- * Indexing of knowledge sources into `kb_chunks` (docs/ARCHITECTURE.md): KB articles and approved replies.
+ * Indexing of knowledge sources into `kb_chunks` (docs/ARCHITECTURE.md): KB articles and approved replies
+ * (staff text only: see indexApprovedReply).
  *
  * One source (an article, an approved reply) owns the chunk rows whose `source` is its key
  * (`kb_article:12`, `approved_reply:7`). Indexing makes those rows equal to the source's current chunks:
@@ -20,6 +21,7 @@ import pLimit from 'p-limit'
 import type { AiProvider } from '../ai/provider.ts'
 import { estimateTokens } from '../ai/text.ts'
 import type { Db, Sql } from '../db/sql.ts'
+import { addressesSharedWithCustomer, addressValue, staffOnlyText } from '../drafting/learning-text.ts'
 import { maskPii } from '../drafting/pii.ts'
 import { audit } from '../services/audit.ts'
 import { type Chunk, chunkDocument, normaliseForHash } from './chunk.ts'
@@ -28,12 +30,14 @@ import {
   changedAnything,
   embedMissing,
   emptySync,
+  type IndexChunk,
   type IndexResult,
   retryWhileSourceChanges,
   SourceChangedError,
   syncSourceChunks,
   uniqueChunks,
 } from './chunk-sync.ts'
+import { STAFF_REPLY_TITLE } from './search.ts'
 
 export type { ChunkOwner, IndexResult, SyncResult } from './chunk-sync.ts'
 // The chunk-writing core lives in chunk-sync.ts; its entry point and types are re-exported for callers.
@@ -250,23 +254,71 @@ interface ApprovedReplyRow {
   question: string | null
   subject: string
   ticketContent: string
+  /** Every customer message of the ticket, oldest first. */
+  customerMessages: string[]
 }
 
+/** Salt of an approved reply's chunk hash: no row hashed before issue 26 (question + answer) can match it. */
+const REPLY_HASH_SALT = 'approved_reply:staff-only:v2\n'
+
 /**
- * The retrievable text of an approved reply: the customer's question and the approved answer, with PII
- * masked — the chunk can surface in a draft for another customer of the tenant.
+ * The address keys of `keys` (shared/drafting/learning-text.ts) that the tenant's live KB articles, or the
+ * global ones, name: in a title, the content or the public URL, as a whole host or address (a subdomain or
+ * a longer name that merely contains it does not count).
  */
-export function approvedReplyText(question: string, finalReply: string): string {
-  const { masked: q, vault } = maskPii(question.trim())
-  const { masked: a } = maskPii(finalReply.trim(), { vault })
-  return `${q}\n\nAnswer: ${a}`
+async function addressesKnownToKb(sql: Db, tenantId: number, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set()
+  // An ARE pattern per address: every character that is not a letter or digit escaped, so it is literal.
+  const patterns = keys.map(
+    (k) =>
+      `(^|[^[:alnum:]._@-])${addressValue(k).replace(/[^\p{L}\p{N}]/gu, '\\$&')}($|[^[:alnum:]_@.-]|\\.($|[^[:alnum:]_-]))`,
+  )
+  const rows = await sql<{ key: string }[]>`
+    SELECT a.key FROM unnest(${sql.array(keys)}::text[], ${sql.array(patterns)}::text[]) AS a(key, pattern)
+    WHERE EXISTS (
+      SELECT 1 FROM kb_articles k
+      WHERE (k.tenant_id = ${tenantId} OR k.tenant_id IS NULL) AND k.deleted_at IS NULL AND k.is_active
+        AND (k.title || ' ' || k.content || ' ' || coalesce(k.public_url, '')) ~* a.pattern)`
+  return new Set(rows.map((r) => r.key))
 }
 
 /**
- * Indexes approved reply `approvedReplyId` of `tenantId` as one chunk: the question it answers (the ticket
- * message, or the ticket's subject and content) + "\n\nAnswer: " + the final reply. Source kind
- * `correction` when the agent rewrote the draft heavily, else `approved_example`. Sets
- * `approved_replies.used_for_training`. Idempotent.
+ * The chunk an approved reply is indexed as, or null when nothing of it is the staff's own. Its text,
+ * what retrieval returns and the prompt shows, is the staff's reply only ({@link staffOnlyText}, then PII
+ * masked): never the customer's question, which could be anything, a phishing "tip" included (issue 26).
+ * The question only steers retrieval: the vector is computed from the masked question and the reply.
+ */
+async function approvedReplyChunk(
+  sql: Db,
+  tenantId: number,
+  r: ApprovedReplyRow,
+): Promise<{ chunk: IndexChunk | null; dropped: number }> {
+  const customerTexts = [r.subject, r.ticketContent, ...r.customerMessages]
+  const shared = addressesSharedWithCustomer(r.finalReply, customerTexts)
+  const known = await addressesKnownToKb(sql, tenantId, shared)
+  const staff = staffOnlyText(r.finalReply, customerTexts, known)
+  const text = maskPii(staff.text).masked
+  if (!/[\p{L}\p{N}]/u.test(text)) return { chunk: null, dropped: staff.dropped.length }
+  const question = maskPii((r.question ?? `${r.subject}\n\n${r.ticketContent}`).trim()).masked
+  const chunk: IndexChunk = {
+    index: 0,
+    heading: null,
+    text,
+    hash: createHash('sha256')
+      .update(REPLY_HASH_SALT + normaliseForHash(text), 'utf8')
+      .digest('hex'),
+    tokens: estimateTokens(text),
+    embedText: `${question}\n\n${text}`,
+  }
+  return { chunk, dropped: staff.dropped.length }
+}
+
+/**
+ * Indexes approved reply `approvedReplyId` of `tenantId` as one chunk whose text is the staff's reply
+ * only (the learning text of a WHMCS reply, else the final reply; see {@link approvedReplyChunk}), titled
+ * {@link STAFF_REPLY_TITLE}, never with the ticket's subject. Source kind `correction` when the agent
+ * rewrote the draft heavily, else `approved_example`. A reply with nothing of the staff's own left is
+ * not indexed (its chunks are archived). Sets `approved_replies.used_for_training`. Idempotent.
  */
 export async function indexApprovedReply(
   sql: Sql,
@@ -278,52 +330,54 @@ export async function indexApprovedReply(
     (
       await db<ApprovedReplyRow[]>`
         SELECT ar.id, coalesce(ar.learning_text, ar.final_reply) AS final_reply, ar.is_correction, ar.ticket_id, ar.ai_reply_id, ar.used_for_training,
-               m.content AS question, t.subject, t.content AS ticket_content
+               m.content AS question, t.subject, t.content AS ticket_content,
+               ARRAY(SELECT cm.content FROM messages cm
+                     WHERE cm.tenant_id = ar.tenant_id AND cm.ticket_id = ar.ticket_id AND cm.role = 'user'
+                     ORDER BY cm.id) AS customer_messages
         FROM approved_replies ar
         JOIN tickets t ON t.id = ar.ticket_id AND t.tenant_id = ar.tenant_id
         LEFT JOIN messages m ON m.id = ar.message_id AND m.tenant_id = ar.tenant_id
         WHERE ar.id = ${approvedReplyId} AND ar.tenant_id = ${tenantId}
         ${lock ? db`FOR UPDATE OF ar` : db``}`
     )[0]
-  const chunkOf = (r: ApprovedReplyRow): Chunk => {
-    const text = approvedReplyText(r.question ?? `${r.subject}\n\n${r.ticketContent}`, r.finalReply)
-    return {
-      index: 0,
-      heading: null,
-      text,
-      hash: createHash('sha256').update(normaliseForHash(text), 'utf8').digest('hex'),
-      tokens: estimateTokens(text),
-    }
-  }
   return retryWhileSourceChanges(`approved reply ${approvedReplyId}`, async () => {
     const before = await load(sql)
     if (!before) return { status: 'missing', changed: false, ...emptySync() }
-    const chunk = chunkOf(before)
-    const vectors = await embedMissing(sql, ai, tenantId, [chunk])
+    const { chunk } = await approvedReplyChunk(sql, tenantId, before)
+    const vectors = await embedMissing(sql, ai, tenantId, chunk ? [chunk] : [])
     return await sql.begin(async (tx) => {
       const reply = await load(tx, true)
       if (!reply) return { status: 'missing' as const, changed: false, ...emptySync() }
-      const current = chunkOf(reply)
-      if (current.hash !== chunk.hash || reply.isCorrection !== before.isCorrection) {
+      const current = await approvedReplyChunk(tx, tenantId, reply)
+      if (current.chunk?.hash !== chunk?.hash || reply.isCorrection !== before.isCorrection) {
         throw new SourceChangedError('approved reply changed')
       }
+      const sourceKind = reply.isCorrection ? ('correction' as const) : ('approved_example' as const)
       const owner: ChunkOwner = {
         source: REPLY_SOURCE(reply.id),
-        sourceKind: reply.isCorrection ? 'correction' : 'approved_example',
+        sourceKind,
         articleId: null,
         approvedReplyId: reply.id,
         version: 1,
-        metadata: { ticketId: reply.ticketId, aiReplyId: reply.aiReplyId, title: reply.subject },
+        metadata: {
+          ticketId: reply.ticketId,
+          aiReplyId: reply.aiReplyId,
+          title: STAFF_REPLY_TITLE[sourceKind],
+        },
       }
-      const sync = await syncSourceChunks(tx, tenantId, owner, [current], vectors, ai.embedModel)
+      const chunks = current.chunk ? [current.chunk] : []
+      const sync = await syncSourceChunks(tx, tenantId, owner, chunks, vectors, ai.embedModel)
       // A kind flip (approved example ↔ correction) with unchanged text is a change too.
       const [kind] = await tx<{ n: number }[]>`
         UPDATE kb_chunks SET source_kind = ${owner.sourceKind}, updated_at = now()
-        WHERE source = ${owner.source} AND tenant_id = ${tenantId} AND source_kind <> ${owner.sourceKind}
+        WHERE source = ${owner.source} AND tenant_id = ${tenantId} AND is_current
+          AND source_kind <> ${owner.sourceKind}
         RETURNING 1 AS n`
-      const changed = changedAnything(sync) || !reply.usedForTraining || kind !== undefined
-      if (!reply.usedForTraining) {
-        await tx`UPDATE approved_replies SET used_for_training = true, updated_at = now() WHERE id = ${reply.id}`
+      const learnt = chunks.length > 0
+      const flagStale = reply.usedForTraining !== learnt
+      const changed = changedAnything(sync) || flagStale || kind !== undefined
+      if (flagStale) {
+        await tx`UPDATE approved_replies SET used_for_training = ${learnt}, updated_at = now() WHERE id = ${reply.id}`
       }
       if (changed) {
         await audit(tx, {
@@ -333,10 +387,11 @@ export async function indexApprovedReply(
           entityId: reply.id,
           ticketId: reply.ticketId,
           aiReplyId: reply.aiReplyId,
-          details: { ...sync, sourceKind: owner.sourceKind, embedModel: ai.embedModel },
+          // The count only: the dropped sentences are the customer's text.
+          details: { ...sync, sourceKind, embedModel: ai.embedModel, droppedSentences: current.dropped },
         })
       }
-      return { status: 'indexed' as const, changed, ...sync }
+      return { status: learnt ? ('indexed' as const) : ('archived' as const), changed, ...sync }
     })
   })
 }

@@ -12,6 +12,15 @@ export type SourceKind = 'global_kb' | 'tenant_kb' | 'approved_example' | 'corre
 
 const ALL_KINDS: readonly SourceKind[] = ['global_kb', 'tenant_kb', 'approved_example', 'correction']
 
+/**
+ * The titles of learnt replies, whatever their chunk's metadata says: a ticket's subject is customer text
+ * and must never be shown as a source's title (issue 26), not even from a row indexed before that rule.
+ */
+export const STAFF_REPLY_TITLE = {
+  approved_example: 'Earlier reply by our team',
+  correction: 'Correction by our team',
+} as const satisfies Partial<Record<SourceKind, string>>
+
 export interface SearchHit {
   chunkId: number
   articleId: number | null
@@ -174,7 +183,10 @@ export async function hybridSearch(
       textRank: number
     }[]
   >`
-    SELECT c.id, c.article_id, c.approved_reply_id, coalesce(a.title, c.metadata_json->>'title') AS title,
+    SELECT c.id, c.article_id, c.approved_reply_id,
+           CASE c.source_kind WHEN 'approved_example' THEN ${STAFF_REPLY_TITLE.approved_example}::text
+                              WHEN 'correction' THEN ${STAFF_REPLY_TITLE.correction}::text
+                              ELSE coalesce(a.title, c.metadata_json->>'title') END AS title,
            c.source_kind, c.chunk, c.metadata_json,
            1 - (c.embedding_vector <=> ${queryVector}::vector) AS similarity,
            coalesce(ts_rank_cd(c.search_tsv, ${anyTermQuery(sql, opts.query)}, 2 | 32), 0) AS text_rank

@@ -17,8 +17,9 @@ const refuseEngine = {
 
 /**
  * Turns a Markdown file with optional front matter into an article. Title: front matter `title`, else the
- * first `# heading`, else the file name. Also reads `category`, `tags` (list or comma-separated) and
- * `isActive`/`active`/`draft`. Throws BadRequestError naming the file when the result is not a valid article.
+ * first `# heading`, else the file name. Also reads `category`, `tags` (list or comma-separated),
+ * `isActive`/`active`/`draft` and `publicUrl`/`public_url`/`url`. Throws BadRequestError naming the file
+ * when the result is not a valid article.
  */
 export function parseMarkdownArticle(filename: string, text: string): ArticleInput {
   let parsed: matter.GrayMatterFile<string>
@@ -41,12 +42,14 @@ export function parseMarkdownArticle(filename: string, text: string): ArticleInp
       ? rawTags.split(',')
       : []
   const active = data.isActive ?? data.active ?? (data.draft === true ? false : undefined)
+  const publicUrl = data.publicUrl ?? data.public_url ?? data.url
   const candidate = {
     title: String(data.title ?? heading ?? baseName),
     content: parsed.content,
     ...(data.category !== undefined ? { category: String(data.category).toLowerCase() } : {}),
     tags: tags.map((t) => t.trim()).filter(Boolean),
     ...(typeof active === 'boolean' ? { isActive: active } : {}),
+    ...(publicUrl !== undefined ? { publicUrl: publicUrl === null ? null : String(publicUrl) } : {}),
   }
   // YAML escapes ("\0", "\uD800") can produce text the request check never saw.
   const unsafe = findUnsafeInput(candidate)

@@ -32,6 +32,8 @@ export interface ArticleView {
   isActive: boolean
   isIndexed: boolean
   indexError: string | null
+  /** The article's public page (http or https), listed with its title in replies customers get. */
+  publicUrl: string | null
   version: number
   createdBy: number | null
   createdAt: Date
@@ -41,8 +43,8 @@ export interface ArticleView {
 type ArticleRow = Omit<ArticleView, 'global' | 'tags'> & { tags: string | null; deletedAt?: Date | null }
 
 const COLUMNS = (sql: Db) => sql`
-  id, tenant_id, title, content, category, tags, is_active, is_indexed, index_error, version, created_by,
-  created_at, updated_at`
+  id, tenant_id, title, content, category, tags, is_active, is_indexed, index_error, public_url, version,
+  created_by, created_at, updated_at`
 
 const toView = ({ deletedAt: _, ...row }: ArticleRow): ArticleView => ({
   ...row,
@@ -86,9 +88,9 @@ export async function createArticle(
   return sql
     .begin(async (tx) => {
       const [row] = await tx<ArticleRow[]>`
-        INSERT INTO kb_articles (tenant_id, title, content, category, tags, is_active, created_by)
+        INSERT INTO kb_articles (tenant_id, title, content, category, tags, is_active, public_url, created_by)
         VALUES (${tenantId}, ${input.title}, ${input.content}, ${input.category}, ${joinTags(input.tags)},
-                ${input.isActive}, ${auth.userId})
+                ${input.isActive}, ${input.publicUrl ?? null}, ${auth.userId})
         RETURNING ${COLUMNS(tx)}`
       await enqueueArticleEmbed(tx, tenantId, row!.id)
       await auditAs(tx, auth, {
@@ -158,6 +160,8 @@ export interface ArticlePatch {
   category?: KbCategory
   tags?: string[]
   isActive?: boolean
+  /** null removes the public URL; undefined leaves it as it is. */
+  publicUrl?: string | null
 }
 
 /**
@@ -176,13 +180,15 @@ function articleChange(before: ArticleRow | ArticleView, storedTags: string | nu
   const changed =
     reindex ||
     (patch.category !== undefined && patch.category !== before.category) ||
-    (tags !== undefined && tags !== storedTags)
+    (tags !== undefined && tags !== storedTags) ||
+    (patch.publicUrl !== undefined && patch.publicUrl !== before.publicUrl)
   const set = definedOnly({
     title: patch.title,
     content: patch.content,
     category: patch.category,
     tags,
     is_active: patch.isActive,
+    public_url: patch.publicUrl,
     version: textChanged ? before.version + 1 : undefined,
     is_indexed: reindex ? false : undefined,
     index_error: reindex ? null : undefined,
@@ -324,11 +330,12 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
           category: article.category,
           tags: joinTags(article.tags),
           is_active: article.isActive,
+          public_url: article.publicUrl ?? null,
           created_by: auth.userId,
         }))
         // RETURNING order is the VALUES order for a plain multi-row INSERT.
         const created = await tx<{ id: number }[]>`
-          INSERT INTO kb_articles ${tx(rows as never, 'tenant_id', 'title', 'content', 'category', 'tags', 'is_active', 'created_by')}
+          INSERT INTO kb_articles ${tx(rows as never, 'tenant_id', 'title', 'content', 'category', 'tags', 'is_active', 'public_url', 'created_by')}
           RETURNING id`
         for (const [i, { article, position }] of toCreate.entries()) {
           const id = created[i]!.id

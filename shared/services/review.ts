@@ -6,6 +6,7 @@
 import type { AiProvider } from '../ai/provider.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
+import { collapseDuplicateMarkers } from '../drafting/citations.ts'
 import { maskPii, type PiiVault, unmaskPii } from '../drafting/pii.ts'
 import { type ApprovalClassification, classifyApproval } from '../drafting/review.ts'
 import { canTransition, type TicketStatus } from '../drafting/status.ts'
@@ -13,6 +14,7 @@ import { BadRequestError, ConflictError, found, NotFoundError } from '../http/er
 import { logger } from '../logger.ts'
 import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
 import { audit, auditAs } from './audit.ts'
+import { customerReplyOf } from './customer-reply.ts'
 import { supersedePendingDrafts } from './draft-supersede.ts'
 import { DRAFT_COLUMNS, type DraftView } from './drafts-view.ts'
 import { whmcsConfigured } from './tenants.ts'
@@ -54,6 +56,11 @@ export interface ApprovalView {
   learningKind: ApprovalClassification['kind']
   /** The `agent` message appended to the thread. */
   agentMessageId: number
+  /**
+   * The reply as the customer gets it (the thread's agent message, the reply posted to WHMCS): `finalReply`
+   * without citation markers, the cited KB articles listed under "References:".
+   */
+  customerReply: string
   ticketStatus: TicketStatus
 }
 
@@ -216,12 +223,14 @@ export async function approveDraft(
   const sendToWhmcs = input.sendToWhmcs ?? false
   if (sendToWhmcs) assertCanSend(draft)
 
-  const finalReply = input.finalReply ?? draft.aiReply
-  const review = classifyApproval(draft.aiReply, finalReply)
+  // Agents keep the citations; a duplicate adjacent marker ("[1] [1]") is never kept, in either text.
+  const drafted = collapseDuplicateMarkers(draft.aiReply)
+  const finalReply = collapseDuplicateMarkers(input.finalReply ?? draft.aiReply)
+  const review = classifyApproval(drafted, finalReply)
   let editSummary = review.editSummary
   let summarySource: 'rules' | 'llm' | null = review.edited ? 'rules' : null
   if (review.edited && deps.ai?.name === 'ollama') {
-    const llm = await llmEditSummary(deps.ai, draft.aiReply, finalReply)
+    const llm = await llmEditSummary(deps.ai, drafted, finalReply)
     if (llm) {
       editSummary = llm
       summarySource = 'llm'
@@ -263,9 +272,11 @@ export async function approveDraft(
         messageId: draft.messageId,
       })
     }
+    // The thread holds what the customer reads; the approval keeps the cited text agents reviewed.
+    const customerReply = await customerReplyOf(tx, auth.tenantId, finalReply, draftId)
     const [message] = await tx<{ id: number }[]>`
       INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id, metadata_json)
-      VALUES (${auth.tenantId}, ${draft.ticketId}, 'agent', ${finalReply}, ${auth.userId},
+      VALUES (${auth.tenantId}, ${draft.ticketId}, 'agent', ${customerReply}, ${auth.userId},
               ${tx.json({ approvedReplyId: approval.id, aiReplyId: draftId })})
       RETURNING id`
     await tx`
@@ -279,6 +290,7 @@ export async function approveDraft(
       ...approval,
       learningKind: review.kind,
       agentMessageId: message!.id,
+      customerReply,
       ticketStatus,
     }
   })
@@ -314,7 +326,10 @@ export interface ApprovalRecord {
   auditDetails?: Record<string, unknown>
 }
 
-export type ApprovalRow = Omit<ApprovalView, 'learningKind' | 'agentMessageId' | 'ticketStatus'>
+export type ApprovalRow = Omit<
+  ApprovalView,
+  'learningKind' | 'agentMessageId' | 'ticketStatus' | 'customerReply'
+>
 
 /**
  * The one code path that records an approval, for the API and for WHMCS staff replies alike, inside the

@@ -6,9 +6,12 @@
  */
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
+import { type CitableSource, collapseDuplicateMarkers, customerFacingReply } from '../drafting/citations.ts'
 import type { ConfidenceComponent } from '../drafting/confidence.ts'
 import { type RerankSourceKind, SOURCE_KIND_LABEL } from '../drafting/rerank.ts'
 import { found } from '../http/errors.ts'
+import { STAFF_REPLY_TITLE } from '../rag/search.ts'
+import { citableSources } from './customer-reply.ts'
 import { requestRegeneration } from './draft-requests.ts'
 import { type DraftView, markDraftsShown } from './drafts-view.ts'
 import { rejectDraft } from './review.ts'
@@ -26,7 +29,13 @@ export interface PanelDraft {
   ticketId: number
   /** `pending` (awaiting review) or `approved` (then `body` is the approved, possibly edited, text). */
   status: 'pending' | 'approved'
+  /** What the agent reads: the text with its citation markers (`[n]`), which `sources` explain. */
   body: string
+  /**
+   * What Insert draft puts in the reply box, for the customer: `body` without markers and with the cited
+   * KB articles listed under "References:" (shared/services/customer-reply.ts).
+   */
+  customerBody: string
   confidence: number
   escalated: boolean
   escalationReasons: string[]
@@ -83,11 +92,12 @@ export async function getWhmcsTicketDraft(
       escalationReasons: unknown
       confidenceBreakdown: unknown
       rerankedSources: unknown
+      language: string | null
       createdAt: Date
     }[]
   >`
     SELECT a.id, a.status, a.ai_reply, ar.final_reply, a.confidence_score, a.escalated,
-           a.escalation_reasons, a.confidence_breakdown, a.reranked_sources, a.created_at
+           a.escalation_reasons, a.confidence_breakdown, a.reranked_sources, a.language, a.created_at
     FROM ai_replies a
     LEFT JOIN approved_replies ar ON ar.ai_reply_id = a.id AND ar.tenant_id = a.tenant_id
     WHERE a.tenant_id = ${tenantId} AND a.ticket_id = ${ticket.id} AND a.status IN ('pending', 'approved')
@@ -95,6 +105,10 @@ export async function getWhmcsTicketDraft(
   const draftState = ticket.draftState
   if (!row) return { ticketId: ticket.id, draftState, draft: null }
   if (row.status === 'pending') await markDraftsShown(sql, tenantId, [row.id], 'whmcs')
+  const body = collapseDuplicateMarkers(
+    row.status === 'approved' && row.finalReply ? row.finalReply : row.aiReply,
+  )
+  const cited = await citableSources(sql, tenantId, row.rerankedSources)
   return {
     ticketId: ticket.id,
     draftState,
@@ -102,12 +116,13 @@ export async function getWhmcsTicketDraft(
       id: row.id,
       ticketId: ticket.id,
       status: row.status,
-      body: row.status === 'approved' && row.finalReply ? row.finalReply : row.aiReply,
+      body,
+      customerBody: customerFacingReply(body, cited, { language: row.language }),
       confidence: Math.round(row.confidenceScore),
       escalated: row.escalated,
       escalationReasons: reasonTexts(row.escalationReasons),
       confidenceComponents: topComponents(row.confidenceBreakdown),
-      sources: panelSources(row.rerankedSources),
+      sources: panelSources(row.rerankedSources, cited),
       createdAt: row.createdAt,
     },
   }
@@ -159,20 +174,30 @@ function topComponents(value: unknown): PanelConfidenceComponent[] {
     }))
 }
 
-/** Sources as the panel lists them; excerpts and internal ids stay in Draftdesk. */
-function panelSources(value: unknown): PanelSource[] {
+/**
+ * Sources as the panel lists them; excerpts and internal ids stay in Draftdesk. A KB article links to its
+ * public page when it has one (`cited`: the sources with the articles' current URLs).
+ */
+function panelSources(value: unknown, cited: readonly CitableSource[]): PanelSource[] {
   if (!Array.isArray(value)) return []
+  const publicUrl = new Map(cited.map((c) => [c.ref, c.publicUrl ?? undefined]))
   return value
     .filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null)
     .map((s) => {
       const kind =
         typeof s.sourceKind === 'string' ? s.sourceKind : typeof s.kind === 'string' ? s.kind : undefined
+      // A learnt reply's stored title may be a ticket subject (customer text) on drafts made before issue 26.
+      const staffTitle =
+        kind === 'approved_example' || kind === 'correction' ? STAFF_REPLY_TITLE[kind] : undefined
       const title =
-        typeof s.title === 'string' && s.title.trim()
+        staffTitle ??
+        (typeof s.title === 'string' && s.title.trim()
           ? s.title
-          : ((kind && SOURCE_KIND_LABEL[kind as RerankSourceKind]) ?? 'Source')
+          : ((kind && SOURCE_KIND_LABEL[kind as RerankSourceKind]) ?? 'Source'))
       const score = typeof s.score === 'number' ? s.score : undefined
-      const url = typeof s.url === 'string' && /^https?:\/\//i.test(s.url) ? s.url : undefined
+      const given =
+        typeof s.url === 'string' ? s.url : typeof s.ref === 'number' ? publicUrl.get(s.ref) : undefined
+      const url = given && /^https?:\/\//i.test(given) ? given : undefined
       return {
         title,
         ...(kind ? { kind } : {}),

@@ -10,7 +10,8 @@
  * (they are filtered before ingest), so an approval posted with `sendToWhmcs` is not recorded again.
  */
 import type { Db } from '../db/sql.ts'
-import { compareSentReply, type SentOutcome } from '../drafting/sent-reply.ts'
+import { withoutReferences } from '../drafting/citations.ts'
+import { compareSentReply, plainReply, type SentOutcome } from '../drafting/sent-reply.ts'
 import { recordApproval } from './review.ts'
 import type { WhmcsMessage } from './whmcs-inbound.ts'
 
@@ -79,14 +80,17 @@ export async function reviewStaffReply(
     WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId} AND message_id = ${answers} AND status = 'pending'
     ORDER BY id DESC LIMIT 1 FOR UPDATE`
   if (!draft) return null
-  const compared = compareSentReply(draft.aiReply, reply.content)
+  // The agent may have sent the draft as Insert draft gives it (no markers, a References list) or with its
+  // markers: compared without either, both forms of an unchanged draft are sent as drafted.
+  const sent = plainReply(reply.content)
+  const compared = compareSentReply(withoutReferences(draft.aiReply), withoutReferences(sent))
   const { review } = compared
   const approval = await recordApproval(tx, {
     tenantId,
     ticketId,
     messageId: answers,
     draftId: draft.id,
-    finalReply: compared.plain,
+    finalReply: sent,
     review,
     editSummary: review.editSummary,
     summarySource: review.edited ? 'rules' : null,
@@ -96,7 +100,7 @@ export async function reviewStaffReply(
     sendToWhmcs: false,
     whmcsAdmin: reply.admin ?? null,
     replyMessageId: reply.messageId,
-    learningText: compared.core !== compared.plain ? compared.core : null,
+    learningText: compared.core !== sent ? compared.core : null,
     auditDetails: { via: reply.via, whmcsReplyId: reply.externalId },
   })
   if (!approval) return null

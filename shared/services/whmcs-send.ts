@@ -30,6 +30,7 @@ import { WhmcsClient, type WhmcsClientOptions } from '../whmcs/client.ts'
 import { redactCredentials } from '../whmcs/redact.ts'
 import { markDraftdeskReply } from '../whmcs/signature.ts'
 import { audit } from './audit.ts'
+import { customerReplyOf } from './customer-reply.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from './tenants.ts'
 
 /** A `sending` claim older than this belongs to a worker that died; the next delivery re-checks WHMCS. */
@@ -180,6 +181,8 @@ export async function sendApprovedReply(
     return 'not_configured'
   }
 
+  // The customer gets the reply without citation markers, with the cited articles listed instead.
+  const customerText = await customerReplyOf(sql, tenantId, row.finalReply, row.aiReplyId)
   // The claim commits before WHMCS is called: from here on another delivery sees `sending` and backs off.
   const staleMs = options.staleMs ?? SEND_STALE_MS
   const [claim] = await sql<{ attempts: number }[]>`
@@ -206,7 +209,7 @@ export async function sendApprovedReply(
     }
     await client.addTicketReply({
       ticketid: whmcsTicketId,
-      message: tagReply(row.finalReply, approvedReplyId),
+      message: tagReply(customerText, approvedReplyId),
       adminusername: creds.adminUsername,
       markdown: true,
     })

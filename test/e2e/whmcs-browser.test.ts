@@ -189,6 +189,44 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
     await page.close()
   })
 
+  it('Insert draft puts the customer-facing text in the reply box; sent unchanged, it counts as sent as drafted', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare: the draft cites a KB article with a public page; the panel shows the citations to the agent.
+    const article = await app.call(
+      'POST',
+      '/kb/articles',
+      {
+        title: 'The ionCube loader',
+        content: 'Enable ioncube_loader under Select PHP Version.',
+        publicUrl: 'https://docs.hostco.example/ioncube',
+      },
+      { token: t.admin },
+    )
+    expect(article.status).toBe(201)
+    const { ticketId, draftId } = await ticketWithDraft(4204, 'HTTP 500 and an ionCube error')
+    const cited = DRAFT.replace('ioncube_loader extension.', 'ioncube_loader extension [1] [1].')
+    const sources = [
+      { ref: 1, articleId: article.body.id, title: 'The ionCube loader', sourceKind: 'tenant_kb' },
+    ]
+    await sql()`UPDATE ai_replies SET ai_reply = ${cited}, reranked_sources = ${sql().json(sources)} WHERE id = ${draftId}`
+    const page = await open(4204, 880004)
+    const shown = await page.textContent('.draftdesk-draft')
+    // Act
+    await page.click('#draftdesk-insert')
+    const inserted = await page.inputValue('#replymessage')
+    await Promise.all([page.waitForSelector('#reply-sent'), page.click('#btnPostReply')])
+    await app.rt.queues.idle()
+    // Assess
+    expect(shown).toContain('ioncube_loader extension [1].')
+    expect(inserted).toBe(
+      `${DRAFT}\n\nReferences:\n1. The ionCube loader — https://docs.hostco.example/ioncube`,
+    )
+    const [draft] = (await drafts(ticketId)).filter((d: { id: number }) => d.id === draftId)
+    expect(draft).toMatchObject({ status: 'sent_as_drafted', reviewChannel: 'whmcs' })
+    await page.close()
+  })
+
   it('Regenerate shows the new draft without a reload; Not helpful records a rejection with the reason', {
     timeout: 120_000,
   }, async () => {

@@ -453,7 +453,7 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(rows[0]).toMatchObject({ isCurrent: true, archivedAt: null })
   })
 
-  it('indexes approved replies as examples with PII masked, once', async () => {
+  it('indexes approved replies as examples: the staff reply only, PII masked, titled neutrally, once', async () => {
     // Prepare
     const sql = app.rt.deps.sql
     const [ticket] = await sql<{ id: number }[]>`
@@ -464,7 +464,8 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
       RETURNING id`
     const [approved] = await sql<{ id: number }[]>`
       INSERT INTO approved_replies (tenant_id, ticket_id, message_id, final_reply)
-      VALUES (${a.id}, ${ticket!.id}, ${message!.id}, 'Clear the flibbertigibbet cache and reload.') RETURNING id`
+      VALUES (${a.id}, ${ticket!.id}, ${message!.id},
+              'Clear the flibbertigibbet cache and reload [1]. We wrote to ops@example.net as well.') RETURNING id`
 
     // Act
     const first = await indexApprovedReply(sql, app.rt.deps.ai, a.id, approved!.id)
@@ -480,11 +481,44 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(hits[0]).toMatchObject({
       sourceKind: 'approved_example',
       articleId: null,
-      title: 'Cannot reach site',
+      // Never the ticket's subject: customer text.
+      title: 'Earlier reply by our team',
+      text: 'Clear the flibbertigibbet cache and reload. We wrote to [EMAIL_1] as well.',
     })
-    expect(hits[0]!.text).toContain('Answer: Clear the flibbertigibbet cache')
-    expect(hits[0]!.text).not.toContain('jane@example.org')
     expect(reply!.usedForTraining).toBe(true)
+  })
+
+  it('learns a sentence with an address the KB names, never one with an address only the customer wrote', async () => {
+    // Prepare: a KB article naming the client area's host; a customer who wrote it and a host of their own.
+    const kb = await create(a.admin, {
+      title: 'Client area login',
+      content: 'Log in to the client area at https://my.zanzibar-host.example with your e-mail address.',
+    })
+    expect(kb.status).toBe(201)
+    const sql = app.rt.deps.sql
+    const [ticket] = await sql<{ id: number }[]>`
+      INSERT INTO tickets (tenant_id, subject, content)
+      VALUES (${a.id}, 'Login', 'I cannot log in at my.zanzibar-host.example, see zanzibar-login.evil.example')
+      RETURNING id`
+    const [approved] = await sql<{ id: number }[]>`
+      INSERT INTO approved_replies (tenant_id, ticket_id, final_reply)
+      VALUES (${a.id}, ${ticket!.id},
+        ${
+          'Please log in at https://my.zanzibar-host.example/clientarea.php instead. ' +
+          'Never use http://zanzibar-login.evil.example again. Reset the password under Security.'
+        })
+      RETURNING id`
+
+    // Act
+    const result = await indexApprovedReply(sql, app.rt.deps.ai, a.id, approved!.id)
+    const [chunk] = await sql<{ chunk: string }[]>`
+      SELECT chunk FROM kb_chunks WHERE approved_reply_id = ${approved!.id} AND is_current`
+
+    // Assess
+    expect(result).toMatchObject({ status: 'indexed', inserted: 1 })
+    expect(chunk!.chunk).toBe(
+      'Please log in at https://my.zanzibar-host.example/clientarea.php instead. Reset the password under Security.',
+    )
   })
 
   // Spawns the CLI twice (tsx compiles it each time): a longer hang guard, not a time budget.

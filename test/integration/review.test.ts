@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AiProvider } from '#shared/ai/provider'
 import type { AuthContext } from '#shared/auth/roles'
+import { stripCitationMarkers } from '#shared/drafting/citations'
 import { approveDraft } from '#shared/services/review'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
@@ -108,7 +109,10 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
     expect(draft!.status).toBe('approved')
     const [reply] =
       await sql()`SELECT role, content, author_user_id FROM messages WHERE id = ${res.body.agentMessageId}`
-    expect(reply).toEqual({ role: 'agent', content: DRAFT, authorUserId: acme.agentId })
+    // The thread holds what the customer reads: no citation markers; the approval keeps them.
+    expect(res.body.customerReply).toBe(stripCitationMarkers(DRAFT))
+    expect(res.body.customerReply).not.toMatch(/\[\d+\]/)
+    expect(reply).toEqual({ role: 'agent', content: res.body.customerReply, authorUserId: acme.agentId })
     const [ticket] = await sql()`SELECT status FROM tickets WHERE id = ${ticketId}`
     expect(ticket!.status).toBe('answered')
     expect(await embedJobs()).toContainEqual(

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stripCitationMarkers } from '#shared/drafting/citations'
 import { similarityRatio } from '#shared/drafting/review'
 import { runWhmcsSync } from '#shared/services/whmcs-sync'
 import { signWebhook } from '#shared/whmcs/signature'
@@ -161,7 +162,8 @@ describe('Function: implicit review from WHMCS staff replies', () => {
       isCorrection: false,
       approvedBy: null,
       finalReply: sent.replace(/\r\n/g, '\n'),
-      learningText: DRAFT,
+      // Learning keeps no citation marker: it points at a source of this draft, not of the next one.
+      learningText: stripCitationMarkers(DRAFT),
     })
     expect(approval!.editDistance).toBeGreaterThanOrEqual(0.95)
     const [agentMessage] = await sql()`
@@ -181,6 +183,37 @@ describe('Function: implicit review from WHMCS staff replies', () => {
     expect(ticket!.status).toBe('answered')
   })
 
+  it('records the text Insert draft gave the agent (no markers, References list) as sent as drafted', async () => {
+    // Prepare: a draft citing the backup article, read through the WHMCS panel's API as the hook does.
+    const cited =
+      'We keep backups for 7 days [1] [1].\n\nRestore files yourself from the backup tool in cPanel [1].'
+    const { ticketId, draftId } = await ticketWithDraft(7020, 'How long do you keep my backups?', cited)
+    const [article] = await sql()<{ id: number }[]>`
+      SELECT id FROM kb_articles WHERE tenant_id = ${t.id} AND title = 'Backups on shared hosting'`
+    const sources = [
+      { ref: 1, articleId: article!.id, title: 'Backups on shared hosting', sourceKind: 'tenant_kb' },
+    ]
+    await sql()`UPDATE ai_replies SET reranked_sources = ${sql().json(sources)} WHERE id = ${draftId}`
+    const panel = await app.call('GET', '/integrations/whmcs/tickets/7020/draft', undefined, {
+      token: t.agent,
+    })
+    const inserted: string = panel.body.draft.customerBody
+    // Act
+    const answer = await post(staffReply(7020, 91020, `Hi Anna,\n\n${inserted}\n\nBest regards,\nJane Doe`))
+    await app.rt.queues.idle()
+    // Assess
+    expect(inserted).toBe(
+      'We keep backups for 7 days.\n\nRestore files yourself from the backup tool in cPanel.\n\n' +
+        'References:\n1. Backups on shared hosting',
+    )
+    expect(answer.review).toMatchObject({ outcome: 'sent_as_drafted', draftId, similarity: 1 })
+    const [approval] = await approvalsOf(ticketId)
+    expect(approval).toMatchObject({
+      edited: false,
+      learningText: 'We keep backups for 7 days.\n\nRestore files yourself from the backup tool in cPanel.',
+    })
+  })
+
   it('records an edited draft as sent edited with the true similarity', async () => {
     // Prepare
     const { ticketId, draftId } = await ticketWithDraft(7002, 'HTTP 500 since PHP 8.2, please help')
@@ -192,7 +225,8 @@ describe('Function: implicit review from WHMCS staff replies', () => {
     const answer = await post(staffReply(7002, 91002, `Hello,\n\n${edited}\n\nKind regards,\nJane`))
     await app.rt.queues.idle()
     // Assess
-    const expected = similarityRatio(DRAFT, edited)
+    // Compared without citation markers: Insert draft gives the agent the text without them.
+    const expected = similarityRatio(stripCitationMarkers(DRAFT), stripCitationMarkers(edited))
     expect(expected).toBeGreaterThan(0.7)
     expect(expected).toBeLessThan(0.95)
     expect(answer.review).toMatchObject({ outcome: 'sent_edited', draftId })
@@ -202,7 +236,7 @@ describe('Function: implicit review from WHMCS staff replies', () => {
       channel: 'whmcs',
       edited: true,
       isCorrection: false,
-      learningText: edited,
+      learningText: stripCitationMarkers(edited),
     })
     expect(approval!.editDistance).toBeCloseTo(expected, 5)
     expect(approval!.editSummary).toMatch(/Reworded|Added|Removed|Minor/)

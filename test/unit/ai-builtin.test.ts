@@ -230,6 +230,28 @@ describe('Function: BuiltinProvider.chat', () => {
     expect(result.completionTokens).toBe(Math.ceil(result.content.length / 4))
   })
 
+  it('never quotes a source sentence that restates the question, nor a source’s own citation markers', async () => {
+    // Prepare: a learnt reply that echoed its own customer's question and kept its draft's markers.
+    const provider = new BuiltinProvider()
+    const echoing = {
+      ref: 3,
+      title: 'Earlier reply by our team',
+      text:
+        'You asked how can I reset my cPanel password quickly. How can I reset my cPanel password? ' +
+        'Open Services, choose your plan and click Change cPanel Password [1] [2].',
+    }
+
+    // Act
+    const result = await provider.chat([], {
+      grounding: { question: 'How can I reset my cPanel password quickly?', sources: [echoing] },
+    })
+
+    // Assess
+    expect(result.content).toContain('click Change cPanel Password [3].')
+    expect(result.content).not.toMatch(/How can I reset|You asked/)
+    expect(result.content).not.toMatch(/\[[12]\]/)
+  })
+
   it('is deterministic', async () => {
     // Prepare
     const provider = new BuiltinProvider()

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { kbContract } from '#shared/api/kb'
 import { embedJobSchema } from '#shared/queue/jobs'
-import { approvedReplyText } from '#shared/rag/indexer'
 import { RRF_K, reciprocalRankFusion } from '#shared/rag/search'
 import { parseMarkdownArticle } from '#shared/services/kb-markdown'
 
@@ -31,6 +30,21 @@ describe('Function: parseMarkdownArticle', () => {
     // Assess
     expect(fromHeading).toMatchObject({ title: 'Refunds', tags: ['billing', 'refunds'], category: 'custom' })
     expect(fromName).toMatchObject({ title: 'reset your password', tags: [], isActive: true })
+  })
+
+  it('reads a public URL from the front matter and refuses one that is not http(s)', () => {
+    // Act
+    const article = parseMarkdownArticle(
+      'php.md',
+      '---\npublicUrl: https://docs.example.com/php\n---\n# PHP\n\nText',
+    )
+    const cleared = parseMarkdownArticle('php.md', '---\nurl: null\n---\n# PHP\n\nText')
+    const bad = () => parseMarkdownArticle('bad.md', '---\nurl: "javascript:alert(1)"\n---\n# Bad\n\nText')
+
+    // Assess
+    expect(article.publicUrl).toBe('https://docs.example.com/php')
+    expect(cleared.publicUrl).toBeNull()
+    expect(bad).toThrow(/bad\.md/)
   })
 
   it('refuses executable front matter and invalid articles, naming the file', () => {
@@ -63,21 +77,6 @@ describe('Function: reciprocalRankFusion', () => {
   it('handles empty lists', () => {
     expect(reciprocalRankFusion([[], []]).size).toBe(0)
     expect(reciprocalRankFusion([]).size).toBe(0)
-  })
-})
-
-describe('Function: approvedReplyText', () => {
-  it('joins question and answer and masks customer PII consistently', () => {
-    // Act
-    const text = approvedReplyText(
-      'Please write to bob@example.com about my invoice',
-      'We emailed bob@example.com the invoice.',
-    )
-
-    // Assess
-    expect(text).toBe(
-      'Please write to [EMAIL_1] about my invoice\n\nAnswer: We emailed [EMAIL_1] the invoice.',
-    )
   })
 })
 

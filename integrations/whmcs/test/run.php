@@ -279,7 +279,8 @@ namespace {
     echo "AdminAreaViewTicketPage\n";
     $GLOBALS['requests'] = [];
     $GLOBALS['panelAnswer'] = ['status' => 200, 'body' => json_encode(['draft' => [
-        'body' => "Hi Anna,\n</textarea><script>alert('x')</script> we restored your site.",
+        'body' => "Hi Anna,\n</textarea><script>alert('x')</script> we restored your site [1].",
+        'customerBody' => "Hi Anna,\n</textarea><script>alert('y')</script> we restored your site.\n\nReferences:\n1. PHP upgrade guide — https://kb.example.com/php",
         'id' => 7001,
         'status' => 'pending',
         'confidence' => 82.4,
@@ -299,6 +300,13 @@ namespace {
     check(strpos($html, '82 / 100') !== false && strpos($html, 'label-success') !== false, 'shows the confidence');
     check(strpos($html, 'refund keyword: &quot;возврат&quot;') !== false && strpos($html, '&lt;b&gt;legal&lt;/b&gt;') !== false, 'lists escalation reasons, escaped');
     check(strpos($html, "<script>alert('x')") === false && strpos($html, '&lt;/textarea&gt;&lt;script&gt;') !== false, 'draft text is escaped');
+    preg_match('#<pre class="draftdesk-draft"[^>]*>(.*?)</pre>#s', $html, $shown);
+    preg_match('#<textarea id="draftdesk-draft-text"[^>]*>(.*?)</textarea>#s', $html, $inserted);
+    check(isset($shown[1]) && strpos($shown[1], 'your site [1].') !== false, 'the agent reads the cited body');
+    check(isset($inserted[1]) && strpos($inserted[1], 'your site.') !== false && strpos($inserted[1], '[1]') === false
+        && strpos($inserted[1], "References:\n1. PHP upgrade guide — https://kb.example.com/php") !== false
+        && strpos($inserted[1], "alert('y')") === false, 'Insert draft takes the customer-facing text, escaped');
+    check($get['headers']['User-Agent'] === 'Draftdesk-WHMCS-Hook/' . DRAFTDESK_HOOK_VERSION && DRAFTDESK_HOOK_VERSION === '1.2', 'the panel names hook 1.2');
     check(strpos($html, 'href="https://kb.example.com/php"') !== false && strpos($html, 'javascript:alert') === false, 'only http(s) source links');
     check(strpos($html, '<img') === false && strpos($html, '(0.87)') !== false, 'source titles escaped, scores shown');
     check(strpos($html, 'Retrieval</strong> +30: best &lt;score&gt; 0.91') !== false, 'shows the top confidence components in words, escaped');
@@ -336,6 +344,9 @@ namespace {
     $_SERVER['REQUEST_METHOD'] = 'GET';
     $_POST = [];
 
+    $GLOBALS['panelAnswer'] = ['status' => 200, 'body' => json_encode(['draft' => ['body' => 'Restart PHP-FPM.', 'id' => 7002]])];
+    $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 44])[0];
+    check(strpos($html, 'readonly>Restart PHP-FPM.</textarea>') !== false, 'without customerBody (an older Draftdesk) the body is inserted');
     $GLOBALS['panelAnswer'] = ['status' => 404, 'body' => ''];
     $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 43])[0];
     check(strpos($html, 'No draft yet') !== false, '404 renders "No draft yet"');
