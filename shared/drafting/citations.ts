@@ -15,8 +15,11 @@ export interface CitationResult {
 }
 
 // A bracket holding numbers separated by commas/semicolons, and ranges like 1-3 or 1–3.
-// Not preceded by a word character, so `items[0]` in a code sample is left alone.
-const CITATION_RE = /([ \t]*)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g
+// Not preceded by a word character, so `items[0]` in a code sample is left alone. The blanks before it are
+// taken only from the start of their run (`(?<![ \t])`), else a long run with no bracket after it is
+// rescanned from each of its blanks: quadratic in a degenerate model output.
+const CITATION_RE =
+  /((?:(?<![ \t])[ \t]+)?)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g
 
 // A range wider than this is not a citation a model writes on purpose; do not expand it.
 const MAX_RANGE = 20
