@@ -36,9 +36,14 @@ describe('Markdown headings', () => {
     expect(chunks[0]!.text.endsWith('\n\nBody.')).toBe(true)
   })
 
-  it('kb-markdown takes the title from a first heading padded with 180 KB of blanks', () => {
+  it('kb-markdown reads an upload whose first heading holds 180 KB of blanks', () => {
+    // Prepare: the heading is looked for even when the front matter names the title.
     const blanks = fill(' ', 90_000)
-    expect(parseMarkdownArticle('odd.md', `#${blanks}Odd title${blanks}#\n\nBody.`).title).toBe('Odd title')
+    const upload = (frontMatter: string) => `${frontMatter}# a${blanks}b${blanks}c\n\nBody.`
+    // Act / Assess
+    expect(parseMarkdownArticle('odd.md', upload('---\ntitle: Odd\n---\n')).title).toBe('Odd')
+    expect(() => parseMarkdownArticle('odd.md', upload(''))).toThrow(/odd\.md: not a valid article/)
+    expect(parseMarkdownArticle('odd.md', `#${blanks}Padded${blanks}#\n\nBody.`).title).toBe('Padded')
   })
 
   it('keeps a "#" that belongs to the heading text and drops a closing sequence', () => {
