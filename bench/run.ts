@@ -14,7 +14,7 @@ import type { Measure } from './lib.ts'
 const here = import.meta.dirname
 const wanted = process.argv.slice(2)
 /** Scripts that never touch a database run once. */
-const ENGINE_FREE = new Set(['bundles'])
+const ENGINE_FREE = new Set(['bundles', 'html'])
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !['run.ts', 'lib.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''))

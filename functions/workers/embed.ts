@@ -2,14 +2,20 @@ import { AiProviderError } from '#shared/ai/provider'
 import { logger } from '#shared/logger'
 import { embedJobSchema } from '#shared/queue/jobs'
 import { sqsBatchWorker } from '#shared/queue/worker'
-import { indexApprovedReply, indexArticles, markArticleIndexFailed } from '#shared/rag/indexer'
+import {
+  indexApprovedReply,
+  indexArticles,
+  markArticleIndexFailed,
+  UnindexableArticleError,
+} from '#shared/rag/indexer'
 
 /**
  * (Re)indexes KB articles and approved replies (shared/rag/indexer.ts). The articles of a batch are
  * indexed together (`indexArticles`: one read, one embedding call, parallel writes); each job still
  * fails alone, so the queue retries it with backoff. When a failure is final — the last attempt, or an
  * error retrying cannot fix (a model that is not pulled) — the article gets `is_indexed = false` and the
- * error first, because after that the job only exists in the dead-letter queue, where nobody looks.
+ * error first, because after that the job only exists in the dead-letter queue, where nobody looks. An
+ * article the chunker refuses (UnindexableArticleError) fails alone and at once, its neighbours indexed.
  */
 export const handler = sqsBatchWorker('embed', embedJobSchema, async (jobs, deps) => {
   const articles = jobs.flatMap((j, i) => (j.job.kind === 'article' ? [{ ...j.job, i }] : []))
@@ -38,7 +44,9 @@ export const handler = sqsBatchWorker('embed', embedJobSchema, async (jobs, deps
       continue
     }
     const error = result.reason
-    const final = isLastAttempt || (error instanceof AiProviderError && !error.retryable)
+    const final =
+      isLastAttempt ||
+      ((error instanceof AiProviderError || error instanceof UnindexableArticleError) && !error.retryable)
     if (final && job.kind === 'article') {
       const message = error instanceof Error ? error.message : String(error)
       await markArticleIndexFailed(deps.sql, job.tenantId, job.articleId, message)

@@ -50,7 +50,10 @@ const DURATION = new RegExp(
 )
 const PORT =
   /\bport\s*\d{2,5}\b|\b\d{2,5}\s*\((?:ssl|tls|starttls|imap|pop3|smtp|ssh|ftp)\b|\b(?:port|ports)\b.{0,40}\b\d{2,5}\b/u
-const PRICE = /[$€£]\s?\d|\d+(?:[.,]\d{1,2})?\s?(?:usd|eur|gbp|€|\$|£)|\bfree of charge\b|\bno charge\b/u
+// `(?<!\d)`: an amount starts where its digits do; otherwise a long run of digits with no currency after it
+// is rescanned from each of its digits (quadratic).
+const PRICE =
+  /[$€£]\s?\d|(?<!\d)\d+(?:[.,]\d{1,2})?\s?(?:usd|eur|gbp|€|\$|£)|\bfree of charge\b|\bno charge\b/u
 const QUANTITY = /\d/u
 
 const CONTAINS: Record<AnswerKind, RegExp> = {

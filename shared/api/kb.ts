@@ -15,9 +15,12 @@ export const SOURCE_KINDS = [
 /** Most articles a single `POST /kb/import` accepts; the CLI sends batches well below it. */
 export const MAX_IMPORT_ARTICLES = 500
 
+/** Longest article content the API stores (characters); the indexer refuses anything longer. */
+export const MAX_ARTICLE_CHARS = 200_000
+
 const category = z.enum(KB_CATEGORIES)
 const title = z.string().trim().min(1).max(500)
-const content = z.string().trim().min(1).max(200_000)
+const content = z.string().trim().min(1).max(MAX_ARTICLE_CHARS)
 /** Stored comma-separated (seed 001's `tags varchar(500)`), so a tag cannot itself contain a comma. */
 const tag = z
   .string()

@@ -174,16 +174,22 @@ export function maskPii(text: string, options: MaskOptions = {}): MaskResult {
     counters.set(kind, Math.max(counters.get(kind) ?? 0, Number(m[2])))
   }
 
-  const spans: Span[] = []
+  // Earlier detectors win. `spans` stays sorted and disjoint, so each detector's finds (in text order) are
+  // checked against it in one pass: testing every find against every span was quadratic, seconds for a
+  // long message of digit groups.
+  let spans: Span[] = []
   for (const detect of detectors) {
-    for (const found of detect(text)) {
+    const accepted: Span[] = []
+    let next = 0
+    for (const found of detect(text).sort((a, b) => a.start - b.start)) {
       if (found.end <= found.start) continue
-      if (spans.some((s) => found.start < s.end && s.start < found.end)) continue
+      while (next < spans.length && spans[next]!.end <= found.start) next++
+      if (next < spans.length && spans[next]!.start < found.end) continue
       const mask = found.kind === 'IP' ? options.maskIps === true : true
-      spans.push({ start: found.start, end: found.end, kind: found.kind, mask })
+      accepted.push({ start: found.start, end: found.end, kind: found.kind, mask })
     }
+    spans = [...spans, ...accepted].sort((a, b) => a.start - b.start)
   }
-  spans.sort((a, b) => a.start - b.start)
 
   let masked = ''
   let cursor = 0

@@ -258,7 +258,9 @@ export const DEFAULT_PROMPT = {
 } as const satisfies PromptTemplates & Record<string, unknown>
 
 // Any spelling a model is likely to produce: spaces inside the brackets, another case, a space for "_".
-const NO_ANSWER_RE = /[ \t]*\[\s*no[\s_-]?answer\s*\]\s*:?/gi
+// The blanks before it are taken only from the start of their run (`(?<![ \t])`): a bare `[ \t]*` would be
+// tried from every blank of a long run that no marker follows, quadratic in a degenerate model output.
+const NO_ANSWER_RE = /(?:(?<![ \t])[ \t]+)?\[\s*no[\s_-]?answer\s*\]\s*:?/gi
 
 /** Removes the {@link NO_ANSWER_MARKER} from a reply and says whether the model wrote it. */
 export function takeNoAnswerMarker(reply: string): { reply: string; noAnswer: boolean } {

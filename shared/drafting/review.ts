@@ -11,24 +11,60 @@ import { normaliseWhitespace, sentences } from './text.ts'
 export const APPROVED_EXAMPLE_MIN_SIMILARITY = 0.7
 
 /**
+ * Most characters of each text that {@link similarityRatio} compares exactly, after their common start and
+ * end are set aside. Levenshtein is O(n·m): two 120 KB replies are 1.4·10¹⁰ cells, tens of seconds inside
+ * a webhook request. 20,000 × 20,000 takes tens of milliseconds; no real reply comes near it.
+ */
+export const SIMILARITY_MAX_CHARS = 20_000
+
+/**
  * Levenshtein similarity ratio: `1 − distance(a, b) / max(|a|, |b|)` on whitespace-normalised text,
  * so 1 means identical and 0 means nothing in common. Two empty texts are identical (1).
  * Re-wrapping lines or trailing spaces is not an edit; changing case or punctuation is.
+ *
+ * Exact while the parts that differ (what is left after the common start and end) are at most
+ * {@link SIMILARITY_MAX_CHARS} long each. Beyond that only their first SIMILARITY_MAX_CHARS are compared and
+ * the rest counts as changed, so the work stays bounded and the ratio is a lower bound of the exact one
+ * (it never calls a long text more similar to the draft than it is).
  */
 export function similarityRatio(a: string, b: string): number {
   const x = normaliseWhitespace(a)
   const y = normaliseWhitespace(b)
   const longest = Math.max(x.length, y.length)
   if (longest === 0) return 1
-  return 1 - distance(x, y) / longest
+  // Levenshtein distance is unchanged by removing a common prefix and suffix.
+  let start = 0
+  while (start < x.length && start < y.length && x[start] === y[start]) start++
+  let end = 0
+  while (end < x.length - start && end < y.length - start && x.at(-1 - end) === y.at(-1 - end)) end++
+  const dx = x.slice(start, x.length - end)
+  const dy = y.slice(start, y.length - end)
+  const cap = SIMILARITY_MAX_CHARS
+  const rest = Math.max(dx.length - cap, dy.length - cap, 0)
+  return 1 - (distance(dx.slice(0, cap), dy.slice(0, cap)) + rest) / longest
 }
 
 type DiffOp = { op: 'same' | 'added' | 'removed'; text: string }
 
-/** Sentence-level diff by longest common subsequence (replies are short, O(n·m) is fine). */
+// Above this many LCS cells (sentences × sentences) the diff is by set membership: O(n·m) time and memory
+// is fine for replies, not for a 100 KB text of one-word "sentences" arriving in a webhook request.
+const DIFF_MAX_CELLS = 250_000
+
+/**
+ * Sentence-level diff by longest common subsequence; for texts with more sentences than that is worth, the
+ * sentences of one that the other lacks (in order, without the common ones).
+ */
 function diffSentences(before: readonly string[], after: readonly string[]): DiffOp[] {
   const n = before.length
   const m = after.length
+  if ((n + 1) * (m + 1) > DIFF_MAX_CELLS) {
+    const inAfter = new Set(after)
+    const inBefore = new Set(before)
+    return [
+      ...before.map((text) => ({ op: inAfter.has(text) ? 'same' : 'removed', text }) as const),
+      ...after.filter((text) => !inBefore.has(text)).map((text) => ({ op: 'added', text }) as const),
+    ]
+  }
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0))
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
@@ -60,6 +96,11 @@ const MAX_QUOTED = 3
 const MAX_SENTENCE_CHARS = 80
 // A removed and an added sentence this similar are one sentence reworded, not two separate changes.
 const REWORD_SIMILARITY = 0.5
+// Pairing compares every removed sentence with every added one. Above this many pairs, or this many
+// character cells (removed characters × added characters), the texts are too far apart to call anything a
+// rewording, and the comparisons would take seconds.
+const REWORD_MAX_PAIRS = 10_000
+const REWORD_MAX_CELLS = 50_000_000
 
 function quote(text: string): string {
   return text.length > MAX_SENTENCE_CHARS ? `"${text.slice(0, MAX_SENTENCE_CHARS - 1)}…"` : `"${text}"`
@@ -95,7 +136,14 @@ export function summarizeEdit(draft: string, final: string): string {
   let reworded = 0
   const unpairedAdded = [...added]
   const unpairedRemoved: string[] = []
+  const chars = (list: readonly string[]) => list.reduce((sum, t) => sum + t.length, 0)
+  const pairable =
+    removed.length * added.length <= REWORD_MAX_PAIRS && chars(removed) * chars(added) <= REWORD_MAX_CELLS
   for (const old of removed) {
+    if (!pairable) {
+      unpairedRemoved.push(old)
+      continue
+    }
     let best = -1
     let bestScore = REWORD_SIMILARITY
     unpairedAdded.forEach((candidate, k) => {

@@ -11,6 +11,7 @@
  * in the other: the agent wrote their own answer). The similarity is the same Levenshtein ratio as an API
  * approval's ({@link similarityRatio}), on the cores.
  */
+import { htmlToPlainText } from '../ai/html.ts'
 import { words } from '../ai/text.ts'
 import { type ApprovalClassification, classifyApproval, similarityRatio } from './review.ts'
 import { normaliseWhitespace } from './text.ts'
@@ -37,8 +38,8 @@ const FRAMING_MAX_CHARS = 60
 const FRAMING_MAX_LINES = 3
 const SIGNOFF_MAX_TAIL_LINES = 6
 
-const HTML_TAG = /<\/?(p|br|div|span|strong|em|b|i|u|ul|ol|li|blockquote|a|font|h[1-6])\b[^>]*>/i
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+// Tags WHMCS's rich editor writes. `[^<>]*`, not `[^>]*`: a run of "<p" with no ">" is then scanned once.
+const HTML_TAG = /<\/?(p|br|div|span|strong|em|b|i|u|ul|ol|li|blockquote|a|font|h[1-6])\b[^<>]*>/i
 // Zero-width characters: Draftdesk's reply marker and tag, and what rich editors leave behind.
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g
 
@@ -50,28 +51,10 @@ const SEPARATOR = /^(--|—|__+|-{3,})\s*$/
 const QUOTE_HEADER =
   /^(on .{3,200} wrote:|am .{3,200} schrieb .{1,200}:|el .{3,200} escribi[oó]:|-{2,}\s*original message\s*-{2,})$/iu
 
-/** HTML (as WHMCS's rich editor may send it) to plain text; text without known tags is left alone. */
-export function htmlToText(text: string): string {
-  if (!HTML_TAG.test(text)) return text
-  return text
-    .replace(/<blockquote\b[\s\S]*?<\/blockquote>/gi, '\n')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li|h[1-6])>/gi, '\n')
-    .replace(/<li\b[^>]*>/gi, '- ')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-      if (name[0] === '#') {
-        const code =
-          name[1]?.toLowerCase() === 'x' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1))
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole
-      }
-      return ENTITIES[name.toLowerCase()] ?? whole
-    })
-}
-
 /** Plain text with LF line endings, no invisible characters, trimmed lines and at most one blank line. */
 export function plainReply(text: string): string {
-  return htmlToText(text)
+  // Text without the editor's tags is left alone: "PHP 8.1 <for now>" is not markup.
+  return (HTML_TAG.test(text) ? htmlToPlainText(text, { dropQuotes: true }) : text)
     .replace(INVISIBLE, '')
     .replace(/\r\n?/g, '\n')
     .replace(/\u00A0/g, ' ')

@@ -9,6 +9,7 @@
  * "Click Save." means nothing to a retriever without the article it came from.
  */
 import { createHash } from 'node:crypto'
+import { htmlToMarkdown } from '#shared/ai/html'
 import { estimateTokens, splitSentences } from '#shared/ai/text'
 
 export interface ChunkSource {
@@ -45,26 +46,29 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
-const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }
+// Opening tags of the blocks a WHMCS article is made of. `[^<>]*` rather than `[^>]*`: a run of "<p" with no
+// ">" would otherwise be rescanned to its end from every "<p", quadratic in the article's length.
+const looksLikeHtml = (text: string) => /<(?:p|h[1-6]|br|div|ul|ol|li|table)\b[^<>]*>/i.test(text)
 
-/** Just enough HTML → Markdown for WHMCS knowledge-base articles: headings, paragraphs, lists, line breaks. */
-function htmlToMarkdown(html: string): string {
-  return html
-    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, '')
-    .replace(
-      /<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1>/gi,
-      (_, level: string, inner: string) =>
-        `\n\n${'#'.repeat(Number(level))} ${inner.replace(/<[^>]+>/g, '')}\n\n`,
-    )
-    .replace(/<li\b[^>]*>/gi, '\n- ')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(?:p|div|ul|ol|table|tr|blockquote|pre|section|article)>/gi, '\n\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&(nbsp|lt|gt|quot|apos|amp);/g, (_, name: string) => ENTITIES[name] ?? '')
+/**
+ * An ATX heading line ("## Setup ##", up to three spaces in front) as its level and text, or null.
+ * A closing run of `#` is dropped when a space precedes it ("## C#" keeps its "#"). Written out instead of
+ * `/^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/`, whose `\s*#*\s*` can split a run of spaces in cubically many ways:
+ * a 4 KB heading line of spaces took minutes.
+ */
+export function markdownHeading(line: string): { level: number; text: string } | null {
+  let at = 0
+  while (at < 3 && line[at] === ' ') at++
+  let level = 0
+  while (level < 7 && line[at + level] === '#') level++
+  if (level === 0 || level > 6 || !/\s/.test(line[at + level] ?? '')) return null
+  let text = line.slice(at + level).trim()
+  let hashes = text.length
+  while (hashes > 0 && text[hashes - 1] === '#') hashes--
+  if (hashes < text.length && (hashes === 0 || /\s/.test(text[hashes - 1]!)))
+    text = text.slice(0, hashes).trim()
+  return text ? { level, text } : null
 }
-
-const looksLikeHtml = (text: string) => /<(?:p|h[1-6]|br|div|ul|ol|li|table)\b[^>]*>/i.test(text)
 
 interface Section {
   path: string[]
@@ -102,11 +106,11 @@ function parseSections(markdown: string, title: string): Section[] {
       paragraph.push(line)
       continue
     }
-    const heading = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line)
-    if (heading?.[1] && heading[2]) {
+    const heading = markdownHeading(line)
+    if (heading) {
       endParagraph()
-      const level = heading[1].length
-      const text = heading[2].replace(/[*_`]/g, '').trim()
+      const { level } = heading
+      const text = heading.text.replace(/[*_`]/g, '').trim()
       while ((stack.at(-1)?.level ?? 0) >= level) stack.pop()
       stack.push({ level, text })
       const path = stack.map((h) => h.text)

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto'
 import pLimit from 'p-limit'
 import type { AiProvider } from '../ai/provider.ts'
 import { estimateTokens } from '../ai/text.ts'
+import { MAX_ARTICLE_CHARS } from '../api/kb.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { addressesSharedWithCustomer, addressValue, staffOnlyText } from '../drafting/learning-text.ts'
 import { maskPii } from '../drafting/pii.ts'
@@ -151,7 +152,16 @@ export async function indexArticles(
     FROM kb_articles WHERE id IN ${sql([...new Set(jobs.map((j) => j.articleId))])}`
   // The job's tenant must be the article's: another tenant's id is as missing as an unknown one.
   const found = jobs.map((j) => rows.find((r) => r.id === j.articleId && r.tenantId === j.tenantId))
-  const chunks = found.map((a) => (a ? chunksOf(a) : []))
+  // Each article is chunked in its own try: one the chunker refuses fails its own job below, and the
+  // batch's other articles are embedded and written as if it were not there.
+  const chunked = found.map((a): { chunks: Chunk[] } | { error: unknown } => {
+    try {
+      return { chunks: a ? chunksOf(a) : [] }
+    } catch (error) {
+      return { error }
+    }
+  })
+  const chunks = chunked.map((c) => ('chunks' in c ? c.chunks : []))
   const vectors = new Map<number | null, Map<string, number[]>>()
   try {
     for (const tenantId of new Set(jobs.map((j) => j.tenantId))) {
@@ -167,6 +177,8 @@ export async function indexArticles(
     jobs.map((job, i) =>
       limit(async (): Promise<IndexResult> => {
         const before = found[i]
+        const own = chunked[i]!
+        if ('error' in own) throw own.error
         if (!before) return { status: 'missing', changed: false, ...emptySync() }
         try {
           return await writeArticle(sql, ai, before, chunks[i]!, vectors.get(job.tenantId)!)
@@ -184,11 +196,31 @@ const isChunkHashConflict = (error: unknown) =>
   (error as { code?: string }).code === '23505' &&
   /chunk_hash/.test(String((error as { constraint_name?: string }).constraint_name ?? ''))
 
+/**
+ * An article the chunker cannot split: longer than the API ever stores, or content it throws on. Chunking
+ * is a pure function of the article, so retrying cannot help; the embed worker records it at once.
+ */
+export class UnindexableArticleError extends Error {
+  readonly retryable = false
+}
+
 /** The chunks an article should have now: none when it is deleted or inactive. */
-const chunksOf = (a: ArticleRow) =>
-  a.isActive && a.deletedAt === null
-    ? uniqueChunks(chunkDocument({ title: a.title, content: a.content }))
-    : []
+function chunksOf(a: ArticleRow): Chunk[] {
+  if (!(a.isActive && a.deletedAt === null)) return []
+  // Only a row written around the API can be longer; its chunks would be work without bound.
+  if (a.content.length > MAX_ARTICLE_CHARS) {
+    throw new UnindexableArticleError(
+      `the article is ${a.content.length} characters long, more than the ${MAX_ARTICLE_CHARS} an article may have`,
+    )
+  }
+  try {
+    return uniqueChunks(chunkDocument({ title: a.title, content: a.content }))
+  } catch (error) {
+    throw new UnindexableArticleError(`the article cannot be chunked: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+}
 
 /**
  * The write transaction of indexing `before` (read before embedding): re-reads the article locked, fails

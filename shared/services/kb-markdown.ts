@@ -6,6 +6,7 @@ import matter from 'gray-matter'
 import { kbArticleInput } from '../api/kb.ts'
 import { BadRequestError } from '../http/errors.ts'
 import { findUnsafeInput } from '../http/safe-input.ts'
+import { markdownHeading } from '../rag/chunk.ts'
 import type { ArticleInput } from './kb.ts'
 
 /** Front matter engines that run code (`---js`) must never see uploaded text. */
@@ -30,7 +31,11 @@ export function parseMarkdownArticle(filename: string, text: string): ArticleInp
     throw new BadRequestError(`${filename}: unreadable front matter (${(error as Error).message})`)
   }
   const data = parsed.data as Record<string, unknown>
-  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(parsed.content)?.[1]
+  // Line by line: one regex over the whole upload backtracked cubically on a long line of spaces.
+  const heading = parsed.content
+    .split('\n')
+    .map(markdownHeading)
+    .find((h) => h?.level === 1)?.text
   const baseName = filename
     .replace(/^.*[\\/]/, '')
     .replace(/\.(md|markdown|mdx|txt)$/i, '')

@@ -86,6 +86,38 @@ describe('Function: indexArticles and the embed worker batch', () => {
     expect(n!.n).toBe(0)
   })
 
+  /** Inserts one article of tenant `tenantId` with this content, as a row written around the API would be. */
+  const insertArticle = async (tenantId: number, title: string, content: string) =>
+    (
+      await sql()<{ id: number }[]>`
+        INSERT INTO kb_articles (tenant_id, title, content) VALUES (${tenantId}, ${title}, ${content})
+        RETURNING id`
+    )[0]!.id
+
+  it('indexes a batch holding an article of out-of-range character references, the odd one included', async () => {
+    // Prepare: String.fromCodePoint threw on these, outside any per-article try, and failed the batch.
+    const good = await insertArticles(a.id, 2, 300)
+    const odd = await insertArticle(
+      a.id,
+      'Odd references',
+      '<p>Price &#99999999999; per month &#x110000;</p>',
+    )
+    const jobs: ArticleJob[] = [good[0]!.id, odd, good[1]!.id].map((articleId) => ({
+      tenantId: a.id,
+      articleId,
+    }))
+    // Act
+    const results = await indexArticles(sql(), app.rt.deps.ai, jobs)
+    // Assess
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    const [chunk] = await sql()<{ chunk: string }[]>`
+      SELECT chunk FROM kb_chunks WHERE article_id = ${odd} AND is_current`
+    expect(chunk!.chunk).toBe('Odd references\n\nPrice \uFFFD per month \uFFFD')
+    const [flags] = await sql()<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM kb_articles WHERE id IN ${sql()(jobs.map((j) => j.articleId))} AND is_indexed`
+    expect(flags!.n).toBe(3)
+  })
+
   it('the embed worker indexes a batch and dead-letters only the job that does not parse', async () => {
     // Prepare
     const articles = await insertArticles(b.id, 6, 200)
@@ -108,5 +140,44 @@ describe('Function: indexArticles and the embed worker batch', () => {
     const dead = await app.rt.queues.deadLetters('embed')
     expect(dead).toHaveLength(1)
     expect(dead[0]!.body).toMatchObject({ tenantId: 'not-a-number' })
+  })
+
+  it('the embed worker fails only the job of an article the chunker refuses, with its index error, and indexes its neighbours', async () => {
+    // Prepare: longer than the API stores, so only a row written around it can be; chunking it refuses.
+    const good = await insertArticles(b.id, 2, 400)
+    const tooLong = await insertArticle(b.id, 'Too long', `<p>${'Restart the service. '.repeat(10_000)}</p>`)
+    // Act
+    await app.rt.queues.send('embed', [
+      { kind: 'article', tenantId: b.id, articleId: good[0]!.id },
+      { kind: 'article', tenantId: b.id, articleId: tooLong },
+      { kind: 'article', tenantId: b.id, articleId: good[1]!.id },
+    ])
+    app.rt.queues.start()
+    try {
+      await app.rt.queues.idle(60_000, 'embed')
+    } finally {
+      await app.rt.queues.stop()
+    }
+    // Assess
+    const rows = await sql()<{ id: number; isIndexed: boolean; indexError: string | null }[]>`
+      SELECT id, is_indexed, index_error FROM kb_articles
+      WHERE id IN ${sql()([good[0]!.id, tooLong, good[1]!.id])} ORDER BY id`
+    expect(rows).toEqual([
+      { id: good[0]!.id, isIndexed: true, indexError: null },
+      { id: good[1]!.id, isIndexed: true, indexError: null },
+      {
+        id: tooLong,
+        isIndexed: false,
+        indexError: 'the article is 210007 characters long, more than the 200000 an article may have',
+      },
+    ])
+    const [chunks] = await sql()<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM kb_chunks WHERE article_id = ${tooLong}`
+    expect(chunks!.n).toBe(0)
+    const dead = await app.rt.queues.deadLetters('embed')
+    expect(dead.map((d) => d.body)).toContainEqual({ kind: 'article', tenantId: b.id, articleId: tooLong })
+    const deadIds = dead.map((d) => (d.body as { articleId: number }).articleId)
+    expect(deadIds).not.toContain(good[0]!.id)
+    expect(deadIds).not.toContain(good[1]!.id)
   })
 })

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest'
 import {
   APPROVED_EXAMPLE_MIN_SIMILARITY,
   classifyApproval,
+  SIMILARITY_MAX_CHARS,
   similarityRatio,
   summarizeEdit,
 } from '../../shared/drafting/review.ts'
+
+/** `unit` repeated to `size` characters. */
+const fill = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
 
 const DRAFT =
   'Hello! You can reset your cPanel password in the client area [1]. Open Services and click Change password. Regards'
@@ -20,6 +24,24 @@ describe('Function: similarityRatio', () => {
     // Prepare / Act / Assess
     expect(similarityRatio('kitten', 'sitting')).toBeCloseTo(1 - 3 / 7, 10)
     expect(similarityRatio('abc', '')).toBe(0)
+  })
+
+  it('stays exact for long texts whose differences are short: a common start and end cost nothing', () => {
+    // Prepare
+    const [start, end] = [fill('Restart the server. ', 100_000), fill('Then reload. ', 100_000)]
+    // Act / Assess
+    expect(similarityRatio(`${start}kitten${end}`, `${start}sitting${end}`)).toBeCloseTo(1 - 3 / 200_007, 12)
+  })
+
+  it('compares at most SIMILARITY_MAX_CHARS of long differing parts exactly and counts the rest as changed', () => {
+    // Prepare: "abab…" and "baba…" are 2 edits apart; past the cap, the 10,000 extra characters count too.
+    const x = `Same start. ${fill('ab', 30_000)} Same end.`
+    const y = `Same start. ${fill('ba', 30_000)} Same end.`
+    // Act
+    const ratio = similarityRatio(x, y)
+    // Assess
+    expect(SIMILARITY_MAX_CHARS).toBe(20_000)
+    expect(ratio).toBeCloseTo(1 - (2 + 10_000) / x.length, 12)
   })
 })
 
