@@ -20,7 +20,8 @@ export interface CitationResult {
 // blanks before a marker are taken only from the start of their run (`(?<![ \t])`), else a long run with no
 // bracket after it is rescanned from each of its blanks: quadratic in a degenerate model output.
 const MARKER = String.raw`(?<!\w)\[\s*\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*\s*\]`
-const CITATION_RE = /((?:(?<![ \t])[ \t]+)?)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g
+const CITATION_RE =
+  /((?:(?<![ \t])[ \t]+)?)(?<!\w)\[\s*(\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*)\s*\]/g
 /** A run of adjacent markers (`[1] [1]`, `[2][1]`), with the blanks around it. */
 const MARKER_RUN_RE = new RegExp(String.raw`(?:(?<![ \t])[ \t]+)?${MARKER}(?:[ \t]*${MARKER})*[ \t]*`, 'g')
 const ONE_MARKER_RE = new RegExp(MARKER, 'g')
