@@ -91,7 +91,7 @@ describe('Function: migration 012 re-indexes what approved replies taught the ol
       { id: number; approvedReplyId: number; chunk: string; metadataJson: { title: string } }[]
     >`
       SELECT id, approved_reply_id, chunk, metadata_json FROM kb_chunks
-      WHERE tenant_id = ${seeded.tenantId} AND is_current ORDER BY id`
+      WHERE tenant_id = ${seeded.tenantId} AND is_current ORDER BY approved_reply_id, id`
     const [oldAfter] = await sql<{ isCurrent: boolean; chunk: string }[]>`
       SELECT is_current, chunk FROM kb_chunks WHERE id = ${seeded.chunkId}`
 
