@@ -12,9 +12,9 @@
  */
 import pgvector from 'pgvector'
 import { hashedEmbedding } from '#shared/ai/builtin'
+import { type DraftTimings, generateDraft } from '#shared/drafts/pipeline'
 import { drainOutbox } from '#shared/queue/outbox'
-import { type DraftTimings, generateDraft } from '#shared/services/drafting'
-import { queueDraft } from '#shared/services/tickets'
+import { queueDraft } from '#shared/tickets/tickets'
 import { startFakeOllama } from '../test/fakes/ollama-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
 import { dropIndex, latencies, record, rng, table } from './lib.ts'

@@ -1,5 +1,5 @@
 /**
- * The HTML module (shared/ai/html.ts) and its two users on pathological and on normal markup, at 50, 100
+ * The HTML module (shared/text/html.ts) and its two users on pathological and on normal markup, at 50, 100
  * and 200 KB (issue 26). Run: `npm run bench -- html` (or `npx tsx bench/html.ts`). No database.
  *
  * Each input is converted by `htmlToMarkdown` (what the chunker runs) and `htmlToPlainText` (the
@@ -7,9 +7,10 @@
  * draft. The time must grow linearly: the last column, 200 KB over 50 KB, stays near 4 (the regex
  * converters this replaced were near 16 and took tens of seconds at 200 KB).
  */
-import { htmlToMarkdown, htmlToPlainText } from '#shared/ai/html'
-import { compareSentReply } from '#shared/drafting/sent-reply'
-import { chunkDocument } from '#shared/rag/chunk'
+
+import { chunkDocument } from '#shared/knowledge/chunk'
+import { compareSentReply } from '#shared/review/sent-reply'
+import { htmlToMarkdown, htmlToPlainText } from '#shared/text/html'
 import { type Measure, quantile, record, table } from './lib.ts'
 
 const KB = 1024

@@ -20,8 +20,8 @@ import { parseArgs } from 'node:util'
 import { migrate } from '../migrations/runner.ts'
 import type { AiProvider } from '../shared/ai/provider.ts'
 import type { Db, Sql } from '../shared/db/sql.ts'
-import { indexArticle } from '../shared/rag/indexer.ts'
-import { HNSW_EF_SEARCH, hybridSearch } from '../shared/rag/search.ts'
+import { indexArticle } from '../shared/knowledge/indexer.ts'
+import { HNSW_EF_SEARCH, hybridSearch } from '../shared/knowledge/search.ts'
 import { startFakeOllama } from '../test/fakes/ollama-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
 import { createTestDatabase, startTestDb } from '../test/helpers/db.ts'
@@ -469,7 +469,7 @@ if (SIZES.length) {
   console.log(
     `\nThis run's pick: ${best ? best.method : 'exact (no index met recall ≥ 0.95)'} — the fastest p95 at ` +
       `${largest.toLocaleString('en')} chunks with recall@10 ≥ 0.95 and no starved tenant query.\n` +
-      `Shipped (shared/rag/search.ts): HNSW, ef_search = ${HNSW_EF_SEARCH} (or the candidate count if larger), ` +
+      `Shipped (shared/knowledge/search.ts): HNSW, ef_search = ${HNSW_EF_SEARCH} (or the candidate count if larger), ` +
       'iterative scan relaxed_order; HNSW recall moves a little between index builds, see HNSW_EF_SEARCH.',
   )
 }

@@ -12,8 +12,8 @@
  *    changed (40 GetTickets, no GetTicket).
  */
 import { randomUUID } from 'node:crypto'
-import { runWhmcsSync } from '#shared/services/whmcs-sync'
 import { signWebhook } from '#shared/whmcs/signature'
+import { runWhmcsSync } from '#shared/whmcs/sync'
 import { startFakeWhmcs } from '../test/fakes/whmcs-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
 import { latencies, localPostmaster, postgresCpuSeconds, record, rng, table } from './lib.ts'

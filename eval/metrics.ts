@@ -4,7 +4,7 @@
  * lines (AUROC by rank sums, Brier, ECE, pool-adjacent-violators), and the registry's options either
  * lack isotonic regression or bring a whole numerics library for it.
  */
-import type { ReliabilityBin } from '#shared/drafting/calibration'
+import type { ReliabilityBin } from '#shared/trust/calibration'
 
 export type { ReliabilityBin }
 
@@ -84,7 +84,7 @@ export type MonotoneMap = Array<[number, number]>
  * squares) to the outcomes. Each pooled block becomes one breakpoint at its mean x with its mean outcome,
  * shrunk towards the overall rate by `prior` pseudo-observations, so a block of three right drafts does
  * not claim certainty. The map is then read with linear interpolation between breakpoints
- * (shared/drafting/calibration.ts `calibrateConfidence`), which keeps it monotone.
+ * (shared/trust/calibration.ts `calibrateConfidence`), which keeps it monotone.
  */
 export function fitIsotonic(points: ReadonlyArray<{ x: number; right: boolean }>, prior = 1): MonotoneMap {
   if (points.length === 0) return []
@@ -234,7 +234,7 @@ export interface JointCut {
 export interface JointPoint {
   sim: number
   cov: number
-  /** Escalated for low retrieval whatever the cut-offs (unmentioned terms, shared/rag/unmentioned.ts). */
+  /** Escalated for low retrieval whatever the cut-offs (unmentioned terms, shared/trust/unmentioned.ts). */
   fixed?: boolean
 }
 

@@ -50,9 +50,9 @@ export interface DraftRecord {
   candidateSlugs: Array<string | null>
   citedSlugs: string[]
   bestRetrievalScore: number | null
-  /** Knowledge coverage the draft recorded (shared/rag/coverage.ts). */
+  /** Knowledge coverage the draft recorded (shared/trust/coverage.ts). */
   coverage: number | null
-  /** Specific question terms the best passages never mention (shared/rag/unmentioned.ts). */
+  /** Specific question terms the best passages never mention (shared/trust/unmentioned.ts). */
   unmentioned: string[]
   /** Best relevance among the expected article's candidates, when it was retrieved. */
   expectedRelevance: number | null

@@ -21,11 +21,11 @@
  * pair's 5-fold cross-validated rates, and the pair that would keep the budget out of sample) and a
  * minimum source score, drafts
  * every ticket again with them, and fits the isotonic confidence map on that round. The report's
- * `suggestedCalibration` is the entry to paste into shared/drafting/calibration.ts.
+ * `suggestedCalibration` is the entry to paste into shared/trust/calibration.ts.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/drafting/calibration'
+import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/trust/calibration'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
 import {
   budgetHoldingOutOfSample,
@@ -519,7 +519,7 @@ async function main(): Promise<void> {
           .filter((p): p is ThresholdPoint => p !== undefined)
           .map((p) => `${p.threshold}: ${pct(p.keepEscalated)} → ${pct(p.escalateCaught)}`)
           .join(', ')}\n` +
-        'entry for CALIBRATIONS in shared/drafting/calibration.ts:\n' +
+        'entry for CALIBRATIONS in shared/trust/calibration.ts:\n' +
         JSON.stringify(entry, null, 2),
     )
   }

@@ -18,8 +18,8 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { MAX_IMPORT_ARTICLES } from '#shared/api/kb'
-import type { ArticleInput } from '#shared/services/kb'
-import { parseMarkdownArticle } from '#shared/services/kb-markdown'
+import type { ArticleInput } from '#shared/knowledge/articles'
+import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 
 /** Stay under the API's 1 MiB body limit with room for JSON escaping. */
 const MAX_BATCH_BYTES = 900 * 1024

@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path'
 import { parseConfig } from '#shared/config'
-import { seedDefaults } from '#shared/services/defaults'
+import { seedDefaults } from '#shared/drafts/defaults'
 import { DataDirInUseError, lockDataDir } from '../local/data-lock.ts'
 import { openDb } from '../local/db.ts'
 import { migrate } from './runner.ts'

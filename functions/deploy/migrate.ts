@@ -2,9 +2,9 @@ import { join } from 'node:path'
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import * as z from 'zod'
 import { getDeps } from '#shared/deps'
+import { seedDefaults } from '#shared/drafts/defaults'
+import { bootstrapSuperadmin } from '#shared/identity/bootstrap'
 import { logger } from '#shared/logger'
-import { bootstrapSuperadmin } from '#shared/services/bootstrap'
-import { seedDefaults } from '#shared/services/defaults'
 import { loadMigrations, migrate } from '../../migrations/runner.ts'
 
 const secrets = new SecretsManagerClient({})

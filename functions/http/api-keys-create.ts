@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { createApiKey } from '#shared/services/api-keys'
+import { createApiKey } from '#shared/identity/api-keys'
 
 export const handler = httpRoute('POST /api-keys', async ({ deps, auth, body }) =>
   createApiKey(deps.sql, auth, body),

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { revokeApiKey } from '#shared/services/api-keys'
+import { revokeApiKey } from '#shared/identity/api-keys'
 
 export const handler = httpRoute('DELETE /api-keys/{id}', async ({ deps, auth, params }) => {
   await revokeApiKey(deps.sql, auth, params.id)

@@ -1,6 +1,6 @@
 import { page } from '#shared/api/common'
 import { httpRoute } from '#shared/http/route'
-import { listApiKeys } from '#shared/services/api-keys'
+import { listApiKeys } from '#shared/identity/api-keys'
 
 export const handler = httpRoute('GET /api-keys', async ({ deps, auth, query }) =>
   page(await listApiKeys(deps.sql, auth.tenantId, query.cursor, query.limit), query.limit),

@@ -1,6 +1,6 @@
 import { httpRoute } from '#shared/http/route'
 import { flushOutbox } from '#shared/queue/outbox'
-import { approveDraft } from '#shared/services/review'
+import { approveDraft } from '#shared/review/review'
 
 export const handler = httpRoute('POST /drafts/{id}/approve', async ({ deps, auth, params, body }) => {
   const approval = await approveDraft(deps, auth, params.id, body)

@@ -1,6 +1,6 @@
+import { listDrafts, markDraftsShown } from '#shared/drafts/view'
 import { httpRoute } from '#shared/http/route'
-import { listDrafts, markDraftsShown } from '#shared/services/drafts-view'
-import { getTicket } from '#shared/services/tickets'
+import { getTicket } from '#shared/tickets/tickets'
 
 export const handler = httpRoute('GET /tickets/{id}/drafts', async ({ deps, auth, params }) => {
   // Loads through the tenant filter first: another tenant's ticket is a 404, never an empty list.

@@ -1,6 +1,6 @@
+import { requestRegeneration } from '#shared/drafts/requests'
 import { httpRoute } from '#shared/http/route'
 import { flushOutbox } from '#shared/queue/outbox'
-import { requestRegeneration } from '#shared/services/draft-requests'
 
 export const handler = httpRoute('POST /tickets/{id}/drafts', async ({ deps, auth, params }) => {
   const queued = await requestRegeneration(deps.sql, auth, params.id)

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { rejectDraft } from '#shared/services/review'
+import { rejectDraft } from '#shared/review/review'
 
 export const handler = httpRoute('POST /drafts/{id}/reject', async ({ deps, auth, params, body }) =>
   rejectDraft(deps.sql, auth, params.id, body.reason),

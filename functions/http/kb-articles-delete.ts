@@ -1,6 +1,6 @@
 import { httpRoute } from '#shared/http/route'
+import { deleteArticle } from '#shared/knowledge/articles'
 import { flushOutbox } from '#shared/queue/outbox'
-import { deleteArticle } from '#shared/services/kb'
 
 export const handler = httpRoute('DELETE /kb/articles/{id}', async ({ deps, auth, params }) => {
   await deleteArticle(deps.sql, auth, params.id)

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { getArticle } from '#shared/services/kb'
+import { getArticle } from '#shared/knowledge/articles'
 
 export const handler = httpRoute('GET /kb/articles/{id}', async ({ deps, auth, params }) =>
   getArticle(deps.sql, auth, params.id),

@@ -1,6 +1,6 @@
 import { page } from '#shared/api/common'
 import { httpRoute } from '#shared/http/route'
-import { listArticles } from '#shared/services/kb'
+import { listArticles } from '#shared/knowledge/articles'
 
 export const handler = httpRoute('GET /kb/articles', async ({ deps, auth, query }) =>
   page(await listArticles(deps.sql, auth, query), query.limit),

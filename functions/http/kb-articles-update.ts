@@ -1,6 +1,6 @@
 import { httpRoute } from '#shared/http/route'
+import { updateArticle } from '#shared/knowledge/articles'
 import { flushOutbox } from '#shared/queue/outbox'
-import { updateArticle } from '#shared/services/kb'
 
 export const handler = httpRoute('PATCH /kb/articles/{id}', async ({ deps, auth, params, body }) => {
   const article = await updateArticle(deps.sql, auth, params.id, body)

@@ -1,7 +1,7 @@
 import { httpRoute } from '#shared/http/route'
+import { importArticles } from '#shared/knowledge/articles'
+import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 import { flushOutbox } from '#shared/queue/outbox'
-import { importArticles } from '#shared/services/kb'
-import { parseMarkdownArticle } from '#shared/services/kb-markdown'
 
 export const handler = httpRoute('POST /kb/import', async ({ deps, auth, body }) => {
   const articles = body.articles ?? (body.markdown ?? []).map((f) => parseMarkdownArticle(f.filename, f.text))

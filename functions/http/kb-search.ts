@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { searchKb } from '#shared/services/kb'
+import { searchKb } from '#shared/knowledge/articles'
 
 export const handler = httpRoute('POST /kb/search', async ({ deps, auth, body }) =>
   searchKb(deps.sql, deps.ai, auth, body),

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { getUser } from '#shared/services/users'
+import { getUser } from '#shared/identity/users'
 
 export const handler = httpRoute('GET /me', async ({ deps, auth }) => {
   if (auth.kind === 'api_key')

@@ -1,6 +1,6 @@
 import { actingTenant } from '#shared/auth/scope'
+import { createPrompt } from '#shared/drafts/prompt-versions'
 import { httpRoute } from '#shared/http/route'
-import { createPrompt } from '#shared/services/prompts'
 
 export const handler = httpRoute('POST /prompts', async ({ deps, auth, body }) => {
   const { tenantId, ...prompt } = body

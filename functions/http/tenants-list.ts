@@ -1,6 +1,6 @@
 import { page } from '#shared/api/common'
 import { httpRoute } from '#shared/http/route'
-import { listTenants } from '#shared/services/tenants'
+import { listTenants } from '#shared/identity/tenants'
 
 export const handler = httpRoute('GET /tenants', async ({ deps, query }) =>
   page(await listTenants(deps.sql, query.cursor, query.limit), query.limit),

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { rotateWebhookSecret } from '#shared/services/tenants'
+import { rotateWebhookSecret } from '#shared/identity/tenants'
 
 export const handler = httpRoute('POST /tenants/{id}/webhook-secret', async ({ deps, auth, params }) =>
   rotateWebhookSecret(deps.sql, deps.dataKey, auth, params.id),

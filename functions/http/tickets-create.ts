@@ -1,6 +1,6 @@
 import { httpRoute } from '#shared/http/route'
 import { flushOutbox } from '#shared/queue/outbox'
-import { createTicket, ticketFor } from '#shared/services/tickets'
+import { createTicket, ticketFor } from '#shared/tickets/tickets'
 
 export const handler = httpRoute('POST /tickets', async ({ deps, auth, body }) => {
   const ticket = await createTicket(deps.sql, auth, body)

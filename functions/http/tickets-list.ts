@@ -1,6 +1,6 @@
 import { page } from '#shared/api/common'
 import { httpRoute } from '#shared/http/route'
-import { listTickets } from '#shared/services/tickets'
+import { listTickets } from '#shared/tickets/tickets'
 
 export const handler = httpRoute('GET /tickets', async ({ deps, auth, query }) =>
   page(await listTickets(deps.sql, auth, query), query.limit),

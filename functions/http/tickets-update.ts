@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { updateTicket } from '#shared/services/tickets'
+import { updateTicket } from '#shared/tickets/tickets'
 
 export const handler = httpRoute('PATCH /tickets/{id}', async ({ deps, auth, params, body }) =>
   updateTicket(deps.sql, auth, params.id, body),

@@ -1,6 +1,6 @@
 import { actingTenant } from '#shared/auth/scope'
 import { httpRoute } from '#shared/http/route'
-import { createUser } from '#shared/services/users'
+import { createUser } from '#shared/identity/users'
 
 export const handler = httpRoute('POST /users', async ({ deps, auth, body }) => {
   const { tenantId, ...user } = body

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { updateUser } from '#shared/services/users'
+import { updateUser } from '#shared/identity/users'
 
 export const handler = httpRoute('PATCH /users/{id}', async ({ deps, auth, params, body }) =>
   updateUser(deps.sql, auth, params.id, body),

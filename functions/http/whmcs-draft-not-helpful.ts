@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { markDraftNotHelpful } from '#shared/services/whmcs-panel'
+import { markDraftNotHelpful } from '#shared/whmcs/panel'
 
 /** The WHMCS panel's Not helpful (x-api-key): a rejection with the agent's reason, channel `whmcs`. */
 export const handler = httpRoute(

@@ -1,5 +1,5 @@
 import { httpRoute } from '#shared/http/route'
-import { getWhmcsTicketDraft } from '#shared/services/whmcs-panel'
+import { getWhmcsTicketDraft } from '#shared/whmcs/panel'
 
 /** For the WHMCS admin panel (x-api-key): the draft of the ticket WHMCS knows by this id. */
 export const handler = httpRoute(

@@ -1,6 +1,6 @@
 import { httpRoute } from '#shared/http/route'
 import { flushOutbox } from '#shared/queue/outbox'
-import { regenerateWhmcsTicketDraft } from '#shared/services/whmcs-panel'
+import { regenerateWhmcsTicketDraft } from '#shared/whmcs/panel'
 
 /** The WHMCS panel's Regenerate (x-api-key): a new draft for the ticket WHMCS knows by this id. */
 export const handler = httpRoute(

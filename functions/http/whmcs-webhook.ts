@@ -1,7 +1,7 @@
 import { type Event, httpRoute } from '#shared/http/route'
 import { recordWebhookEvent } from '#shared/observability'
 import { publishClaimed } from '#shared/queue/outbox'
-import { handleWhmcsWebhook } from '#shared/services/whmcs-webhook'
+import { handleWhmcsWebhook } from '#shared/whmcs/webhook'
 
 /** WHMCS hook events. Public route: the HMAC signature over the raw body is the authentication. */
 export const handler = httpRoute('POST /webhooks/whmcs/{tenantSlug}', async ({ deps, params, event }) => {

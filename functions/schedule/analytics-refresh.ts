@@ -1,6 +1,6 @@
+import { refreshStaleDays } from '#shared/analytics/daily'
 import { getDeps } from '#shared/deps'
 import { logger } from '#shared/logger'
-import { refreshStaleDays } from '#shared/services/analytics-daily'
 
 /** Folds the drafts written since the last run into the stored daily analytics figures. */
 export const handler = async (): Promise<{ tenants: number; days: number }> => {

@@ -1,7 +1,7 @@
 import { getDeps } from '#shared/deps'
 import { logger } from '#shared/logger'
 import { flushOutbox } from '#shared/queue/outbox'
-import { queueScheduledSyncs } from '#shared/services/whmcs-sync-logs'
+import { queueScheduledSyncs } from '#shared/whmcs/sync-logs'
 
 /** EventBridge (every 5 minutes): one `sync` job per active tenant with WHMCS configured. */
 export const handler = async (): Promise<{ queued: number }> => {

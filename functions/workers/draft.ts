@@ -1,8 +1,8 @@
+import { generateDraft } from '#shared/drafts/pipeline'
+import { markDraftFailed } from '#shared/drafts/requests'
 import { recordDraft } from '#shared/observability'
 import { draftJobSchema } from '#shared/queue/jobs'
 import { sqsWorker } from '#shared/queue/worker'
-import { markDraftFailed } from '#shared/services/draft-requests'
-import { generateDraft } from '#shared/services/drafting'
 
 /**
  * Drafts a reply for one customer message. A failure is thrown so the queue retries it with backoff; on

@@ -1,16 +1,16 @@
 import { AiProviderError } from '#shared/ai/provider'
-import { logger } from '#shared/logger'
-import { embedJobSchema } from '#shared/queue/jobs'
-import { sqsBatchWorker } from '#shared/queue/worker'
 import {
   indexApprovedReply,
   indexArticles,
   markArticleIndexFailed,
   UnindexableArticleError,
-} from '#shared/rag/indexer'
+} from '#shared/knowledge/indexer'
+import { logger } from '#shared/logger'
+import { embedJobSchema } from '#shared/queue/jobs'
+import { sqsBatchWorker } from '#shared/queue/worker'
 
 /**
- * (Re)indexes KB articles and approved replies (shared/rag/indexer.ts). The articles of a batch are
+ * (Re)indexes KB articles and approved replies (shared/knowledge/indexer.ts). The articles of a batch are
  * indexed together (`indexArticles`: one read, one embedding call, parallel writes); each job still
  * fails alone, so the queue retries it with backoff. When a failure is final — the last attempt, or an
  * error retrying cannot fix (a model that is not pulled) — the article gets `is_indexed = false` and the

@@ -1,7 +1,7 @@
 import { recordWhmcsSend } from '#shared/observability'
 import { sendJobSchema } from '#shared/queue/jobs'
 import { sqsWorker } from '#shared/queue/worker'
-import { sendApprovedReply, sendEscalationNote } from '#shared/services/whmcs-send'
+import { sendApprovedReply, sendEscalationNote } from '#shared/whmcs/send'
 
 /**
  * Posts approved replies (and escalation notes) to WHMCS. Exactly-once per approval comes from the

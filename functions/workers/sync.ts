@@ -1,7 +1,7 @@
 import { recordSync } from '#shared/observability'
 import { syncJobSchema } from '#shared/queue/jobs'
 import { sqsWorker } from '#shared/queue/worker'
-import { runWhmcsSync } from '#shared/services/whmcs-sync'
+import { runWhmcsSync } from '#shared/whmcs/sync'
 
 /**
  * One WHMCS sync run of one tenant. WHMCS failures are recorded on the run's sync log and not thrown (the

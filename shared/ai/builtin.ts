@@ -4,11 +4,11 @@
  * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
  * which is why `selectProvider` announces it loudly.
  */
-import { stripCitationMarkers } from '../drafting/citations.ts'
-import { NO_ANSWER_MARKER } from '../drafting/prompt.ts'
+import { stripCitationMarkers } from '../drafts/citations.ts'
+import { NO_ANSWER_MARKER } from '../drafts/prompt.ts'
+import { contentTerms, estimateTokens, STOP_WORDS, splitSentences, stem, words } from '../text/words.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
 import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
-import { contentTerms, estimateTokens, STOP_WORDS, splitSentences, stem, words } from './text.ts'
 
 const DIMENSIONS = 768
 
@@ -423,7 +423,7 @@ export class BuiltinProvider implements AiProvider {
     const picked = grounding ? pickSentences(grounding) : []
     // Quoted sentences stay as written (an extractive drafter cannot translate): say so when they are in
     // another language than the reply, so the customer is not puzzled and the agent sees it at a glance.
-    // The pipeline detected the sources' language already (shared/services/draft-stages.ts); detecting it
+    // The pipeline detected the sources' language already (shared/drafts/stages.ts); detecting it
     // here again would also put franc-min's trigram tables into every Lambda that selects a provider.
     const sourceLanguage = picked.length > 0 ? (grounding?.sourcesLanguage ?? code) : code
     const note =

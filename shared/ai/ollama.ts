@@ -7,6 +7,7 @@ import { Ollama } from 'ollama'
 import pRetry from 'p-retry'
 import { cleanText } from '../http/safe-input.ts'
 import { observeModelCall } from '../observability.ts'
+import { estimateTokens } from '../text/words.ts'
 import {
   type AiProvider,
   AiProviderError,
@@ -15,7 +16,6 @@ import {
   type ChatResult,
   type EmbedKind,
 } from './provider.ts'
-import { estimateTokens } from './text.ts'
 
 export interface OllamaProviderOptions {
   /** `OLLAMA_HOST`, e.g. `http://10.0.1.20:11434` (scheme and port optional, as with the Ollama CLI). */

@@ -57,7 +57,7 @@ export interface AiProvider {
   /**
    * Whether `chat` can answer in another language than its sources are written in. An LLM translates; the
    * extractive built-in drafter can only quote, so its reply to a German customer from English articles is
-   * English, and drafting escalates such a ticket for `language_mismatch` (shared/drafting/escalation.ts).
+   * English, and drafting escalates such a ticket for `language_mismatch` (shared/trust/escalation.ts).
    */
   readonly translates: boolean
   /** One vector per input text, in input order. */

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import type { SourceKind } from '../rag/search.ts'
+import type { SourceKind } from '../knowledge/search.ts'
 import { id, idParams, intParam, pageQuery, patchBody, tenantScope } from './common.ts'
 
 export const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const

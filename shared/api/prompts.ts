@@ -1,6 +1,6 @@
 import * as z from 'zod'
-import { DEFAULT_PROMPT } from '../drafting/prompt.ts'
-import { rerankingConfigSchema } from '../drafting/rerank.ts'
+import { DEFAULT_PROMPT } from '../drafts/prompt.ts'
+import { rerankingConfigSchema } from '../knowledge/rerank.ts'
 import { idParams, tenantScope } from './common.ts'
 
 const template = (max: number) => z.string().trim().min(1).max(max)

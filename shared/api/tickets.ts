@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { PRIORITIES, PUBLIC_TICKET_STATUSES, TICKET_STATUSES } from '../drafting/status.ts'
+import { PRIORITIES, PUBLIC_TICKET_STATUSES, TICKET_STATUSES } from '../tickets/status.ts'
 import { email, id, idParams, pageQuery, patchBody } from './common.ts'
 
 const status = z.enum(TICKET_STATUSES)

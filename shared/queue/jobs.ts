@@ -28,7 +28,7 @@ export const draftJobSchema = z.object({
 export type DraftJob = z.output<typeof draftJobSchema>
 
 /**
- * Queues a draft job; callers go through queueDraft (services/tickets.ts), which also marks the ticket
+ * Queues a draft job; callers go through queueDraft (tickets/tickets.ts), which also marks the ticket
  * (`alongside`: that write, run in the job's statement).
  */
 export function enqueueDraft(
@@ -40,7 +40,7 @@ export function enqueueDraft(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// embed: (re)index a KB article or an approved reply (functions/workers/embed.ts → rag/indexer.ts).
+// embed: (re)index a KB article or an approved reply (functions/workers/embed.ts → knowledge/indexer.ts).
 // `jobId` is optional because redelivery is harmless either way.
 
 export const embedJobSchema = z.discriminatedUnion('kind', [
@@ -116,7 +116,7 @@ export const syncJobSchema = z.object({
 export type SyncJob = z.output<typeof syncJobSchema>
 export type SyncTrigger = SyncJob['trigger']
 
-/** Queues a sync run; callers go through queueWhmcsSync (services/whmcs-sync-logs.ts). */
+/** Queues a sync run; callers go through queueWhmcsSync (whmcs/sync-logs.ts). */
 export function enqueueSync(tx: Db, tenantId: number, trigger: SyncTrigger): Promise<SyncJob & JobEnvelope> {
   return enqueue(tx, 'sync', tenantId, { tenantId, trigger })
 }

@@ -3,10 +3,10 @@
  *
  * WHMCS is the source of truth for its tickets (README), so inbound mapping is total: every WHMCS value
  * maps to something, unknown custom values included. Draftdesk never writes statuses or priorities back
- * to WHMCS, so there is no outbound mapping. Inbound statuses come from shared/drafting/status.ts
+ * to WHMCS, so there is no outbound mapping. Inbound statuses come from shared/tickets/status.ts
  * (`fromWhmcsStatus`); this module does not keep a second table.
  */
-import type { Priority } from '../drafting/status.ts'
+import type { Priority } from '../tickets/status.ts'
 
 function normalise(value: string): string {
   return value.toLowerCase().replace(/[\s_-]+/g, '')

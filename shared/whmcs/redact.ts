@@ -3,7 +3,7 @@
  * proxy echoes back, and sync and send apply it again before any message reaches a log row or line.
  */
 
-/** The credential fields of a WHMCS connection (shared/services/tenants.ts `WhmcsCredentials` fits). */
+/** The credential fields of a WHMCS connection (shared/identity/tenants.ts `WhmcsCredentials` fits). */
 export interface WhmcsSecrets {
   identifier: string
   secret: string

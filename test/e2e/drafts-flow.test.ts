@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_PROMPT, PROMPT_GUARDRAILS } from '#shared/drafting/prompt'
+import { DEFAULT_PROMPT, PROMPT_GUARDRAILS } from '#shared/drafts/prompt'
 import { type FakeChatRequest, type FakeOllama, startFakeOllama } from '../fakes/ollama-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 

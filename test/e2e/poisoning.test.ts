@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ChatMessage, ChatOptions } from '#shared/ai/provider'
-import { splitSentences } from '#shared/ai/text'
+import { splitSentences } from '#shared/text/words'
 import { signWebhookV2 } from '#shared/whmcs/signature'
 import { type FakeChatRequest, type FakeOllama, startFakeOllama } from '../fakes/ollama-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'

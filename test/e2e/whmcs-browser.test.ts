@@ -15,7 +15,7 @@ import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { similarityRatio } from '#shared/drafting/review'
+import { similarityRatio } from '#shared/review/similarity'
 import { signWebhook } from '#shared/whmcs/signature'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { flushOutbox } from '#shared/queue/outbox'
-import { queueWhmcsNote, queueWhmcsSend, taggedApprovalIds, tagReply } from '#shared/services/whmcs-send'
+import { queueWhmcsNote, queueWhmcsSend, taggedApprovalIds, tagReply } from '#shared/whmcs/send'
 import { DRAFTDESK_REPLY_MARKER } from '#shared/whmcs/signature'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'

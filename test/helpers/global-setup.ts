@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node'
 import { createSql } from '#shared/db/sql'
-import { seedDefaults } from '#shared/services/defaults'
+import { seedDefaults } from '#shared/drafts/defaults'
 import { migrate } from '../../migrations/runner.ts'
 import { withDatabase } from './db.ts'
 

@@ -4,9 +4,9 @@
  * approvals as is and edited, rejections, regenerations, replays of each, and concurrent writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { analyticsSummary } from '#shared/services/analytics'
-import { sourceFigures } from '#shared/services/analytics-daily'
-import { liveCalibration } from '#shared/services/calibration-analytics'
+import { liveCalibration } from '#shared/analytics/calibration'
+import { sourceFigures } from '#shared/analytics/daily'
+import { analyticsSummary } from '#shared/analytics/summary'
 import { handler as refreshSchedule } from '../../functions/schedule/analytics-refresh.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_PROMPT } from '#shared/drafting/prompt'
-import { DEFAULT_RERANKING_CONFIG } from '#shared/drafting/rerank'
-import { loadActivePrompt } from '#shared/services/prompts'
-import { loadRerankingConfig } from '#shared/services/reranking'
+import { DEFAULT_PROMPT } from '#shared/drafts/prompt'
+import { loadActivePrompt } from '#shared/drafts/prompt-versions'
+import { DEFAULT_RERANKING_CONFIG } from '#shared/knowledge/rerank'
+import { loadRerankingConfig } from '#shared/knowledge/reranking-config'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const prompt = (version: string, extra: Record<string, unknown> = {}) => ({

@@ -4,9 +4,9 @@
  * failing only the job that is at fault.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chunkDocument } from '#shared/rag/chunk'
-import { uniqueChunks } from '#shared/rag/chunk-sync'
-import { type ArticleJob, indexArticles } from '#shared/rag/indexer'
+import { chunkDocument } from '#shared/knowledge/chunk'
+import { uniqueChunks } from '#shared/knowledge/chunk-sync'
+import { type ArticleJob, indexArticles } from '#shared/knowledge/indexer'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 describe('Function: indexArticles and the embed worker batch', () => {

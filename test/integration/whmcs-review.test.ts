@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stripCitationMarkers } from '#shared/drafting/citations'
-import { similarityRatio } from '#shared/drafting/review'
-import { runWhmcsSync } from '#shared/services/whmcs-sync'
+import { stripCitationMarkers } from '#shared/drafts/citations'
+import { similarityRatio } from '#shared/review/similarity'
 import { signWebhook } from '#shared/whmcs/signature'
+import { runWhmcsSync } from '#shared/whmcs/sync'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 

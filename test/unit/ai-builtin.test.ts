@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BuiltinProvider, charGrams, dot, fnv1a, hashedEmbedding } from '#shared/ai/builtin'
 import type { Grounding } from '#shared/ai/provider'
-import { STOP_WORDS, stem, words } from '#shared/ai/text'
+import { STOP_WORDS, stem, words } from '#shared/text/words'
 
 const norm = (v: number[]) => Math.hypot(...v)
 

@@ -1,7 +1,7 @@
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import { describe, expect, it } from 'vitest'
-import { TransitionError } from '#shared/drafting/status'
 import { HttpError, NotFoundError, TooManyRequestsError, toHttpError } from '#shared/http/errors'
+import { TransitionError } from '#shared/tickets/status'
 
 /** The error middy's JSON body parser really throws for a body with this content type. */
 async function parserError(contentType: string, body: string): Promise<unknown> {

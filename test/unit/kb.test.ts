@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { kbContract } from '#shared/api/kb'
+import { parseMarkdownArticle } from '#shared/knowledge/markdown'
+import { RRF_K, reciprocalRankFusion } from '#shared/knowledge/search'
 import { embedJobSchema } from '#shared/queue/jobs'
-import { RRF_K, reciprocalRankFusion } from '#shared/rag/search'
-import { parseMarkdownArticle } from '#shared/services/kb-markdown'
 
 describe('Function: parseMarkdownArticle', () => {
   it('reads title, category, tags and state from YAML front matter', () => {

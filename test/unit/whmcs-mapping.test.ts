@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromWhmcsStatus } from '#shared/drafting/status'
+import { fromWhmcsStatus } from '#shared/tickets/status'
 import { parseWhmcsDate, whmcsPriorityToDraftdesk } from '#shared/whmcs/mapping'
 
 // Inbound statuses are mapped by fromWhmcsStatus, the one table the webhook and the sync use.

@@ -1,0 +1,153 @@
+/**
+ * The draft pipeline (docs/ARCHITECTURE.md): one customer message in, one grounded, cited, scored draft out.
+ * generateDraft below runs the stages in order, each a named function:
+ *
+ *   1. load                  loadDraftContext    (draft-stages.ts)
+ *   2. retrieve              retrieveCandidates  (draft-stages.ts)
+ *   3. rerank                rerankCandidates    (draft-stages.ts)
+ *   4. prompt and model      writeReply          (draft-stages.ts)
+ *   5. verify citations      verifyCitations     (draft-stages.ts)
+ *   6. score and decide      scoreDraft          (draft-stages.ts)
+ *   7. store                 storeDraft          (draft-store.ts)
+ *
+ * In detail:
+ *   load ticket + thread → query (subject + latest customer message, + earlier thread when there is one)
+ *   → mask PII → hybrid retrieval (top_k_initial) → optional TEI cross-encoder → source-weighted rerank
+ *   (top_k_rerank, score threshold) → prompt from the active prompt version → LLM → citations checked
+ *   against the shown sources → customer placeholders restored → escalation (code) → confidence
+ *   → one transaction: ai_replies + assistant message + older drafts superseded + ticket state + audit.
+ *
+ * The model is called before the transaction opens: a transaction never waits on the network, and the
+ * local database has a single connection that every other request needs.
+ *
+ * Scores used, and why:
+ * - relevance of a retrieved passage = the cross-encoder score when RERANKER_URL is set, else the cosine
+ *   similarity of its embedding to the query (the vector score). Both are absolute (0..1) judgements of
+ *   "does this passage answer this question". The fused RRF score is not: it is rank-based, so the top
+ *   hit scores about 1 even when the knowledge base has nothing on the topic. RRF still decides which
+ *   passages are candidates (the order hybrid search returns); relevance decides what is shown.
+ * - best retrieval score (escalation) = the highest relevance among all retrieved candidates, before
+ *   source weights: weights say which kind of source a tenant prefers, not whether the knowledge base
+ *   covers the question, so they must not push a ticket over or under the escalation threshold.
+ *   Threshold: the tenant's escalation rule `threshold` if set, else the tenant's own reranking config's
+ *   `score_threshold`, else the calibrated default of the scoring space (shared/trust/calibration.ts).
+ * - confidence = the raw points of shared/trust/confidence.ts mapped through the space's fitted
+ *   calibration to a probability of being right; the raw points are stored too (`confidence_raw`).
+ * - retrieval strength (confidence) = the source-weighted rerank scores of the passages shown to the
+ *   model (see shared/trust/confidence.ts for the whole formula).
+ */
+import type { AiProvider } from '../ai/provider.ts'
+import type { Config } from '../config.ts'
+import type { Sql } from '../db/sql.ts'
+import { logger } from '../logger.ts'
+import type { DraftJob } from '../queue/jobs.ts'
+import { detectIntent } from './intent.ts'
+import { skipAnswered } from './requests.ts'
+import {
+  loadDraftContext,
+  rerankCandidates,
+  retrieveCandidates,
+  scoreDraft,
+  verifyCitations,
+  writeReply,
+} from './stages.ts'
+import { storeDraft } from './store.ts'
+
+// Re-exported: callers and tests know the classifier as part of the draft pipeline.
+export { detectIntent }
+
+/** What the pipeline needs from Deps; `fetch` is injectable for the cross-encoder call. */
+export interface DraftDeps {
+  sql: Sql
+  ai: AiProvider
+  config: Pick<Config, 'RERANKER_URL'>
+  fetch?: typeof globalThis.fetch
+}
+
+/** Where the time of one draft went, in milliseconds. */
+export interface DraftTimings {
+  loadMs: number
+  retrievalMs: number
+  rerankMs: number
+  modelMs: number
+  scoringMs: number
+  storeMs: number
+  totalMs: number
+}
+
+export type DraftOutcome =
+  | {
+      status: 'created'
+      aiReplyId: number
+      escalated: boolean
+      /** Keyword category or reason code of each escalation reason (for metrics). */
+      escalationReasons: string[]
+      confidence: number
+      timings: DraftTimings
+    }
+  | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' | 'already_approved' }
+
+/**
+ * Generates and stores the draft for one `draft` job. Idempotent on `job.jobId` (stored as
+ * `ai_replies.request_id`): a redelivered job, even one running concurrently with its twin, leaves one
+ * draft. Skips tickets that are gone or closed. Throws on any failure, for the queue to retry.
+ */
+export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<DraftOutcome> {
+  const { sql, ai } = deps
+  const started = performance.now()
+  const lap = lapTimer()
+
+  const ctx = await loadDraftContext(sql, job)
+  if ('status' in ctx) return ctx
+  const loadMs = lap()
+  const retrieved = await retrieveCandidates(sql, ai, ctx)
+  const retrievalMs = lap()
+  const ranking = await rerankCandidates(deps, ctx, retrieved)
+  const rerankMs = lap()
+  const written = await writeReply(ai, ctx, ranking)
+  const modelMs = lap()
+  const verified = verifyCitations(ctx, ranking, written)
+  const scores = scoreDraft(ctx, ranking, verified)
+  const scoringMs = lap()
+  const latencyMs = Math.round(performance.now() - started)
+
+  const stored = await storeDraft(sql, ai, { ctx, ranking, written, verified, scores, latencyMs })
+  const storeMs = lap()
+  if (stored === null) return { status: 'skipped', reason: 'duplicate' }
+  if (stored === 'already_approved') return skipAnswered(sql, job.tenantId, ctx.ticket.id)
+
+  const timings = {
+    loadMs,
+    retrievalMs,
+    rerankMs,
+    modelMs,
+    scoringMs,
+    storeMs,
+    totalMs: Math.round((performance.now() - started) * 10) / 10,
+  }
+  logger.debug('draft stored', {
+    tenantId: job.tenantId,
+    ticketId: ctx.ticket.id,
+    aiReplyId: stored,
+    ...timings,
+  })
+  return {
+    status: 'created',
+    aiReplyId: stored,
+    escalated: scores.escalation.escalate,
+    escalationReasons: scores.escalation.reasons.map((r) => r.category ?? r.code),
+    confidence: scores.calibratedConfidence,
+    timings,
+  }
+}
+
+/** Milliseconds since the previous call (or since creation), to 0.1 ms. */
+function lapTimer(): () => number {
+  let last = performance.now()
+  return () => {
+    const now = performance.now()
+    const ms = Math.round((now - last) * 10) / 10
+    last = now
+    return ms
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * WHMCS hook events (`POST /webhooks/whmcs/{tenantSlug}`): verified, deduplicated and written through
+ * {@link ingestWhmcsThread}, like the sync.
+ */
+import { randomBytes } from 'node:crypto'
+import { type WhmcsWebhookBody, whmcsWebhookBody } from '../api/integrations.ts'
+import { type AuditEntry, auditMany } from '../audit/record.ts'
+import { decryptSecret } from '../crypto.ts'
+import type { Db, Sql } from '../db/sql.ts'
+import { BadRequestError, UnauthorizedError, ValidationError } from '../http/errors.ts'
+import { cleanJson } from '../http/safe-input.ts'
+import { logger } from '../logger.ts'
+import { type ClaimedJob, claimJobsOf } from '../queue/outbox.ts'
+import { supersedePendingDrafts } from '../tickets/supersede.ts'
+import { ingestWhmcsThread, isDraftdeskReply, openingMessageId, type WhmcsTicketFields } from './inbound.ts'
+import { verifyWebhook, WEBHOOK_HEADERS } from './signature.ts'
+import type { ReviewedReply } from './staff-replies.ts'
+
+export interface WebhookRequest {
+  tenantSlug: string
+  /** Lower-cased header names (middy's header normalizer). */
+  headers: Record<string, string | undefined>
+  /** The body exactly as received: the signature covers these bytes. */
+  rawBody: string
+  now: Date
+}
+
+export type WebhookResult =
+  | { duplicate: true }
+  | {
+      duplicate: false
+      event: string
+      ticketId: number | null
+      /** Why nothing changed, when nothing did. */
+      ignored?: 'unknown_event' | 'unknown_ticket' | 'own_reply'
+      draftQueued: boolean
+      /** A staff reply that settled a pending draft: the outcome recorded. */
+      review?: ReviewedReply
+    }
+
+interface WebhookTenant {
+  id: number
+  webhookSecret: string
+  whmcsAdminUsername: string | null
+  /** `settings.requireWebhookSignatureV2`: the tenant's hook is on v2, v1 signatures are refused. */
+  requireV2: boolean | null
+}
+
+const EVENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
+// HMAC work done for unknown tenants too, so response time does not reveal which slugs exist.
+const DECOY_SECRET = randomBytes(32).toString('hex')
+
+/**
+ * Verifies, deduplicates and applies one WHMCS hook event. Only the database is touched (no WHMCS or LLM
+ * call), so WHMCS gets its answer fast; drafting happens in the `draft` worker.
+ *
+ * Unknown tenant, bad signature, stale timestamp, v1 where the tenant requires v2: all the same 401, so
+ * slugs cannot be probed. The event row (unique on event id and on signature digest) is inserted with the
+ * effects: a redelivery or replay sees it and is a no-op (`{ duplicate: true }`), or the first rolled back.
+ *
+ * Returns the result and the outbox jobs it claimed, which the caller publishes after commit
+ * (`publishClaimed`): the request sends its own draft job without scanning the outbox.
+ *
+ * @throws UnauthorizedError (401), BadRequestError / ValidationError (400) for a signed but malformed body
+ */
+export async function handleWhmcsWebhook(
+  sql: Sql,
+  dataKey: Buffer,
+  req: WebhookRequest,
+): Promise<{ result: WebhookResult; jobs: ClaimedJob[] }> {
+  const [tenant] = await sql<WebhookTenant[]>`
+    SELECT id, webhook_secret, whmcs_admin_username, settings->'requireWebhookSignatureV2' = 'true' AS require_v2
+    FROM tenants WHERE slug = ${req.tenantSlug} AND is_active`
+  const verdict = verifyWebhook({
+    secret: tenant ? decryptSecret(tenant.webhookSecret, dataKey) : DECOY_SECRET,
+    timestampHeader: req.headers[WEBHOOK_HEADERS.timestamp],
+    signatureHeader: req.headers[WEBHOOK_HEADERS.signature],
+    eventIdHeader: req.headers[WEBHOOK_HEADERS.eventId],
+    rawBody: req.rawBody,
+    now: req.now,
+    requireV2: tenant?.requireV2 === true,
+  })
+  if (!tenant || !verdict.ok) {
+    // The reason goes to the log for whoever debugs a hook install, never to the caller.
+    logger.warn('webhook rejected', {
+      tenantSlug: req.tenantSlug,
+      reason: tenant ? (verdict as { reason: string }).reason : 'unknown_tenant',
+    })
+    throw new UnauthorizedError('invalid webhook signature')
+  }
+
+  const eventId = req.headers[WEBHOOK_HEADERS.eventId]?.trim() ?? ''
+  if (!EVENT_ID_RE.test(eventId)) {
+    throw new ValidationError([
+      { in: 'header', path: WEBHOOK_HEADERS.eventId, message: 'required, 1-128 of [A-Za-z0-9._:-]' },
+    ])
+  }
+  let json: unknown
+  try {
+    // WHMCS text is stored as WHMCS has it, minus what Postgres cannot hold (NUL, lone surrogates): a
+    // refusal would only make the hook's outbox retry the same signed bytes for ever.
+    json = cleanJson(JSON.parse(req.rawBody))
+  } catch {
+    throw new BadRequestError('body is not valid JSON')
+  }
+  const parsed = whmcsWebhookBody.safeParse(json)
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({
+        in: 'body',
+        path: i.path.join('.'),
+        message: i.message,
+        code: i.code,
+      })),
+    )
+  }
+  const body = parsed.data
+
+  return sql.begin(async (tx) => {
+    // The draft job this delivery queues is claimed here and published by the caller after commit.
+    const jobs = claimJobsOf(tx)
+    // Duplicate by event id (a re-signed redelivery) or by signature (the same signed bytes replayed).
+    const [fresh] = await tx`
+      INSERT INTO webhook_events (tenant_id, event_id, event, signature_digest)
+      VALUES (${tenant.id}, ${eventId}, ${body.event.slice(0, 64)}, ${verdict.digest})
+      ON CONFLICT DO NOTHING RETURNING event_id`
+    if (!fresh) return { result: { duplicate: true } as const, jobs }
+    const audits: AuditEntry[] = []
+    const result = await applyWebhookEvent(tx, tenant.id, eventId, body, tenant.whmcsAdminUsername, audits)
+    audits.push({
+      tenantId: tenant.id,
+      action: 'webhook_received',
+      entityType: 'webhook_event',
+      ticketId: result.ticketId,
+      details: {
+        event: body.event,
+        eventId,
+        whmcsTicketId: body.data.ticketid,
+        ...(result.ignored ? { ignored: result.ignored } : {}),
+      },
+    })
+    await auditMany(tx, audits)
+    return { result, jobs }
+  })
+}
+
+async function applyWebhookEvent(
+  tx: Db,
+  tenantId: number,
+  eventId: string,
+  { event, data }: WhmcsWebhookBody,
+  adminUsername: string | null,
+  audits: AuditEntry[],
+): Promise<Exclude<WebhookResult, { duplicate: true }>> {
+  const fields: WhmcsTicketFields = {
+    whmcsTicketId: data.ticketid,
+    tid: data.ticketmask,
+    subject: data.subject,
+    whmcsStatus: data.status,
+    whmcsPriority: data.priority,
+    department: data.deptname,
+    deptId: data.deptid,
+    whmcsUserId: data.userid,
+  }
+  type Extra = Partial<
+    Pick<Extract<WebhookResult, { duplicate: false }>, 'ignored' | 'draftQueued' | 'review'>
+  >
+  const done = (ticketId: number | null, extra: Extra = {}) => ({
+    duplicate: false as const,
+    event,
+    ticketId,
+    draftQueued: false,
+    ...extra,
+  })
+  const known = async () =>
+    (
+      await tx<{ id: number }[]>`
+        SELECT id FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${data.ticketid} FOR UPDATE`
+    )[0]?.id ?? null
+
+  switch (event) {
+    case 'TicketOpen':
+    case 'TicketUserReply': {
+      const opening = event === 'TicketOpen'
+      const message = data.message ?? ''
+      const externalId = opening
+        ? openingMessageId(data.ticketid)
+        : data.replyid !== undefined
+          ? String(data.replyid)
+          : // Very old hooks send no reply id: the event id still makes redelivery a no-op.
+            `webhook-${eventId}`.slice(0, 64)
+      const result = await ingestWhmcsThread(
+        tx,
+        tenantId,
+        {
+          ...fields,
+          content: message || undefined,
+          whmcsStatus: data.status ?? (opening ? 'Open' : 'Customer-Reply'),
+        },
+        message
+          ? [{ externalId, role: 'user', content: message, metadata: { via: 'webhook', eventId } }]
+          : [],
+      )
+      if (result.created || result.messagesAdded > 0) {
+        audits.push({
+          tenantId,
+          action: 'ticket_synced',
+          entityType: 'ticket',
+          entityId: result.ticketId,
+          ticketId: result.ticketId,
+          details: { via: 'webhook', event, created: result.created, messagesAdded: result.messagesAdded },
+        })
+      }
+      return done(result.ticketId, { draftQueued: result.draftQueued })
+    }
+    case 'TicketAdminReply': {
+      const ticketId = await known()
+      // The sync imports staff replies of tickets Draftdesk has not seen yet, with the whole thread.
+      if (ticketId === null) return done(null, { ignored: 'unknown_ticket' })
+      if (isDraftdeskReply(data.message ?? '', data.admin, adminUsername)) {
+        return done(ticketId, { ignored: 'own_reply' })
+      }
+      const externalId = data.replyid !== undefined ? String(data.replyid) : `webhook-${eventId}`.slice(0, 64)
+      const result = await ingestWhmcsThread(
+        tx,
+        tenantId,
+        fields,
+        data.message
+          ? [
+              {
+                externalId,
+                role: 'agent',
+                content: data.message,
+                metadata: { via: 'webhook', eventId, admin: data.admin },
+              },
+            ]
+          : [],
+      )
+      // A staff reply without a body (should not happen) still means a human answered.
+      if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
+      return done(result.ticketId, { review: result.reviewed[0] })
+    }
+    case 'TicketClose':
+    case 'TicketStatusChange': {
+      const ticketId = await known()
+      if (ticketId === null) return done(null, { ignored: 'unknown_ticket' })
+      const whmcsStatus = event === 'TicketClose' ? 'Closed' : data.status
+      if (!whmcsStatus) {
+        throw new ValidationError([
+          { in: 'body', path: 'data.status', message: 'required for TicketStatusChange' },
+        ])
+      }
+      const result = await ingestWhmcsThread(tx, tenantId, { ...fields, whmcsStatus }, [], {
+        forceStatus: true,
+      })
+      return done(result.ticketId)
+    }
+    default:
+      return done(null, { ignored: 'unknown_event' })
+  }
+}
