@@ -10,7 +10,8 @@
  */
 import type { Sql } from '../db/sql.ts'
 import { CALIBRATIONS, type ReliabilityBin } from '../trust/calibration.ts'
-import { LIVE_BUCKETS as BUCKETS, byCodePoint, type WindowFigures, windowFigures } from './daily.ts'
+import { windowFigures } from './daily.ts'
+import { LIVE_BUCKETS as BUCKETS, byCodePoint, type WindowFigures } from './figures.ts'
 
 /** One live bucket: decided drafts, how many were right, and the eval set's figure for the same bucket. */
 export interface LiveCalibrationBucket {

@@ -20,116 +20,19 @@
  */
 import type { Fragment } from 'postgres'
 import type { Db, Sql } from '../db/sql.ts'
-import { type Channel, type DecisionCounts, REVIEW_CHANNELS, SIMILARITY_EDGES } from './channels.ts'
-import type { DraftStatusCounts } from './summary.ts'
+import { dayRows, type Keyed } from './day-queries.ts'
+import {
+  COUNTS,
+  type DayFigures,
+  emptyGroup,
+  emptyLive,
+  type GroupFigures,
+  groupKey,
+  merge,
+  type WindowFigures,
+} from './figures.ts'
 
 const DAY_MS = 24 * 3600 * 1000
-/** The plain counters of {@link GroupFigures}: read from a day's query row, added up over days. */
-const COUNTS = [
-  'drafts',
-  'pending',
-  'approved',
-  'rejected',
-  'superseded',
-  'sentAsDrafted',
-  'sentEdited',
-  'replaced',
-  'approvals',
-  'approvedUnedited',
-  'corrections',
-  'escalated',
-] as const
-/** Five calibration buckets in the summary, ten in liveCalibration. */
-export const SUMMARY_BUCKETS = 5
-export const LIVE_BUCKETS = 10
-
-/** [sum, count] of a column's non-null values. */
-type Sum = [number, number]
-
-interface ChannelFigures extends DecisionCounts {
-  similarity: Sum
-  /** Counts per SIMILARITY_BUCKETS entry. */
-  buckets: number[]
-}
-
-/** The additive figures of one prompt version's drafts on one day (the JSON stored per day). */
-export interface GroupFigures extends DraftStatusCounts {
-  drafts: number
-  approvals: number
-  approvedUnedited: number
-  corrections: number
-  escalated: number
-  similarity: Sum
-  confidence: Sum
-  latency: Sum
-  tokens: Sum
-  /** Flat [value, count, value, count, …] of `latency_ms`: the exact multiset, for percentiles. */
-  latencies: number[]
-  /** Per summary bucket: [drafts, used, not used, confidence sum, confidence count]. */
-  buckets: number[][]
-  /** [code, category, drafts] */
-  reasons: Array<[string | null, string | null, number]>
-  /** [normalised reason, count] */
-  rejections: Array<[string, number]>
-  channels: Record<Channel, ChannelFigures>
-}
-
-/** liveCalibration's figures of one day: decided drafts per ten-point bucket, and calibration ids used. */
-export interface LiveFigures {
-  /** Per live bucket: [decided, right, confidence sum, confidence count]. */
-  buckets: number[][]
-  /** [calibration id, drafts] */
-  calibrations: Array<[string | null, number]>
-}
-
-export interface DayFigures {
-  /** By prompt version id, `none` for the built-in fallback prompt. */
-  groups: Record<string, GroupFigures>
-  live: LiveFigures
-}
-
-const emptyChannel = (): ChannelFigures => ({
-  shown: 0,
-  decided: 0,
-  usedAsIs: 0,
-  usedEdited: 0,
-  replaced: 0,
-  rejected: 0,
-  similarity: [0, 0],
-  buckets: new Array(SIMILARITY_EDGES.length - 1).fill(0),
-})
-
-const emptyGroup = (): GroupFigures => ({
-  drafts: 0,
-  pending: 0,
-  approved: 0,
-  rejected: 0,
-  superseded: 0,
-  sentAsDrafted: 0,
-  sentEdited: 0,
-  replaced: 0,
-  approvals: 0,
-  approvedUnedited: 0,
-  corrections: 0,
-  escalated: 0,
-  similarity: [0, 0],
-  confidence: [0, 0],
-  latency: [0, 0],
-  tokens: [0, 0],
-  latencies: [],
-  buckets: Array.from({ length: SUMMARY_BUCKETS }, () => [0, 0, 0, 0, 0]),
-  reasons: [],
-  rejections: [],
-  channels: { api: emptyChannel(), whmcs: emptyChannel() },
-})
-
-const emptyLive = (): LiveFigures => ({
-  buckets: Array.from({ length: LIVE_BUCKETS }, () => [0, 0, 0, 0]),
-  calibrations: [],
-})
-
-const groupKey = (promptVersionId: number | null): string =>
-  promptVersionId === null ? 'none' : String(promptVersionId)
 
 /**
  * The figures of a tenant's drafts matching `where` (a condition on `d`, the drafts), per UTC day. The
@@ -141,137 +44,11 @@ export async function dayFigures(
   tenantId: number,
   where: Fragment,
 ): Promise<Map<string, DayFigures>> {
-  // The UTC day of a draft, as the triggers of migration 009 compute it.
-  const day = db`to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
-  const scope = db`d.tenant_id = ${tenantId} AND ${where}`
-  const approvals = db`LEFT JOIN approved_replies ar ON ar.ai_reply_id = d.id AND ar.tenant_id = ${tenantId}`
-  const reason = db`coalesce(nullif(regexp_replace(lower(btrim(d.reject_reason)), '\\s+', ' ', 'g'), ''), 'unspecified')`
-  // width_bucket over the inner edges: 0 below the first, 5 from 0.95 up (1 included), as SIMILARITY_BUCKETS;
-  // in real, the column's type, so a stored 0.95 counts as 0.95.
-  const similarityBucket = db`width_bucket(ar.edit_distance, ${SIMILARITY_EDGES.slice(1, -1)}::real[])`
-
-  type Keyed = { day: string; promptVersionId: number | null }
-  const [base, latencies, buckets, reasons, rejections, channels, live, calibrations] = await Promise.all([
-    db<Array<Keyed & Record<string, number>>>`
-      SELECT ${day} AS day, d.prompt_version_id,
-        count(*)::int AS drafts,
-        count(*) FILTER (WHERE d.status = 'pending')::int AS pending,
-        count(*) FILTER (WHERE d.status = 'approved')::int AS approved,
-        count(*) FILTER (WHERE d.status = 'rejected')::int AS rejected,
-        count(*) FILTER (WHERE d.status = 'superseded')::int AS superseded,
-        count(*) FILTER (WHERE d.status = 'sent_as_drafted')::int AS sent_as_drafted,
-        count(*) FILTER (WHERE d.status = 'sent_edited')::int AS sent_edited,
-        count(*) FILTER (WHERE d.status = 'replaced')::int AS replaced,
-        count(ar.id)::int AS approvals,
-        count(ar.id) FILTER (WHERE NOT ar.edited)::int AS approved_unedited,
-        count(ar.id) FILTER (WHERE ar.is_correction)::int AS corrections,
-        count(*) FILTER (WHERE d.escalated)::int AS escalated,
-        coalesce(sum(ar.edit_distance::float8), 0)::float8 AS similarity_sum,
-        count(ar.edit_distance)::int AS similarity_n,
-        coalesce(sum(d.confidence_score::float8), 0)::float8 AS confidence_sum,
-        count(d.confidence_score)::int AS confidence_n,
-        coalesce(sum(d.latency_ms), 0)::float8 AS latency_sum,
-        count(d.latency_ms)::int AS latency_n,
-        coalesce(sum(d.tokens_used), 0)::float8 AS tokens_sum,
-        count(d.tokens_used)::int AS tokens_n
-      FROM ai_replies d ${approvals}
-      WHERE ${scope}
-      GROUP BY 1, 2`,
-
-    db<Array<Keyed & { value: number; n: number }>>`
-      SELECT ${day} AS day, d.prompt_version_id, d.latency_ms AS value, count(*)::int AS n
-      FROM ai_replies d ${approvals}
-      WHERE ${scope} AND d.latency_ms IS NOT NULL
-      GROUP BY 1, 2, 3`,
-
-    db<
-      Array<
-        Keyed & {
-          bucket: number | null
-          drafts: number
-          used: number
-          notUsed: number
-          sum: number
-          n: number
-        }
-      >
-    >`
-      SELECT ${day} AS day, d.prompt_version_id,
-        least(floor(d.confidence_score / 20)::int, 4) AS bucket,
-        count(*)::int AS drafts,
-        count(*) FILTER (WHERE d.status IN ('approved', 'sent_as_drafted', 'sent_edited'))::int AS used,
-        count(*) FILTER (WHERE d.status IN ('rejected', 'replaced'))::int AS not_used,
-        coalesce(sum(d.confidence_score::float8), 0)::float8 AS sum,
-        count(d.confidence_score)::int AS n
-      FROM ai_replies d
-      WHERE ${scope}
-      GROUP BY 1, 2, 3`,
-
-    // Only escalated drafts carry reasons; a draft counts once per reason even if a rule matched twice.
-    db<Array<Keyed & { code: string | null; category: string | null; drafts: number }>>`
-      SELECT ${day} AS day, d.prompt_version_id,
-        r.value->>'code' AS code, r.value->>'category' AS category,
-        count(DISTINCT d.id)::int AS drafts
-      FROM ai_replies d
-      CROSS JOIN LATERAL jsonb_array_elements(d.escalation_reasons) r
-      WHERE ${scope} AND d.escalated AND jsonb_typeof(d.escalation_reasons) = 'array'
-      GROUP BY 1, 2, 3, 4`,
-
-    // "Wrong price", "wrong price " and "Wrong  Price" are one reason.
-    db<Array<Keyed & { reason: string; count: number }>>`
-      SELECT ${day} AS day, d.prompt_version_id, ${reason} AS reason, count(*)::int AS count
-      FROM ai_replies d
-      WHERE ${scope} AND d.status = 'rejected'
-      GROUP BY 1, 2, 3`,
-
-    // Per channel; see analytics-channels.ts for what each count means.
-    db<Array<Keyed & { channel: Channel; buckets: number[] } & Record<string, number>>>`
-      WITH x AS (
-        SELECT ${day} AS day, d.prompt_version_id, d.status, d.review_channel, c.channel,
-               CASE c.channel WHEN 'api' THEN d.shown_api_at ELSE d.shown_whmcs_at END AS shown_at,
-               CASE WHEN ar.channel = c.channel THEN ar.edited END AS edited,
-               CASE WHEN ar.channel = c.channel THEN ar.edit_distance END AS similarity,
-               CASE WHEN ar.channel = c.channel THEN ${similarityBucket} END AS bucket
-        FROM ai_replies d ${approvals}
-        CROSS JOIN (VALUES ('api'), ('whmcs')) AS c(channel)
-        WHERE ${scope}
-      )
-      SELECT day, prompt_version_id, channel,
-        count(*) FILTER (WHERE shown_at IS NOT NULL)::int AS shown,
-        count(*) FILTER (WHERE review_channel = channel)::int AS decided,
-        count(*) FILTER (WHERE review_channel = channel AND status IN ('approved', 'sent_as_drafted')
-                           AND edited IS FALSE)::int AS used_as_is,
-        count(*) FILTER (WHERE review_channel = channel AND status IN ('approved', 'sent_edited')
-                           AND edited IS TRUE)::int AS used_edited,
-        count(*) FILTER (WHERE review_channel = channel AND status = 'replaced')::int AS replaced,
-        count(*) FILTER (WHERE review_channel = channel AND status = 'rejected')::int AS rejected,
-        coalesce(sum(similarity::float8), 0)::float8 AS similarity_sum,
-        count(similarity)::int AS similarity_n,
-        ARRAY[count(*) FILTER (WHERE bucket = 0), count(*) FILTER (WHERE bucket = 1),
-              count(*) FILTER (WHERE bucket = 2), count(*) FILTER (WHERE bucket = 3),
-              count(*) FILTER (WHERE bucket = 4), count(*) FILTER (WHERE bucket = 5)]::int[] AS buckets
-      FROM x
-      GROUP BY 1, 2, 3`,
-
-    // liveCalibration (calibration-analytics.ts): drafts a human decided on through the API.
-    db<Array<{ day: string; bucket: number | null; decided: number; right: number; sum: number; n: number }>>`
-      SELECT ${day} AS day,
-        least(floor(d.confidence_score / ${100 / LIVE_BUCKETS})::int, ${LIVE_BUCKETS - 1}) AS bucket,
-        count(*)::int AS decided,
-        count(*) FILTER (WHERE ar.id IS NOT NULL AND NOT ar.edited)::int AS right,
-        coalesce(sum(d.confidence_score::float8), 0)::float8 AS sum,
-        count(d.confidence_score)::int AS n
-      FROM ai_replies d ${approvals}
-      WHERE ${scope} AND d.status IN ('approved', 'rejected')
-      GROUP BY 1, 2`,
-
-    db<Array<{ day: string; id: string | null; drafts: number }>>`
-      SELECT ${day} AS day, d.calibration->>'id' AS id, count(*)::int AS drafts
-      FROM ai_replies d
-      WHERE ${scope}
-      GROUP BY 1, 2`,
-  ])
-
+  const { base, latencies, buckets, reasons, rejections, channels, live, calibrations } = await dayRows(
+    db,
+    tenantId,
+    where,
+  )
   const days = new Map<string, DayFigures>()
   const dayOf = (key: string): DayFigures => {
     let f = days.get(key)
@@ -376,88 +153,6 @@ export async function refreshDays(
   }) as Promise<string[]>
 }
 
-/** Figures of one group merged over days: counts and sums added, keyed counts in maps. */
-export interface MergedGroup extends Omit<GroupFigures, 'latencies' | 'reasons' | 'rejections'> {
-  latencies: Map<number, number>
-  reasons: Map<string, { code: string | null; category: string | null; drafts: number }>
-  rejections: Map<string, number>
-}
-
-export interface WindowFigures {
-  /** By prompt version id (`none` for the built-in prompt); only groups with drafts. */
-  groups: Map<string, MergedGroup>
-  overall: MergedGroup
-  live: { buckets: number[][]; calibrations: Map<string | null, number> }
-}
-
-const mergedGroup = (): MergedGroup => ({
-  ...emptyGroup(),
-  latencies: new Map(),
-  reasons: new Map(),
-  rejections: new Map(),
-})
-
-const addSum = (into: Sum, from: Sum) => {
-  into[0] += from[0]
-  into[1] += from[1]
-}
-const addArray = (into: number[], from: readonly number[]) => {
-  for (let i = 0; i < into.length; i++) into[i]! += from[i] ?? 0
-}
-
-function addGroup(into: MergedGroup, from: GroupFigures): void {
-  for (const k of COUNTS) into[k] += from[k]
-  addSum(into.similarity, from.similarity)
-  addSum(into.confidence, from.confidence)
-  addSum(into.latency, from.latency)
-  addSum(into.tokens, from.tokens)
-  const lat = from.latencies
-  for (let i = 0; i < lat.length; i += 2)
-    into.latencies.set(lat[i]!, (into.latencies.get(lat[i]!) ?? 0) + lat[i + 1]!)
-  for (const [i, b] of from.buckets.entries()) addArray(into.buckets[i]!, b)
-  for (const [code, category, drafts] of from.reasons) {
-    const key = JSON.stringify([code, category])
-    const r = into.reasons.get(key)
-    if (r) r.drafts += drafts
-    else into.reasons.set(key, { code, category, drafts })
-  }
-  for (const [reason, count] of from.rejections)
-    into.rejections.set(reason, (into.rejections.get(reason) ?? 0) + count)
-  for (const c of REVIEW_CHANNELS) {
-    const a = into.channels[c]
-    const b = from.channels[c]
-    a.shown += b.shown
-    a.decided += b.decided
-    a.usedAsIs += b.usedAsIs
-    a.usedEdited += b.usedEdited
-    a.replaced += b.replaced
-    a.rejected += b.rejected
-    addSum(a.similarity, b.similarity)
-    addArray(a.buckets, b.buckets)
-  }
-}
-
-function merge(days: Iterable<DayFigures>): WindowFigures {
-  const groups = new Map<string, MergedGroup>()
-  const overall = mergedGroup()
-  const live = { buckets: emptyLive().buckets, calibrations: new Map<string | null, number>() }
-  for (const day of days) {
-    for (const [key, g] of Object.entries(day.groups)) {
-      let into = groups.get(key)
-      if (!into) {
-        into = mergedGroup()
-        groups.set(key, into)
-      }
-      addGroup(into, g)
-      addGroup(overall, g)
-    }
-    for (const [i, b] of day.live.buckets.entries()) addArray(live.buckets[i]!, b)
-    for (const [id, n] of day.live.calibrations)
-      live.calibrations.set(id, (live.calibrations.get(id) ?? 0) + n)
-  }
-  return { groups, overall, live }
-}
-
 /**
  * The window's figures computed from `ai_replies` alone, without `analytics_daily`: what the partial days at
  * a window's edges use, and the from-scratch answer tests hold the daily figures against.
@@ -502,44 +197,6 @@ export async function windowFigures(
     endWhole < to ? live(endWhole, to) : new Map<string, DayFigures>(),
   ])
   return merge([...stored.map((r) => r.figures), ...head.values(), ...tail.values()])
-}
-
-/**
- * `percentile_cont(fraction) WITHIN GROUP (ORDER BY value)` over a multiset given as value → count, with
- * Postgres's arithmetic (orderedsetaggs.c: rows floor and ceil of fraction × (n − 1), linear
- * interpolation in float8), so the result is the same number. Null for an empty multiset.
- */
-export function percentileCont(counts: ReadonlyMap<number, number>, fraction: number): number | null {
-  let n = 0
-  for (const c of counts.values()) n += c
-  if (n === 0) return null
-  const position = fraction * (n - 1)
-  const first = Math.floor(position)
-  const second = Math.ceil(position)
-  const values = [...counts.keys()].sort((a, b) => a - b)
-  let seen = 0
-  let lo: number | undefined
-  let hi: number | undefined
-  for (const v of values) {
-    seen += counts.get(v)!
-    if (lo === undefined && seen > first) lo = v
-    if (seen > second) {
-      hi = v
-      break
-    }
-  }
-  return lo! + (hi! - lo!) * (position - first)
-}
-
-/**
- * An ascending ORDER BY of text in the C collation (the servers' and PGlite's: UTF-8 byte order, i.e. code
- * points), NULLs last, so merged lists break ties as the queries over ai_replies did.
- */
-export function byCodePoint(a: string | null, b: string | null): number {
-  if (a === b) return 0
-  if (a === null) return 1
-  if (b === null) return -1
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
 /** Most tenants one scheduled refresh takes on; the rest wait for the next run (oldest stale day first). */

@@ -27,7 +27,14 @@
  */
 import type { Sql } from '../db/sql.ts'
 import { type ChannelBreakdown, channelMetrics, REVIEW_CHANNELS, rangeBuckets } from './channels.ts'
-import { byCodePoint, type MergedGroup, percentileCont, type WindowFigures, windowFigures } from './daily.ts'
+import { windowFigures } from './daily.ts'
+import {
+  byCodePoint,
+  type DraftStatusCounts,
+  type MergedGroup,
+  percentileCont,
+  type WindowFigures,
+} from './figures.ts'
 
 export const CONFIDENCE_BUCKETS = rangeBuckets([0, 20, 40, 60, 80, 100])
 
@@ -50,17 +57,6 @@ export interface EscalationReasonCount {
   category: string | null
   drafts: number
   rate: number
-}
-
-/** Drafts of a group by review status (the query's columns and the API's `byStatus` alike). */
-export interface DraftStatusCounts {
-  pending: number
-  approved: number
-  rejected: number
-  superseded: number
-  sentAsDrafted: number
-  sentEdited: number
-  replaced: number
 }
 
 /** The figures of one group of drafts (the whole window or one prompt version). */
