@@ -12,7 +12,8 @@
  */
 import pgvector from 'pgvector'
 import { hashedEmbedding } from '#shared/ai/builtin'
-import { type DraftTimings, generateDraft } from '#shared/drafts/pipeline'
+import { generateDraft } from '#shared/drafts/pipeline'
+import type { DraftTimings } from '#shared/drafts/types'
 import { drainOutbox } from '#shared/queue/outbox'
 import { queueDraft } from '#shared/tickets/tickets'
 import { startFakeOllama } from '../test/fakes/ollama-server.ts'

@@ -1,8 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import type { Sql } from '#shared/db/sql'
+import { batchErrors } from '#shared/handlers/sqs-worker'
 import { logger } from '#shared/logger'
 import type { QueuePort } from '#shared/queue/port'
-import { batchErrors } from '#shared/queue/worker'
 import type { QueueDef, QueueName } from '#shared/routes'
 
 type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>

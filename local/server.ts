@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
-import { MAX_BODY_BYTES } from '#shared/http/route'
+import { MAX_BODY_BYTES } from '#shared/handlers/http-route'
 import { logger } from '#shared/logger'
 import type { RouteDef } from '#shared/routes'
 

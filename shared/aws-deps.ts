@@ -4,8 +4,7 @@ import * as z from 'zod'
 import { OllamaProvider } from './ai/ollama.ts'
 import { selectProvider } from './ai/select.ts'
 import { parseConfig } from './config.ts'
-import { createSql } from './db/sql.ts'
-import type { Deps } from './deps.ts'
+import { createSql, type Sql } from './db/sql.ts'
 import { providerLogger } from './logger.ts'
 import { captureAwsClient } from './observability.ts'
 import { SqsQueue } from './queue/sqs.ts'
@@ -45,9 +44,10 @@ function notGranted<T extends object>(name: string, target: T): T {
 
 /**
  * Builds Lambda dependencies from env + Secrets Manager, once per cold start. Only the secrets whose ARN
- * the function was given are read (least privilege: CDK passes and grants exactly those).
+ * the function was given are read (least privilege: CDK passes and grants exactly those). Its result is
+ * checked against `Deps` where shared/deps.ts installs it, so this module does not import that one back.
  */
-export async function buildAwsDeps(): Promise<Deps> {
+export async function buildAwsDeps() {
   const config = parseConfig()
   const read = (arn: string | undefined, name: string) => (arn ? secretString(arn, name) : undefined)
   const [db, jwt, dataKey] = await Promise.all([
@@ -60,7 +60,7 @@ export async function buildAwsDeps(): Promise<Deps> {
         `postgres://${encodeURIComponent(db.username)}@${config.DB_HOST ?? db.host}:${db.port ?? 5432}/${config.DB_NAME}?sslmode=require`,
         { max: 1, prepare: false, password: db.password },
       )
-    : notGranted('DB_SECRET_ARN', (() => {}) as unknown as Deps['sql'])
+    : notGranted('DB_SECRET_ARN', (() => {}) as unknown as Sql)
   const ollama = {
     embedModel: config.OLLAMA_EMBED_MODEL,
     chatModel: config.OLLAMA_CHAT_MODEL,

@@ -8,7 +8,7 @@
  * `POWERTOOLS_METRICS_DISABLED=false` is set, so the local log stays readable.
  *
  * Tracing follows Powertools' own rule (on only inside Lambda, off with `POWERTOOLS_TRACE_ENABLED=false`)
- * and only in workers, which load the Tracer with {@link useTracer} (shared/queue/worker.ts). A job is
+ * and only in workers, which load the Tracer with {@link useTracer} (shared/handlers/sqs-worker.ts). A job is
  * model, WHMCS and database time, which is what a trace should split; the X-Ray SDK behind the Tracer is
  * ~125 KB that every cold start would parse and run, so HTTP functions, whose Lambda segment already is
  * their database time, neither bundle nor load it. Where no Tracer is installed, `traced` is a plain call.

@@ -2,7 +2,7 @@ import { liveCalibration } from '#shared/analytics/calibration'
 import { windowFigures } from '#shared/analytics/daily'
 import { analyticsSummary } from '#shared/analytics/summary'
 import { actingTenant } from '#shared/auth/scope'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 
 // A 30-day window unless the caller names one.
 const DEFAULT_WINDOW_MS = 30 * 24 * 3600 * 1000

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { createApiKey } from '#shared/identity/api-keys'
 
 export const handler = httpRoute('POST /api-keys', async ({ deps, auth, body }) =>

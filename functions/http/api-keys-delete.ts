@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { revokeApiKey } from '#shared/identity/api-keys'
 
 export const handler = httpRoute('DELETE /api-keys/{id}', async ({ deps, auth, params }) => {

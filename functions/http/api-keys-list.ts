@@ -1,5 +1,5 @@
 import { page } from '#shared/api/common'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { listApiKeys } from '#shared/identity/api-keys'
 
 export const handler = httpRoute('GET /api-keys', async ({ deps, auth, query }) =>

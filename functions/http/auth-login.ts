@@ -1,5 +1,5 @@
 import { jwtSettings } from '#shared/auth/authenticate'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { login } from '#shared/identity/login'
 
 export const handler = httpRoute('POST /auth/login', async ({ deps, body }) =>

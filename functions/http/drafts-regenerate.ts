@@ -1,5 +1,5 @@
 import { requestRegeneration } from '#shared/drafts/requests'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { flushOutbox } from '#shared/queue/outbox'
 
 export const handler = httpRoute('POST /tickets/{id}/drafts', async ({ deps, auth, params }) => {

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { rejectDraft } from '#shared/review/review'
 
 export const handler = httpRoute('POST /drafts/{id}/reject', async ({ deps, auth, params, body }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 
 export const handler = httpRoute('GET /health', async ({ deps }) => {
   const [db] = await deps.sql<{ ok: number }[]>`SELECT 1 AS ok`

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { createArticle } from '#shared/knowledge/articles'
 import { flushOutbox } from '#shared/queue/outbox'
 

@@ -1,5 +1,5 @@
 import { page } from '#shared/api/common'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { listArticles } from '#shared/knowledge/articles'
 
 export const handler = httpRoute('GET /kb/articles', async ({ deps, auth, query }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { importArticles } from '#shared/knowledge/articles'
 import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 import { flushOutbox } from '#shared/queue/outbox'

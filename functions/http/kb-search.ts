@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { searchKb } from '#shared/knowledge/articles'
 
 export const handler = httpRoute('POST /kb/search', async ({ deps, auth, body }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { getUser } from '#shared/identity/users'
 
 export const handler = httpRoute('GET /me', async ({ deps, auth }) => {

@@ -1,5 +1,5 @@
 import { buildOpenApi } from '#shared/api/openapi'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 
 // Built once per container: the document only changes with a deploy.
 let document: object | undefined

@@ -1,5 +1,5 @@
 import { actingTenant } from '#shared/auth/scope'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { saveRerankingConfig } from '#shared/knowledge/reranking-config'
 
 export const handler = httpRoute('PUT /settings/reranking', async ({ deps, auth, query, body }) =>

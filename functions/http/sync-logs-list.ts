@@ -1,6 +1,6 @@
 import { page } from '#shared/api/common'
 import { actingTenant } from '#shared/auth/scope'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { listSyncLogs } from '#shared/whmcs/sync-logs'
 
 export const handler = httpRoute('GET /integrations/sync-logs', async ({ deps, auth, query }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { createTenant } from '#shared/identity/tenants'
 
 export const handler = httpRoute('POST /tenants', async ({ deps, auth, body }) =>

@@ -1,5 +1,5 @@
 import { page } from '#shared/api/common'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { listTenants } from '#shared/identity/tenants'
 
 export const handler = httpRoute('GET /tenants', async ({ deps, query }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { rotateWebhookSecret } from '#shared/identity/tenants'
 
 export const handler = httpRoute('POST /tenants/{id}/webhook-secret', async ({ deps, auth, params }) =>

@@ -1,5 +1,5 @@
+import { httpRoute } from '#shared/handlers/http-route'
 import { whmcsPolicy } from '#shared/http/outbound-policy'
-import { httpRoute } from '#shared/http/route'
 import { updateTenant } from '#shared/identity/tenants'
 
 export const handler = httpRoute('PATCH /tenants/{id}', async ({ deps, auth, params, body }) =>

@@ -1,5 +1,5 @@
-import { httpRoute } from '#shared/http/route'
-import { viewTicket } from '#shared/tickets/tickets'
+import { viewTicket } from '#shared/drafts/view'
+import { httpRoute } from '#shared/handlers/http-route'
 
 export const handler = httpRoute('GET /tickets/{id}', async ({ deps, auth, params }) =>
   viewTicket(deps.sql, auth, params.id),

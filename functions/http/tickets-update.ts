@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { updateTicket } from '#shared/tickets/tickets'
 
 export const handler = httpRoute('PATCH /tickets/{id}', async ({ deps, auth, params, body }) =>

@@ -1,5 +1,5 @@
 import { actingTenant } from '#shared/auth/scope'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { createUser } from '#shared/identity/users'
 
 export const handler = httpRoute('POST /users', async ({ deps, auth, body }) => {

@@ -1,6 +1,6 @@
 import { page } from '#shared/api/common'
 import { actingTenant } from '#shared/auth/scope'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { listUsers } from '#shared/identity/users'
 
 export const handler = httpRoute('GET /users', async ({ deps, auth, query }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { updateUser } from '#shared/identity/users'
 
 export const handler = httpRoute('PATCH /users/{id}', async ({ deps, auth, params, body }) =>

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { markDraftNotHelpful } from '#shared/whmcs/panel'
 
 /** The WHMCS panel's Not helpful (x-api-key): a rejection with the agent's reason, channel `whmcs`. */

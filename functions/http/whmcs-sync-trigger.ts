@@ -1,5 +1,5 @@
 import { actingTenant } from '#shared/auth/scope'
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { flushOutbox } from '#shared/queue/outbox'
 import { requestManualSync } from '#shared/whmcs/sync-logs'
 

@@ -1,4 +1,4 @@
-import { httpRoute } from '#shared/http/route'
+import { httpRoute } from '#shared/handlers/http-route'
 import { getWhmcsTicketDraft } from '#shared/whmcs/panel'
 
 /** For the WHMCS admin panel (x-api-key): the draft of the ticket WHMCS knows by this id. */

@@ -1,4 +1,4 @@
-import { type Event, httpRoute } from '#shared/http/route'
+import { type Event, httpRoute } from '#shared/handlers/http-route'
 import { recordWebhookEvent } from '#shared/observability'
 import { publishClaimed } from '#shared/queue/outbox'
 import { handleWhmcsWebhook } from '#shared/whmcs/webhook'

@@ -1,8 +1,8 @@
 import { generateDraft } from '#shared/drafts/pipeline'
 import { markDraftFailed } from '#shared/drafts/requests'
+import { sqsWorker } from '#shared/handlers/sqs-worker'
 import { recordDraft } from '#shared/observability'
 import { draftJobSchema } from '#shared/queue/jobs'
-import { sqsWorker } from '#shared/queue/worker'
 
 /**
  * Drafts a reply for one customer message. A failure is thrown so the queue retries it with backoff; on

@@ -1,4 +1,5 @@
 import { AiProviderError } from '#shared/ai/provider'
+import { sqsBatchWorker } from '#shared/handlers/sqs-worker'
 import {
   indexApprovedReply,
   indexArticles,
@@ -7,7 +8,6 @@ import {
 } from '#shared/knowledge/indexer'
 import { logger } from '#shared/logger'
 import { embedJobSchema } from '#shared/queue/jobs'
-import { sqsBatchWorker } from '#shared/queue/worker'
 
 /**
  * (Re)indexes KB articles and approved replies (shared/knowledge/indexer.ts). The articles of a batch are

@@ -1,6 +1,6 @@
+import { sqsWorker } from '#shared/handlers/sqs-worker'
 import { recordWhmcsSend } from '#shared/observability'
 import { sendJobSchema } from '#shared/queue/jobs'
-import { sqsWorker } from '#shared/queue/worker'
 import { sendApprovedReply, sendEscalationNote } from '#shared/whmcs/send'
 
 /**

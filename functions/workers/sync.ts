@@ -1,6 +1,6 @@
+import { sqsWorker } from '#shared/handlers/sqs-worker'
 import { recordSync } from '#shared/observability'
 import { syncJobSchema } from '#shared/queue/jobs'
-import { sqsWorker } from '#shared/queue/worker'
 import { runWhmcsSync } from '#shared/whmcs/sync'
 
 /**

@@ -4,11 +4,19 @@
  * lifted from the retrieved sources, cited). Quality is that of a good keyword search, not of an LLM —
  * which is why `selectProvider` announces it loudly.
  */
-import { stripCitationMarkers } from '../drafts/citations.ts'
-import { NO_ANSWER_MARKER } from '../drafts/prompt.ts'
+
+import { stripCitationMarkers } from '../text/citations.ts'
 import { contentTerms, estimateTokens, STOP_WORDS, splitSentences, stem, words } from '../text/words.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
-import type { AiProvider, ChatMessage, ChatOptions, ChatResult, EmbedKind, Grounding } from './provider.ts'
+import {
+  type AiProvider,
+  type ChatMessage,
+  type ChatOptions,
+  type ChatResult,
+  type EmbedKind,
+  type Grounding,
+  NO_ANSWER_MARKER,
+} from './provider.ts'
 
 const DIMENSIONS = 768
 

@@ -10,10 +10,18 @@
  */
 export type EmbedKind = 'document' | 'query'
 
+/** One chat message, in the shape Ollama's `chat` takes. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
   content: string
 }
+
+/**
+ * What the model writes first when the sources do not answer the question (guardrail 1). Code removes it
+ * from the reply and escalates the ticket for `no_answer`: the model can only add an escalation this way,
+ * never take one away, so customer text that makes it write the marker gains nothing.
+ */
+export const NO_ANSWER_MARKER = '[NO_ANSWER]'
 
 /**
  * The question and the numbered sources a draft must be grounded in. An LLM reads them from the prompt;

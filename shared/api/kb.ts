@@ -1,16 +1,12 @@
 import * as z from 'zod'
-import type { SourceKind } from '../knowledge/search.ts'
 import { id, idParams, intParam, pageQuery, patchBody, tenantScope } from './common.ts'
 
 export const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const
 export type KbCategory = (typeof KB_CATEGORIES)[number]
 
-export const SOURCE_KINDS = [
-  'global_kb',
-  'tenant_kb',
-  'approved_example',
-  'correction',
-] as const satisfies readonly SourceKind[]
+/** Where a retrievable passage comes from: the global KB, the tenant's KB, or what its agents sent. */
+export const SOURCE_KINDS = ['global_kb', 'tenant_kb', 'approved_example', 'correction'] as const
+export type SourceKind = (typeof SOURCE_KINDS)[number]
 
 /** Most articles a single `POST /kb/import` accepts; the CLI sends batches well below it. */
 export const MAX_IMPORT_ARTICLES = 500

@@ -1,7 +1,61 @@
 import * as z from 'zod'
-import { DEFAULT_PROMPT } from '../drafts/prompt.ts'
-import { rerankingConfigSchema } from '../knowledge/rerank.ts'
 import { idParams, tenantScope } from './common.ts'
+
+const weightsSchema = z
+  .object({
+    global_kb: z.number().min(0).max(1),
+    tenant_kb: z.number().min(0).max(1),
+    approved_example: z.number().min(0).max(1),
+    correction: z.number().min(0).max(1),
+  })
+  .strict()
+
+/**
+ * The reranking config without cross-field checks. Exported so callers can derive `.partial()` and
+ * similar shapes, which zod does not allow on a refined schema; validate the result with
+ * {@link rerankingConfigSchema} afterwards.
+ */
+export const rerankingConfigBaseSchema = z
+  .object({
+    isEnabled: z.boolean(),
+    modelName: z.string().trim().min(1).max(255),
+    weights: weightsSchema,
+    topKInitial: z.number().int().min(1).max(100),
+    topKRerank: z.number().int().min(1).max(100),
+    scoreThreshold: z.number().min(0).max(1),
+  })
+  .strict()
+
+/** Tolerance on the weight sum, so 0.1 + 0.2 style float sums and 3-decimal UIs still validate. */
+const WEIGHT_SUM_TOLERANCE = 0.001
+
+/**
+ * `GET/PUT /settings/reranking` body: weights ≥ 0 summing to 1 (± 0.001), `topKInitial` 1..100,
+ * `topKRerank` 1..`topKInitial`, `scoreThreshold` 0..1.
+ */
+export const rerankingConfigSchema = rerankingConfigBaseSchema.superRefine((config, ctx) => {
+  const sum = Object.values(config.weights).reduce((a, b) => a + b, 0)
+  if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['weights'],
+      message: `Source weights must add up to 1 (got ${Number(sum.toFixed(6))})`,
+    })
+  }
+  if (config.topKRerank > config.topKInitial) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topKRerank'],
+      message: `topKRerank (${config.topKRerank}) cannot exceed topKInitial (${config.topKInitial})`,
+    })
+  }
+})
+
+/** A validated reranking config. */
+export type RerankingConfig = z.infer<typeof rerankingConfigSchema>
+
+/** Model settings a new prompt version gets when its body leaves them out (also the seeded default's). */
+export const PROMPT_MODEL_DEFAULTS = { model: 'qwen2.5:3b', temperature: 0.3, maxTokens: 800 } as const
 
 const template = (max: number) => z.string().trim().min(1).max(max)
 
@@ -20,10 +74,10 @@ export const promptsContract = {
         systemPrompt: template(20_000),
         contextTemplate: template(20_000),
         taskTemplate: template(20_000),
-        model: z.string().trim().min(1).max(100).default(DEFAULT_PROMPT.model),
+        model: z.string().trim().min(1).max(100).default(PROMPT_MODEL_DEFAULTS.model),
         // A real number, unlike seed 001's int ÷ 10 (migration 001).
-        temperature: z.number().min(0).max(2).default(DEFAULT_PROMPT.temperature),
-        maxTokens: z.number().int().min(16).max(8192).default(DEFAULT_PROMPT.maxTokens),
+        temperature: z.number().min(0).max(2).default(PROMPT_MODEL_DEFAULTS.temperature),
+        maxTokens: z.number().int().min(16).max(8192).default(PROMPT_MODEL_DEFAULTS.maxTokens),
         /** A global prompt (tenant NULL) shared by every tenant; superadmin only. */
         global: z.boolean().default(false),
       })

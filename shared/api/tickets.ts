@@ -1,6 +1,44 @@
 import * as z from 'zod'
-import { PRIORITIES, PUBLIC_TICKET_STATUSES, TICKET_STATUSES } from '../tickets/status.ts'
 import { email, id, idParams, pageQuery, patchBody } from './common.ts'
+
+/** All ticket statuses (seed 000 ∪ seed 001). */
+export const TICKET_STATUSES = [
+  'open',
+  'in_progress',
+  'answered',
+  'customer_reply',
+  'pending_customer',
+  'on_hold',
+  'escalated',
+  'resolved',
+  'closed',
+  'reopened',
+] as const
+
+/** A ticket status. */
+export type TicketStatus = (typeof TICKET_STATUSES)[number]
+
+/** The statuses a customer (role `user`) may see: escalation is staff triage, not a state of their ticket. */
+export const PUBLIC_TICKET_STATUSES = [
+  'open',
+  'in_progress',
+  'answered',
+  'customer_reply',
+  'pending_customer',
+  'on_hold',
+  'resolved',
+  'closed',
+  'reopened',
+] as const satisfies readonly TicketStatus[]
+
+/** A status as a customer sees it. */
+export type PublicTicketStatus = (typeof PUBLIC_TICKET_STATUSES)[number]
+
+/** Ticket priorities (seed 000). */
+export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const
+
+/** A ticket priority. */
+export type Priority = (typeof PRIORITIES)[number]
 
 const status = z.enum(TICKET_STATUSES)
 const priority = z.enum(PRIORITIES)

@@ -1,10 +1,19 @@
 import { createHash } from 'node:crypto'
-import type { Deps } from '../deps.ts'
-import { UnauthorizedError } from '../http/errors.ts'
+import type { Config } from '../config.ts'
+import type { Sql } from '../db/sql.ts'
+import { UnauthorizedError } from '../errors.ts'
 import { verifyToken } from './jwt.ts'
 import { type AuthContext, lowerRole, type Role } from './roles.ts'
 
-export const jwtSettings = (deps: Deps) => ({
+/** What authenticating a request needs: the database, the JWT key and settings, and the clock. */
+export interface AuthDeps {
+  sql: Sql
+  jwtKey: Uint8Array
+  config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_TTL_SECONDS'>
+  now: () => Date
+}
+
+export const jwtSettings = (deps: Omit<AuthDeps, 'sql' | 'now'>) => ({
   key: deps.jwtKey,
   issuer: deps.config.JWT_ISSUER,
   audience: deps.config.JWT_AUDIENCE,
@@ -20,7 +29,7 @@ export const hashApiKey = (key: string): string => createHash('sha256').update(k
  * (bumped by a password, role or active change) is refused, so every session issued before the change ends.
  */
 export async function authenticate(
-  deps: Deps,
+  deps: AuthDeps,
   headers: Record<string, string | undefined>,
 ): Promise<AuthContext> {
   const { sql } = deps

@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose'
 import * as z from 'zod'
-import { UnauthorizedError } from '../http/errors.ts'
+import { UnauthorizedError } from '../errors.ts'
 import { type AuthContext, roleSchema } from './roles.ts'
 
 export interface JwtSettings {

@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../http/errors.ts'
+import { ForbiddenError } from '../errors.ts'
 import type { AuthContext } from './roles.ts'
 
 /**

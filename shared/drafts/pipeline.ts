@@ -2,13 +2,13 @@
  * The draft pipeline (docs/ARCHITECTURE.md): one customer message in, one grounded, cited, scored draft out.
  * generateDraft below runs the stages in order, each a named function:
  *
- *   1. load                  loadDraftContext    (draft-stages.ts)
- *   2. retrieve              retrieveCandidates  (draft-stages.ts)
- *   3. rerank                rerankCandidates    (draft-stages.ts)
- *   4. prompt and model      writeReply          (draft-stages.ts)
- *   5. verify citations      verifyCitations     (draft-stages.ts)
- *   6. score and decide      scoreDraft          (draft-stages.ts)
- *   7. store                 storeDraft          (draft-store.ts)
+ *   1. load                  loadDraftContext    (context.ts)
+ *   2. retrieve              retrieveCandidates  (retrieval.ts)
+ *   3. rerank                rerankCandidates    (retrieval.ts)
+ *   4. prompt and model      writeReply          (writing.ts)
+ *   5. verify citations      verifyCitations     (writing.ts)
+ *   6. score and decide      scoreDraft          (scoring.ts)
+ *   7. store                 storeDraft          (store.ts)
  *
  * In detail:
  *   load ticket + thread → query (subject + latest customer message, + earlier thread when there is one)
@@ -36,56 +36,15 @@
  * - retrieval strength (confidence) = the source-weighted rerank scores of the passages shown to the
  *   model (see shared/trust/confidence.ts for the whole formula).
  */
-import type { AiProvider } from '../ai/provider.ts'
-import type { Config } from '../config.ts'
-import type { Sql } from '../db/sql.ts'
 import { logger } from '../logger.ts'
 import type { DraftJob } from '../queue/jobs.ts'
-import { detectIntent } from './intent.ts'
+import { loadDraftContext } from './context.ts'
 import { skipAnswered } from './requests.ts'
-import {
-  loadDraftContext,
-  rerankCandidates,
-  retrieveCandidates,
-  scoreDraft,
-  verifyCitations,
-  writeReply,
-} from './stages.ts'
+import { rerankCandidates, retrieveCandidates } from './retrieval.ts'
+import { scoreDraft } from './scoring.ts'
 import { storeDraft } from './store.ts'
-
-// Re-exported: callers and tests know the classifier as part of the draft pipeline.
-export { detectIntent }
-
-/** What the pipeline needs from Deps; `fetch` is injectable for the cross-encoder call. */
-export interface DraftDeps {
-  sql: Sql
-  ai: AiProvider
-  config: Pick<Config, 'RERANKER_URL'>
-  fetch?: typeof globalThis.fetch
-}
-
-/** Where the time of one draft went, in milliseconds. */
-export interface DraftTimings {
-  loadMs: number
-  retrievalMs: number
-  rerankMs: number
-  modelMs: number
-  scoringMs: number
-  storeMs: number
-  totalMs: number
-}
-
-export type DraftOutcome =
-  | {
-      status: 'created'
-      aiReplyId: number
-      escalated: boolean
-      /** Keyword category or reason code of each escalation reason (for metrics). */
-      escalationReasons: string[]
-      confidence: number
-      timings: DraftTimings
-    }
-  | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' | 'already_approved' }
+import type { DraftDeps, DraftOutcome } from './types.ts'
+import { verifyCitations, writeReply } from './writing.ts'
 
 /**
  * Generates and stores the draft for one `draft` job. Idempotent on `job.jobId` (stored as

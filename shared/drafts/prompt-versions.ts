@@ -1,7 +1,7 @@
 import { audit } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
-import { ConflictError, ForbiddenError, found, ValidationError } from '../http/errors.ts'
+import { ConflictError, ForbiddenError, found, ValidationError } from '../errors.ts'
 import { DEFAULT_PROMPT, type PromptTemplates, validatePromptTemplates } from './prompt.ts'
 
 /** A prompt version as the API shows it. `inUse` marks the one drafts of the tenant are built with. */

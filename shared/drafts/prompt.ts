@@ -9,16 +9,10 @@
  *   treat customer text as data.
  */
 
+import { type ChatMessage, NO_ANSWER_MARKER } from '../ai/provider.ts'
+import type { SourceKind } from '../api/kb.ts'
+import { PROMPT_MODEL_DEFAULTS } from '../api/prompts.ts'
 import { LANGUAGE_NAMES, type Language } from '../text/language-names.ts'
-
-/** One chat message, in the shape Ollama's `chat` takes. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant'
-  content: string
-}
-
-/** Where a retrieved passage comes from (`kb_chunks` source kind). */
-export type SourceKind = 'global_kb' | 'tenant_kb' | 'approved_example' | 'correction'
 
 /** A retrieved passage as the prompt shows it. `ref` is the number the model cites as `[ref]`. */
 export interface PromptSource {
@@ -120,13 +114,6 @@ export function validatePromptTemplates(
  * Rules appended by code to every system prompt, whatever the tenant's prompt version says. They are the
  * product's contract with agents (grounded, cited drafts) and the injection guard.
  */
-/**
- * What the model writes first when the sources do not answer the question (guardrail 1). Code removes it
- * from the reply and escalates the ticket for `no_answer`: the model can only add an escalation this way,
- * never take one away, so customer text that makes it write the marker gains nothing.
- */
-export const NO_ANSWER_MARKER = '[NO_ANSWER]'
-
 export const PROMPT_GUARDRAILS = [
   'Rules that always apply:',
   `1. Answer only from the numbered knowledge sources. If they do not contain the answer, begin the reply with ${NO_ANSWER_MARKER}, then say that you will check with the team; do not guess.`,
@@ -230,9 +217,7 @@ export const DEFAULT_PROMPT = {
   version: '1.0.0',
   name: 'Draftdesk default',
   description: 'Grounded, cited replies for web-hosting support; customer text is treated as untrusted data.',
-  model: 'qwen2.5:3b',
-  temperature: 0.3,
-  maxTokens: 800,
+  ...PROMPT_MODEL_DEFAULTS,
   systemPrompt: [
     'You are a support agent at a web-hosting company. You write draft replies to customer tickets;',
     'a human agent reviews every draft before it is sent.',

@@ -3,21 +3,20 @@
  * the request and the worker apply, and recording a job that failed for good.
  */
 
+import type { TicketStatus } from '../api/tickets.ts'
 import { audit } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
-import { ConflictError, found } from '../http/errors.ts'
+import { ConflictError, found } from '../errors.ts'
 import type { DraftJob } from '../queue/jobs.ts'
-import type { TicketStatus } from '../tickets/status.ts'
+import { clip } from '../text/fold.ts'
 import { queueDraft } from '../tickets/tickets.ts'
-import type { DraftOutcome } from './pipeline.ts'
+import type { DraftOutcome } from './types.ts'
 
 const MAX_ERROR_CHARS = 1000
 
-const clipError = (error: unknown) => {
-  const text = error instanceof Error ? error.message : String(error)
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text
-}
+const clipError = (error: unknown) =>
+  clip(error instanceof Error ? error.message : String(error), MAX_ERROR_CHARS)
 
 /** True when this customer message (null: a ticket without one) already has its approved reply. */
 export async function hasApprovedReply(

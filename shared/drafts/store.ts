@@ -5,22 +5,16 @@
  * escalation, the audit entries and the optional WHMCS escalation note.
  */
 import type { AiProvider } from '../ai/provider.ts'
+import type { TicketStatus } from '../api/tickets.ts'
 import { type AuditEntry, auditMany } from '../audit/record.ts'
 import type { Sql } from '../db/sql.ts'
 import type { Reranked } from '../knowledge/rerank.ts'
-import { canTransition, type TicketStatus } from '../tickets/status.ts'
+import { clip } from '../text/fold.ts'
+import { canTransition } from '../tickets/status.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
-import { queueWhmcsNote } from '../whmcs/send.ts'
+import { queueWhmcsNote } from './escalation-note.ts'
 import { hasApprovedReply } from './requests.ts'
-import {
-  type Candidate,
-  clip,
-  type DraftContext,
-  type DraftScores,
-  type ModelReply,
-  type Ranking,
-  type VerifiedReply,
-} from './stages.ts'
+import type { Candidate, DraftContext, DraftScores, ModelReply, Ranking, VerifiedReply } from './types.ts'
 
 // Stored with each shown source so agents can check a citation without opening the article.
 const EXCERPT_CHARS = 500

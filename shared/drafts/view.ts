@@ -1,4 +1,6 @@
+import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
+import { getTicket, ticketWithThread } from '../tickets/tickets.ts'
 
 /** A draft as agents see it (`GET /tickets/{id}/drafts`, `latestDraft` of a ticket). */
 export interface DraftView {
@@ -73,4 +75,32 @@ export async function markDraftsShown(
       WHERE tenant_id = ${tenantId} AND id IN ${sql(draftIds)} AND shown_whmcs_at IS NULL
         AND status = 'pending'`
   }
+}
+
+/**
+ * `GET /tickets/{id}`: the ticket and its thread as the caller may see them and, for staff, the latest
+ * draft, marked as shown through the API.
+ */
+export async function viewTicket(sql: Sql, auth: AuthContext, ticketId: number) {
+  const ticket = await ticketWithThread(sql, auth, ticketId)
+  if (auth.role === 'user') return ticket
+  const latestDraft = (await listDrafts(sql, auth.tenantId, ticket.id, 1))[0] ?? null
+  if (latestDraft) await markDraftsShown(sql, auth.tenantId, [latestDraft.id], 'api')
+  return { ...ticket, latestDraft }
+}
+
+/**
+ * `GET /tickets/{id}/drafts`: a ticket's drafts, newest first, marked as shown through the API. The ticket
+ * is loaded through the tenant filter first: another tenant's ticket is a 404, never an empty list.
+ */
+export async function viewTicketDrafts(sql: Sql, auth: AuthContext, ticketId: number) {
+  const ticket = await getTicket(sql, auth, ticketId)
+  const items = await listDrafts(sql, auth.tenantId, ticket.id)
+  await markDraftsShown(
+    sql,
+    auth.tenantId,
+    items.map((d) => d.id),
+    'api',
+  )
+  return { items }
 }

@@ -3,7 +3,7 @@ import { auditAs } from '../audit/record.ts'
 import { hashApiKey } from '../auth/authenticate.ts'
 import type { AuthContext, Role } from '../auth/roles.ts'
 import { type Db, type Sql, tenantPage } from '../db/sql.ts'
-import { NotFoundError } from '../http/errors.ts'
+import { NotFoundError } from '../errors.ts'
 
 export interface ApiKeyView {
   id: number

@@ -3,7 +3,7 @@ import { issueToken, type JwtSettings } from '../auth/jwt.ts'
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.ts'
 import type { Role } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
-import { TooManyRequestsError, UnauthorizedError } from '../http/errors.ts'
+import { TooManyRequestsError, UnauthorizedError } from '../errors.ts'
 
 /** Failures in a row before an account is locked, and for how long. */
 export const MAX_FAILED_LOGINS = 5

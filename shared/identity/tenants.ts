@@ -2,7 +2,7 @@ import { audit } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { decryptSecret, encryptSecret, randomToken } from '../crypto.ts'
 import { beforeCursor, type Db, definedOnly, type Sql } from '../db/sql.ts'
-import { ConflictError, found, NotFoundError, ValidationError } from '../http/errors.ts'
+import { ConflictError, found, NotFoundError, ValidationError } from '../errors.ts'
 import { checkUrl, type OutboundPolicy, OutboundRefusedError } from '../http/outbound-policy.ts'
 
 /** A tenant as the API shows it: WHMCS secrets are write-only and never leave the database. */

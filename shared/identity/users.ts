@@ -2,7 +2,7 @@ import { audit } from '../audit/record.ts'
 import { hashPassword } from '../auth/passwords.ts'
 import type { AuthContext, Role } from '../auth/roles.ts'
 import { type Db, definedOnly, type Sql, tenantPage } from '../db/sql.ts'
-import { ConflictError, ForbiddenError, found } from '../http/errors.ts'
+import { ConflictError, ForbiddenError, found } from '../errors.ts'
 
 export interface UserView {
   id: number

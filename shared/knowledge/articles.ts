@@ -8,15 +8,15 @@
  */
 import type { z } from 'zod'
 import type { AiProvider } from '../ai/provider.ts'
-import type { KbCategory, kbArticleInput } from '../api/kb.ts'
+import type { KbCategory, kbArticleInput, SourceKind } from '../api/kb.ts'
 import { auditAs } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { actingTenant } from '../auth/scope.ts'
 import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
-import { BadRequestError, ConflictError, ForbiddenError, found } from '../http/errors.ts'
+import { BadRequestError, ConflictError, ForbiddenError, found } from '../errors.ts'
 import { enqueueArticleEmbed } from '../queue/jobs.ts'
 import { articleOwner, syncSourceChunks } from './indexer.ts'
-import { hybridSearch, type SearchHit, type SourceKind } from './search.ts'
+import { hybridSearch, type SearchHit } from './search.ts'
 
 export type ArticleInput = z.output<typeof kbArticleInput>
 

@@ -5,9 +5,9 @@
  */
 import pgvector from 'pgvector'
 import type { AiProvider } from '../ai/provider.ts'
+import type { SourceKind } from '../api/kb.ts'
 import type { Db } from '../db/sql.ts'
 import type { Chunk } from './chunk.ts'
-import type { SourceKind } from './search.ts'
 
 /** The source a set of chunks belongs to. */
 export interface ChunkOwner {

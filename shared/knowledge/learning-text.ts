@@ -18,7 +18,7 @@
  * References list of a sent reply go first: they point at the sources of another ticket's draft.
  */
 
-import { withoutReferences } from '../drafts/citations.ts'
+import { withoutReferences } from '../text/citations.ts'
 import { words } from '../text/words.ts'
 
 /** Share of a sentence's word trigrams found in the customer's messages above which it counts as copied. */

@@ -4,7 +4,7 @@
  */
 import matter from 'gray-matter'
 import { kbArticleInput } from '../api/kb.ts'
-import { BadRequestError } from '../http/errors.ts'
+import { BadRequestError } from '../errors.ts'
 import { findUnsafeInput } from '../http/safe-input.ts'
 import type { ArticleInput } from './articles.ts'
 import { markdownHeading } from './chunk.ts'

@@ -4,12 +4,11 @@
  */
 import pRetry, { AbortError } from 'p-retry'
 import * as z from 'zod'
-
-/** Source kinds of retrievable passages. */
-export type RerankSourceKind = 'global_kb' | 'tenant_kb' | 'approved_example' | 'correction'
+import type { SourceKind } from '../api/kb.ts'
+import type { RerankingConfig } from '../api/prompts.ts'
 
 /** What a source without a title is called, on the stored draft and in the WHMCS panel. */
-export const SOURCE_KIND_LABEL: Record<RerankSourceKind, string> = {
+export const SOURCE_KIND_LABEL: Record<SourceKind, string> = {
   global_kb: 'Knowledge base',
   tenant_kb: 'Knowledge base',
   approved_example: 'Approved earlier reply',
@@ -17,12 +16,12 @@ export const SOURCE_KIND_LABEL: Record<RerankSourceKind, string> = {
 }
 
 /** Per-kind weights; they add up to 1 in a valid config. */
-export type SourceWeights = Record<RerankSourceKind, number>
+export type SourceWeights = Record<SourceKind, number>
 
 /** The minimum a candidate needs; anything else it carries is passed through. */
 export interface RerankCandidate {
   id: string | number
-  sourceKind: RerankSourceKind
+  sourceKind: SourceKind
   /**
    * Relevance in 0..1: the cosine similarity to the query (text rank for a text-only hit), or a
    * cross-encoder score. Never the rank-based fused score, which is ~1 for the top hit whatever it says.
@@ -211,59 +210,6 @@ export function applyCrossEncoderScores<T extends RerankCandidate>(
 
 /** Default model of the seed's `reranking_configs.model_name`. */
 export const DEFAULT_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L-6-v2'
-
-const weightsSchema = z
-  .object({
-    global_kb: z.number().min(0).max(1),
-    tenant_kb: z.number().min(0).max(1),
-    approved_example: z.number().min(0).max(1),
-    correction: z.number().min(0).max(1),
-  })
-  .strict()
-
-/**
- * The reranking config without cross-field checks. Exported so callers can derive `.partial()` and
- * similar shapes, which zod does not allow on a refined schema; validate the result with
- * {@link rerankingConfigSchema} afterwards.
- */
-export const rerankingConfigBaseSchema = z
-  .object({
-    isEnabled: z.boolean(),
-    modelName: z.string().trim().min(1).max(255),
-    weights: weightsSchema,
-    topKInitial: z.number().int().min(1).max(100),
-    topKRerank: z.number().int().min(1).max(100),
-    scoreThreshold: z.number().min(0).max(1),
-  })
-  .strict()
-
-/** Tolerance on the weight sum, so 0.1 + 0.2 style float sums and 3-decimal UIs still validate. */
-const WEIGHT_SUM_TOLERANCE = 0.001
-
-/**
- * `GET/PUT /settings/reranking` body: weights ≥ 0 summing to 1 (± 0.001), `topKInitial` 1..100,
- * `topKRerank` 1..`topKInitial`, `scoreThreshold` 0..1.
- */
-export const rerankingConfigSchema = rerankingConfigBaseSchema.superRefine((config, ctx) => {
-  const sum = Object.values(config.weights).reduce((a, b) => a + b, 0)
-  if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['weights'],
-      message: `Source weights must add up to 1 (got ${Number(sum.toFixed(6))})`,
-    })
-  }
-  if (config.topKRerank > config.topKInitial) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['topKRerank'],
-      message: `topKRerank (${config.topKRerank}) cannot exceed topKInitial (${config.topKInitial})`,
-    })
-  }
-})
-
-/** A validated reranking config. */
-export type RerankingConfig = z.infer<typeof rerankingConfigSchema>
 
 /** The seed's global defaults (`reranking_configs` with tenant NULL). */
 export const DEFAULT_RERANKING_CONFIG: RerankingConfig = {

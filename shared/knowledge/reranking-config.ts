@@ -1,7 +1,8 @@
+import type { RerankingConfig } from '../api/prompts.ts'
 import { audit } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
-import { DEFAULT_RERANKING_CONFIG, type RerankingConfig } from './rerank.ts'
+import { DEFAULT_RERANKING_CONFIG } from './rerank.ts'
 
 /** A reranking config and whose it is: the tenant's own row, or the global default it inherits. */
 export type RerankingConfigView = RerankingConfig & { scope: 'tenant' | 'global' }

@@ -6,11 +6,10 @@
  */
 import pgvector from 'pgvector'
 import type { AiProvider } from '../ai/provider.ts'
+import { SOURCE_KINDS, type SourceKind } from '../api/kb.ts'
 import type { Db, Sql } from '../db/sql.ts'
 
-export type SourceKind = 'global_kb' | 'tenant_kb' | 'approved_example' | 'correction'
-
-const ALL_KINDS: readonly SourceKind[] = ['global_kb', 'tenant_kb', 'approved_example', 'correction']
+const ALL_KINDS: readonly SourceKind[] = SOURCE_KINDS
 
 /**
  * The titles of learnt replies, whatever their chunk's metadata says: a ticket's subject is customer text

@@ -91,7 +91,7 @@ export const sendJobSchema = z.union([
 ])
 export type SendJob = z.output<typeof sendJobSchema>
 
-/** Queues posting an approved reply; callers go through queueWhmcsSend, which claims the send first. */
+/** Queues posting an approved reply; callers go through queueWhmcsSend (shared/review/whmcs-request.ts), which claims the send first. */
 export function enqueueReplySend(
   tx: Db,
   tenantId: number,
@@ -100,7 +100,7 @@ export function enqueueReplySend(
   return enqueue(tx, 'send', tenantId, { tenantId, approvedReplyId })
 }
 
-/** Queues an internal note for an escalated draft; callers go through queueWhmcsNote. */
+/** Queues an internal note for an escalated draft; callers go through queueWhmcsNote (shared/drafts/escalation-note.ts). */
 export function enqueueNoteSend(tx: Db, tenantId: number, aiReplyId: number): Promise<SendJob & JobEnvelope> {
   return enqueue(tx, 'send', tenantId, { kind: 'note' as const, tenantId, aiReplyId })
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type postgres from 'postgres'
 import type { Db } from '../db/sql.ts'
-import type { Deps } from '../deps.ts'
 import { logger } from '../logger.ts'
 import type { QueueName } from '../routes.ts'
 import type { QueuePort } from './port.ts'
@@ -121,7 +120,7 @@ export async function drainOutbox(sql: Db, queue: QueuePort, limit = 100): Promi
  * Publishes jobs a request or a job just committed. A failure is logged, not returned: the data is saved
  * and the outbox sweep schedule will deliver the job, so the caller must not retry (and duplicate) its work.
  */
-export async function flushOutbox(deps: Pick<Deps, 'sql' | 'queue'>): Promise<void> {
+export async function flushOutbox(deps: { sql: Db; queue: QueuePort }): Promise<void> {
   try {
     await drainOutbox(deps.sql, deps.queue)
   } catch (error) {
@@ -135,7 +134,7 @@ export async function flushOutbox(deps: Pick<Deps, 'sql' | 'queue'>): Promise<vo
  * the claim expires and the outbox sweep sends them.
  */
 export async function publishClaimed(
-  deps: Pick<Deps, 'sql' | 'queue'>,
+  deps: { sql: Db; queue: QueuePort },
   jobs: readonly ClaimedJob[],
 ): Promise<void> {
   if (jobs.length === 0) return

@@ -7,7 +7,7 @@
  * and URLs are the articles' current ones.
  */
 import type { Db } from '../db/sql.ts'
-import { type CitableSource, customerFacingReply } from '../drafts/citations.ts'
+import { type CitableSource, customerFacingReply } from '../text/citations.ts'
 
 const KINDS = new Set<CitableSource['sourceKind']>([
   'global_kb',

@@ -4,21 +4,23 @@
  * worker indexes it as an `approved_example` or, after a heavy edit, a `correction`.
  */
 import type { AiProvider } from '../ai/provider.ts'
+import type { TicketStatus } from '../api/tickets.ts'
 import { audit, auditAs } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
-import { collapseDuplicateMarkers } from '../drafts/citations.ts'
 import { DRAFT_COLUMNS, type DraftView } from '../drafts/view.ts'
-import { BadRequestError, ConflictError, found, NotFoundError } from '../http/errors.ts'
+import { BadRequestError, ConflictError, found, NotFoundError } from '../errors.ts'
 import { whmcsConfigured } from '../identity/tenants.ts'
 import { logger } from '../logger.ts'
 import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
+import { collapseDuplicateMarkers } from '../text/citations.ts'
+import { clip } from '../text/fold.ts'
 import { maskPii, type PiiVault, unmaskPii } from '../text/pii.ts'
-import { canTransition, type TicketStatus } from '../tickets/status.ts'
+import { canTransition } from '../tickets/status.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
-import { queueWhmcsSend } from '../whmcs/send.ts'
 import { customerReplyOf } from './customer-reply.ts'
 import { type ApprovalClassification, classifyApproval } from './similarity.ts'
+import { queueWhmcsSend } from './whmcs-request.ts'
 
 /** What the review service needs; `ai` only for the optional LLM edit summary. */
 export interface ReviewDeps {
@@ -186,7 +188,7 @@ export async function llmEditSummary(
     ])
     const text = unmaskPii(result.content, vault).replace(/\s+/g, ' ').trim()
     if (!text) return null
-    return text.length > LLM_SUMMARY_MAX_CHARS ? `${text.slice(0, LLM_SUMMARY_MAX_CHARS - 1)}…` : text
+    return clip(text, LLM_SUMMARY_MAX_CHARS)
   } catch (error) {
     logger.warn('LLM edit summary failed; using the rule-based summary', { error: (error as Error).message })
     return null

@@ -20,6 +20,11 @@ export function foldText(text: string): string {
     .normalize('NFC')
 }
 
+/** `text` cut to at most `max` characters, an ellipsis marking the cut. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
 /** Collapses runs of whitespace into one space and trims, so formatting changes do not count as edits. */
 export function normaliseWhitespace(text: string): string {
   return text.replace(/\s+/gu, ' ').trim()

@@ -12,39 +12,14 @@
  * WHMCS is the source of truth for its tickets: the status WHMCS reports is taken as is, without this table
  * (whmcs/inbound.ts).
  */
-
-/** All ticket statuses (seed 000 ∪ seed 001). */
-export const TICKET_STATUSES = [
-  'open',
-  'in_progress',
-  'answered',
-  'customer_reply',
-  'pending_customer',
-  'on_hold',
-  'escalated',
-  'resolved',
-  'closed',
-  'reopened',
-] as const
-
-/** A ticket status. */
-export type TicketStatus = (typeof TICKET_STATUSES)[number]
-
-/** The statuses a customer (role `user`) may see: escalation is staff triage, not a state of their ticket. */
-export const PUBLIC_TICKET_STATUSES = [
-  'open',
-  'in_progress',
-  'answered',
-  'customer_reply',
-  'pending_customer',
-  'on_hold',
-  'resolved',
-  'closed',
-  'reopened',
-] as const satisfies readonly TicketStatus[]
-
-/** A status as a customer sees it. */
-export type PublicTicketStatus = (typeof PUBLIC_TICKET_STATUSES)[number]
+import {
+  PRIORITIES,
+  type Priority,
+  PUBLIC_TICKET_STATUSES,
+  type PublicTicketStatus,
+  TICKET_STATUSES,
+  type TicketStatus,
+} from '../api/tickets.ts'
 
 /**
  * The status a customer sees: an escalated ticket is still waiting for support, i.e. `open`; every other
@@ -61,12 +36,6 @@ export function publicStatus(status: TicketStatus): PublicTicketStatus {
 export function statusesShownAs(shown: TicketStatus): TicketStatus[] {
   return TICKET_STATUSES.filter((s) => publicStatus(s) === shown)
 }
-
-/** Ticket priorities (seed 000). */
-export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const
-
-/** A ticket priority. */
-export type Priority = (typeof PRIORITIES)[number]
 
 /** Statuses in which the ticket still needs work from someone: all but resolved and closed. */
 export const ACTIVE_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter(

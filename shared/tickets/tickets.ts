@@ -1,18 +1,17 @@
 import type { z } from 'zod'
-import { customerMessage, customerTicket, customerTicketDetail } from '../api/tickets.ts'
+import {
+  customerMessage,
+  customerTicket,
+  customerTicketDetail,
+  type Priority,
+  type TicketStatus,
+} from '../api/tickets.ts'
 import { auditAs } from '../audit/record.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
-import { listDrafts, markDraftsShown } from '../drafts/view.ts'
-import { BadRequestError, ForbiddenError, found, ValidationError } from '../http/errors.ts'
+import { BadRequestError, ForbiddenError, found, ValidationError } from '../errors.ts'
 import { enqueueDraft } from '../queue/jobs.ts'
-import {
-  assertTransition,
-  type Priority,
-  publicStatus,
-  statusesShownAs,
-  type TicketStatus,
-} from './status.ts'
+import { assertTransition, publicStatus, statusesShownAs } from './status.ts'
 import { supersedePendingDrafts } from './supersede.ts'
 
 export interface TicketView {
@@ -196,18 +195,17 @@ export async function getTicket(sql: Sql, auth: AuthContext, ticketId: number): 
 }
 
 /**
- * `GET /tickets/{id}`: the ticket, its thread and, for staff, the latest draft (marked as shown through the
- * API). A customer gets their view: the conversation and the public status, never unapproved AI text.
+ * A ticket with its thread as the caller may see it: a customer gets their view (the conversation and the
+ * public status, never unapproved AI text), staff the whole ticket. `GET /tickets/{id}` adds the latest
+ * draft for staff (shared/drafts/view.ts).
  */
-export async function viewTicket(sql: Sql, auth: AuthContext, ticketId: number) {
+export async function ticketWithThread(sql: Sql, auth: AuthContext, ticketId: number) {
   const ticket = await getTicket(sql, auth, ticketId)
   const messages = await listMessages(sql, auth, ticket.id)
   if (isCustomer(auth)) {
     return customerTicketDetail.parse({ ...ticket, status: publicStatus(ticket.status), messages })
   }
-  const latestDraft = (await listDrafts(sql, auth.tenantId, ticket.id, 1))[0] ?? null
-  if (latestDraft) await markDraftsShown(sql, auth.tenantId, [latestDraft.id], 'api')
-  return { ...ticket, messages, latestDraft }
+  return { ...ticket, messages }
 }
 
 export async function listMessages(sql: Sql, auth: AuthContext, ticketId: number): Promise<MessageView[]> {

@@ -5,12 +5,14 @@
  * WHMCS reply id). The opening message, which WHMCS keeps on the ticket rather than as a reply, is
  * `open-<ticketid>`.
  */
+
+import type { TicketStatus } from '../api/tickets.ts'
 import type { Db } from '../db/sql.ts'
-import { ACTIVE_STATUSES, fromWhmcsStatus, type TicketStatus } from '../tickets/status.ts'
+import { ACTIVE_STATUSES, fromWhmcsStatus } from '../tickets/status.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
 import { queueDraft } from '../tickets/tickets.ts'
 import type { WhmcsTicket } from './client.ts'
-import { parseWhmcsDate, whmcsPriorityToDraftdesk } from './mapping.ts'
+import { parseWhmcsDate, type WhmcsMessage, whmcsPriorityToDraftdesk } from './mapping.ts'
 import { DRAFTDESK_REPLY_MARKER } from './signature.ts'
 import { type ReviewedReply, reviewStaffReplies } from './staff-replies.ts'
 
@@ -30,15 +32,6 @@ export interface WhmcsTicketFields {
   whmcsUserId?: number
   /** `lastreply` of GetTicket; only the sync sets it (it drives change detection). */
   lastreply?: string
-}
-
-export interface WhmcsMessage {
-  /** WHMCS reply id as text, or `open-<ticketid>` for the opening message. */
-  externalId: string
-  role: 'user' | 'agent'
-  content: string
-  createdAt?: Date | null
-  metadata?: Record<string, unknown>
 }
 
 export interface IngestResult {

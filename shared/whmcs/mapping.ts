@@ -6,7 +6,7 @@
  * to WHMCS, so there is no outbound mapping. Inbound statuses come from shared/tickets/status.ts
  * (`fromWhmcsStatus`); this module does not keep a second table.
  */
-import type { Priority } from '../tickets/status.ts'
+import type { Priority } from '../api/tickets.ts'
 
 function normalise(value: string): string {
   return value.toLowerCase().replace(/[\s_-]+/g, '')
@@ -45,4 +45,14 @@ export function parseWhmcsDate(value: string | null | undefined): Date | null {
   // Date.UTC rolls 2026-02-31 over into March; reject instead of silently moving the date.
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null
   return date
+}
+
+/** A message of a WHMCS ticket as Draftdesk stores it: the opening message or one reply. */
+export interface WhmcsMessage {
+  /** WHMCS reply id as text, or `open-<ticketid>` for the opening message. */
+  externalId: string
+  role: 'user' | 'agent'
+  content: string
+  createdAt?: Date | null
+  metadata?: Record<string, unknown>
 }

@@ -4,16 +4,18 @@
  * words), *Regenerate* and *Not helpful*. Field names are the ones the PHP reads. The panel knows tickets
  * by their WHMCS id only, so every call resolves it within the caller's tenant first.
  */
+
+import type { SourceKind } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
-import { type CitableSource, collapseDuplicateMarkers, customerFacingReply } from '../drafts/citations.ts'
 import { requestRegeneration } from '../drafts/requests.ts'
 import { type DraftView, markDraftsShown } from '../drafts/view.ts'
-import { found } from '../http/errors.ts'
-import { type RerankSourceKind, SOURCE_KIND_LABEL } from '../knowledge/rerank.ts'
+import { found } from '../errors.ts'
+import { SOURCE_KIND_LABEL } from '../knowledge/rerank.ts'
 import { STAFF_REPLY_TITLE } from '../knowledge/search.ts'
 import { citableSources } from '../review/customer-reply.ts'
 import { rejectDraft } from '../review/review.ts'
+import { type CitableSource, collapseDuplicateMarkers, customerFacingReply } from '../text/citations.ts'
 import type { ConfidenceComponent } from '../trust/confidence.ts'
 import { reasonTexts } from './send.ts'
 
@@ -193,7 +195,7 @@ function panelSources(value: unknown, cited: readonly CitableSource[]): PanelSou
         staffTitle ??
         (typeof s.title === 'string' && s.title.trim()
           ? s.title
-          : ((kind && SOURCE_KIND_LABEL[kind as RerankSourceKind]) ?? 'Source'))
+          : ((kind && SOURCE_KIND_LABEL[kind as SourceKind]) ?? 'Source'))
       const score = typeof s.score === 'number' ? s.score : undefined
       const given =
         typeof s.url === 'string' ? s.url : typeof s.ref === 'number' ? publicUrl.get(s.ref) : undefined

@@ -3,7 +3,7 @@
  * notes (`AddTicketNote`) for escalated drafts.
  *
  * Exactly once: every approval sent to WHMCS has one `whmcs_sends` row (created with the approval, in its
- * transaction, by {@link queueWhmcsSend}). A worker claims the row (`pending`/`failed` → `sending`, with
+ * transaction, by `queueWhmcsSend` in shared/review/whmcs-request.ts). A worker claims the row (`pending`/`failed` → `sending`, with
  * `claimed_at`) in its own short transaction BEFORE calling WHMCS, and marks it `sent` after. A second
  * delivery of the same job finds `sending` or `sent` and does nothing, so SQS duplicates and retries never
  * post twice.
@@ -22,13 +22,11 @@
  */
 
 import { audit } from '../audit/record.ts'
-import type { Db, Sql } from '../db/sql.ts'
+import type { Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { found } from '../http/errors.ts'
 import { outboundFetch, whmcsPolicy } from '../http/outbound.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from '../identity/tenants.ts'
 import { logger } from '../logger.ts'
-import { enqueueNoteSend, enqueueReplySend } from '../queue/jobs.ts'
 import { customerReplyOf } from '../review/customer-reply.ts'
 import { WhmcsClient, type WhmcsClientOptions } from './client.ts'
 import { redactCredentials } from './redact.ts'
@@ -83,58 +81,6 @@ export function taggedApprovalIds(message: string): number[] {
       2,
     ),
   )
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Enqueueing (called by other services inside their transactions)
-
-/**
- * Records that an approved reply must be posted to WHMCS and queues the `send` job, in the caller's
- * transaction (issue 6's approval). Calling it again for the same approval queues nothing.
- *
- * @returns `queued: false` when a send for this approval already exists
- * @throws NotFoundError when the approved reply is not the tenant's
- */
-export async function queueWhmcsSend(
-  tx: Db,
-  tenantId: number,
-  approvedReplyId: number,
-): Promise<{ queued: boolean; jobId?: string }> {
-  const [row] = await tx<{ id: number }[]>`
-    INSERT INTO whmcs_sends (tenant_id, approved_reply_id)
-    SELECT tenant_id, id FROM approved_replies WHERE id = ${approvedReplyId} AND tenant_id = ${tenantId}
-    ON CONFLICT (approved_reply_id) DO NOTHING RETURNING id`
-  if (!row) {
-    found(
-      await tx`
-        SELECT 1 FROM approved_replies WHERE id = ${approvedReplyId} AND tenant_id = ${tenantId}`,
-      'approved reply',
-    )
-    return { queued: false }
-  }
-  const job = await enqueueReplySend(tx, tenantId, approvedReplyId)
-  return { queued: true, jobId: job.jobId }
-}
-
-/**
- * Queues an internal WHMCS note for an escalated draft, when the tenant turned it on
- * (`settings.whmcsEscalationNotes: true`) and the ticket came from WHMCS. For the draft pipeline to call
- * in the transaction that stores an escalated draft.
- */
-export async function queueWhmcsNote(
-  tx: Db,
-  tenantId: number,
-  aiReplyId: number,
-): Promise<{ queued: boolean }> {
-  const [ok] = await tx`
-    SELECT 1 FROM ai_replies a
-    JOIN tickets t ON t.id = a.ticket_id AND t.tenant_id = a.tenant_id
-    JOIN tenants tn ON tn.id = a.tenant_id
-    WHERE a.id = ${aiReplyId} AND a.tenant_id = ${tenantId} AND a.escalated
-      AND t.whmcs_ticket_id IS NOT NULL AND (tn.settings->>'whmcsEscalationNotes')::boolean IS TRUE`
-  if (!ok) return { queued: false }
-  await enqueueNoteSend(tx, tenantId, aiReplyId)
-  return { queued: true }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@
  * (they are filtered before ingest), so an approval posted with `sendToWhmcs` is not recorded again.
  */
 import type { Db } from '../db/sql.ts'
-import { withoutReferences } from '../drafts/citations.ts'
 import { recordApproval } from '../review/review.ts'
 import { compareSentReply, plainReply, type SentOutcome } from '../review/sent-reply.ts'
-import type { WhmcsMessage } from './inbound.ts'
+import { withoutReferences } from '../text/citations.ts'
+import type { WhmcsMessage } from './mapping.ts'
 
 export interface StaffReply {
   /** The stored `agent` message. */

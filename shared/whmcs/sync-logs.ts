@@ -7,7 +7,7 @@
 
 import { audit } from '../audit/record.ts'
 import { beforeCursor, type Db, type Sql } from '../db/sql.ts'
-import { ConflictError, found } from '../http/errors.ts'
+import { ConflictError, found } from '../errors.ts'
 import { whmcsConfigured } from '../identity/tenants.ts'
 import { enqueueSync, type SyncJob, type SyncTrigger } from '../queue/jobs.ts'
 import { queues } from '../routes.ts'

@@ -158,7 +158,7 @@ describe('npm start (local/main.ts)', () => {
       expect(refusal).toMatch(/stop it first or set DRAFTDESK_DATA_DIR/)
       expect((await fetch(`${first.url}/health`)).status).toBe(200)
       // `npm run migrate` opens the same directory: refused too.
-      const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'migrations/cli.ts'], {
+      const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'local/migrate.ts'], {
         cwd: ROOT,
         env: { ...process.env, DATABASE_URL: '', DRAFTDESK_DATA_DIR: pgliteDir },
         encoding: 'utf8',

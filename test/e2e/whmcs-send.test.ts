@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queueWhmcsNote } from '#shared/drafts/escalation-note'
 import { flushOutbox } from '#shared/queue/outbox'
-import { queueWhmcsNote, queueWhmcsSend, taggedApprovalIds, tagReply } from '#shared/whmcs/send'
+import { queueWhmcsSend } from '#shared/review/whmcs-request'
+import { taggedApprovalIds, tagReply } from '#shared/whmcs/send'
 import { DRAFTDESK_REPLY_MARKER } from '#shared/whmcs/signature'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'

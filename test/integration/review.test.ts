@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AiProvider } from '#shared/ai/provider'
 import type { AuthContext } from '#shared/auth/roles'
-import { stripCitationMarkers } from '#shared/drafts/citations'
 import { approveDraft } from '#shared/review/review'
+import { stripCitationMarkers } from '#shared/text/citations'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const DRAFT =

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stripCitationMarkers } from '#shared/drafts/citations'
 import { similarityRatio } from '#shared/review/similarity'
+import { stripCitationMarkers } from '#shared/text/citations'
 import { signWebhook } from '#shared/whmcs/signature'
 import { runWhmcsSync } from '#shared/whmcs/sync'
 import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'

@@ -8,12 +8,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import { answersKinds } from '#shared/ai/answer-type'
-import { extractCitations } from '#shared/drafts/citations'
 import { detectIntent } from '#shared/drafts/intent'
 import { takeNoAnswerMarker } from '#shared/drafts/prompt'
 import { chunkDocument } from '#shared/knowledge/chunk'
 import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 import { compareSentReply, replyCore } from '#shared/review/sent-reply'
+import { extractCitations } from '#shared/text/citations'
 import { sentences } from '#shared/text/fold'
 import { detectLanguage } from '#shared/text/language'
 import { maskPii } from '#shared/text/pii'

@@ -5,7 +5,7 @@ import {
   extractCitations,
   stripCitationMarkers,
   withoutReferences,
-} from '../../shared/drafts/citations.ts'
+} from '../../shared/text/citations.ts'
 
 describe('Function: extractCitations', () => {
   it('finds single, listed and adjacent citations in order of first use', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { NO_ANSWER_MARKER } from '../../shared/ai/provider.ts'
 import {
   buildDraftPrompt,
   DEFAULT_PROMPT,
   formatSources,
   languageInstruction,
-  NO_ANSWER_MARKER,
   PROMPT_GUARDRAILS,
   type PromptSource,
   renderTemplate,

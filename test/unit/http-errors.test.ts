@@ -1,6 +1,6 @@
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import { describe, expect, it } from 'vitest'
-import { HttpError, NotFoundError, TooManyRequestsError, toHttpError } from '#shared/http/errors'
+import { HttpError, NotFoundError, TooManyRequestsError, toHttpError } from '#shared/errors'
 import { TransitionError } from '#shared/tickets/status'
 
 /** The error middy's JSON body parser really throws for a body with this content type. */

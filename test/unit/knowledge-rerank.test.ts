@@ -1,13 +1,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rerankingConfigSchema } from '../../shared/api/prompts.ts'
 import {
   applyCrossEncoderScores,
   DEFAULT_RERANKING_CONFIG,
   type RerankCandidate,
   RerankerError,
   rerankBySource,
-  rerankingConfigSchema,
   teiRerank,
 } from '../../shared/knowledge/rerank.ts'
 

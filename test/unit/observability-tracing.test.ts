@@ -14,7 +14,7 @@ vi.hoisted(() => {
   process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1'
 })
 
-import { NotFoundError } from '#shared/http/errors'
+import { NotFoundError } from '#shared/errors'
 import { captureAwsClient, isTracing, traced } from '#shared/observability'
 
 interface SubsegmentDoc {
@@ -33,7 +33,7 @@ let tracingBeforeWorkers: boolean
 beforeAll(async () => {
   tracingBeforeWorkers = isTracing()
   // Workers install the Tracer when they are loaded; HTTP functions never do.
-  await import('#shared/queue/worker')
+  await import('#shared/handlers/sqs-worker')
   daemon = createSocket('udp4')
   daemon.on('message', (msg) => {
     // Each datagram is a header line, then the segment document.

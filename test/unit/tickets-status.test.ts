@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { PRIORITIES, PUBLIC_TICKET_STATUSES, TICKET_STATUSES } from '../../shared/api/tickets.ts'
 import {
   ACTIVE_STATUSES,
   assertTransition,
   canTransition,
   fromWhmcsStatus,
-  PRIORITIES,
-  PUBLIC_TICKET_STATUSES,
   publicStatus,
   statusesShownAs,
-  TICKET_STATUSES,
   TICKET_TRANSITIONS,
   TransitionError,
 } from '../../shared/tickets/status.ts'

@@ -1,0 +1,149 @@
+/**
+ * What the stages of the draft pipeline (shared/drafts/pipeline.ts) hand each other, and what the pipeline
+ * needs and returns. Types only: every stage module imports them, none imports another stage.
+ */
+import type { AiProvider, ChatResult } from '../ai/provider.ts'
+import type { SourceKind } from '../api/kb.ts'
+import type { Priority, TicketStatus } from '../api/tickets.ts'
+import type { Config } from '../config.ts'
+import type { Sql } from '../db/sql.ts'
+import type { Reranked } from '../knowledge/rerank.ts'
+import type { RerankingConfigView } from '../knowledge/reranking-config.ts'
+import type { SearchHit } from '../knowledge/search.ts'
+import type { DraftJob } from '../queue/jobs.ts'
+import type { CitationResult } from '../text/citations.ts'
+import type { Language } from '../text/language.ts'
+import type { AppliedCalibration } from '../trust/calibration.ts'
+import type { scoreConfidence } from '../trust/confidence.ts'
+import type { QueryLexemes } from '../trust/coverage.ts'
+import type { evaluateEscalation, TenantEscalationRules } from '../trust/escalation.ts'
+import type { detectIntent } from './intent.ts'
+import type { PromptSource } from './prompt.ts'
+import type { ActivePrompt } from './prompt-versions.ts'
+
+/** What the pipeline needs from Deps; `fetch` is injectable for the cross-encoder call. */
+export interface DraftDeps {
+  sql: Sql
+  ai: AiProvider
+  config: Pick<Config, 'RERANKER_URL'>
+  fetch?: typeof globalThis.fetch
+}
+
+/** Where the time of one draft went, in milliseconds. */
+export interface DraftTimings {
+  loadMs: number
+  retrievalMs: number
+  rerankMs: number
+  modelMs: number
+  scoringMs: number
+  storeMs: number
+  totalMs: number
+}
+
+export type DraftOutcome =
+  | {
+      status: 'created'
+      aiReplyId: number
+      escalated: boolean
+      /** Keyword category or reason code of each escalation reason (for metrics). */
+      escalationReasons: string[]
+      confidence: number
+      timings: DraftTimings
+    }
+  | { status: 'skipped'; reason: 'duplicate' | 'ticket_missing' | 'ticket_closed' | 'already_approved' }
+
+export interface TicketRow {
+  id: number
+  subject: string
+  content: string
+  status: TicketStatus
+  priority: Priority
+  department: string | null
+  settings: Record<string, unknown>
+}
+
+export interface ThreadMessage {
+  id: number
+  role: 'user' | 'agent'
+  content: string
+}
+
+/** A retrieved passage on its way through reranking. */
+export interface Candidate {
+  id: number
+  sourceKind: SourceKind
+  /** Relevance (see drafting.ts's module comment); rerankBySource weights it by source kind. */
+  score: number
+  crossEncoderScore: number | null
+  hit: SearchHit
+}
+
+/** Stage 1's result: the ticket, the message to answer, the tenant's settings and the masked query. */
+export interface DraftContext {
+  job: DraftJob
+  ticket: TicketRow
+  rerankCfg: RerankingConfigView
+  promptVersion: ActivePrompt
+  tenantRules: TenantEscalationRules | undefined
+  /** The customer message answered; undefined for a ticket without one (its opening content is used). */
+  target: ThreadMessage | undefined
+  /** Customer texts of the thread up to the answered message, unmasked (escalation reads them). */
+  customerTexts: string[]
+  /** Placeholder → original text, for restoring the reply; never leaves this process. */
+  vault: Map<string, string>
+  maskedSubject: string
+  maskedQuestion: string
+  threadSummary: string | null
+  query: string
+  language: Language
+}
+
+/** Stage 2's result: the candidates, and the query's lexeme statistics knowledge coverage needs. */
+export interface Retrieved {
+  candidates: Candidate[]
+  lexemes: QueryLexemes
+}
+
+/** Stages 2–3's result: every candidate (stored for audit) and the passages shown to the model. */
+export interface Ranking {
+  candidates: Candidate[]
+  shown: Reranked<Candidate>[]
+  crossEncoder: 'off' | 'used' | 'failed'
+  applied: AppliedCalibration
+  /** Knowledge coverage of the query by the best candidates (shared/trust/coverage.ts). */
+  coverage: number | null
+  /** Specific terms of the question the best candidates never mention (shared/trust/unmentioned.ts). */
+  unmentioned: string[]
+  /**
+   * The language of the shown sources when it differs from the customer's and the provider cannot translate
+   * (`AiProvider.translates`); null otherwise. Escalates for `language_mismatch`.
+   */
+  untranslatedSources: { customer: Language; sources: Language } | null
+  /** The language of the shown sources taken together; null when none are shown. */
+  sourcesLanguage: Language | null
+}
+
+/** Stage 4's result. */
+export interface ModelReply {
+  promptSources: PromptSource[]
+  result: ChatResult
+}
+
+/** Stage 5's result: the reply with placeholders restored, and which shown sources it cites. */
+export interface VerifiedReply {
+  citations: CitationResult
+  reply: string
+  cited: Set<number>
+  citedSources: Reranked<Candidate>[]
+  /** The drafter said the sources do not answer the question (its marker is removed from `reply`). */
+  noAnswer: boolean
+}
+
+/** Stage 6's result. */
+export interface DraftScores {
+  escalation: ReturnType<typeof evaluateEscalation>
+  confidence: ReturnType<typeof scoreConfidence>
+  calibratedConfidence: number
+  intent: ReturnType<typeof detectIntent>
+  bestRetrievalScore: number | null
+}
