@@ -11,7 +11,7 @@
  * Data is generated from a fixed seed: 1,000 articles × 10 chunks over 40 hosting topics.
  */
 import pgvector from 'pgvector'
-import { hashedEmbedding } from '#shared/ai/builtin'
+import { hashedEmbedding } from '#shared/ai/hashed-embedding'
 import { generateDraft } from '#shared/drafts/pipeline'
 import type { DraftTimings } from '#shared/drafts/types'
 import { drainOutbox } from '#shared/queue/outbox'

@@ -12,14 +12,7 @@
  * WHMCS is the source of truth for its tickets: the status WHMCS reports is taken as is, without this table
  * (whmcs/inbound.ts).
  */
-import {
-  PRIORITIES,
-  type Priority,
-  PUBLIC_TICKET_STATUSES,
-  type PublicTicketStatus,
-  TICKET_STATUSES,
-  type TicketStatus,
-} from '../api/tickets.ts'
+import { type PublicTicketStatus, TICKET_STATUSES, type TicketStatus } from '../api/tickets.ts'
 
 /**
  * The status a customer sees: an escalated ticket is still waiting for support, i.e. `open`; every other

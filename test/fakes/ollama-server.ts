@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { hashedEmbedding } from '#shared/ai/builtin'
+import { hashedEmbedding } from '#shared/ai/hashed-embedding'
 
 export interface FakeChatRequest {
   model: string

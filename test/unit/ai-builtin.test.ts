@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BuiltinProvider, charGrams, dot, fnv1a, hashedEmbedding } from '#shared/ai/builtin'
+import { BuiltinProvider } from '#shared/ai/builtin'
+import { charGrams, dot, fnv1a, hashedEmbedding } from '#shared/ai/hashed-embedding'
 import type { Grounding } from '#shared/ai/provider'
 import { STOP_WORDS, stem, words } from '#shared/text/words'
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BuiltinProvider, dot } from '#shared/ai/builtin'
+import { BuiltinProvider } from '#shared/ai/builtin'
+import { dot } from '#shared/ai/hashed-embedding'
 import { OllamaProvider, type OllamaProviderOptions } from '#shared/ai/ollama'
 import { AiProviderError } from '#shared/ai/provider'
 import { type ProviderLogger, selectProvider } from '#shared/ai/select'
