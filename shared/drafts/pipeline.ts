@@ -72,8 +72,9 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
 
   const stored = await storeDraft(sql, ai, { ctx, ranking, written, verified, scores, latencyMs })
   const storeMs = lap()
-  if (stored === null) return { status: 'skipped', reason: 'duplicate' }
-  if (stored === 'already_approved') return skipAnswered(sql, job.tenantId, ctx.ticket.id)
+  if (stored.status === 'skipped') {
+    return stored.reason === 'already_approved' ? skipAnswered(sql, job.tenantId, ctx.ticket.id) : stored
+  }
 
   const timings = {
     loadMs,
@@ -87,12 +88,12 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
   logger.debug('draft stored', {
     tenantId: job.tenantId,
     ticketId: ctx.ticket.id,
-    aiReplyId: stored,
+    aiReplyId: stored.aiReplyId,
     ...timings,
   })
   return {
     status: 'created',
-    aiReplyId: stored,
+    aiReplyId: stored.aiReplyId,
     escalated: scores.escalation.escalate,
     escalationReasons: scores.escalation.reasons.map((r) => r.category ?? r.code),
     confidence: scores.calibratedConfidence,

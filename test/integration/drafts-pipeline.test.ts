@@ -282,6 +282,26 @@ describe('Function: generateDraft', () => {
     expect(n!.n).toBe(1)
   })
 
+  it('says the ticket is missing, not a duplicate, when it is deleted while the model writes', async () => {
+    // Prepare: a model whose answer arrives after the ticket is gone.
+    const { ticketId } = await ticketWith('Deleted meanwhile', [
+      { role: 'user', content: 'How do I reset my cPanel password?' },
+    ])
+    const sql = app.rt.deps.sql
+    const slow: AiProvider = {
+      ...deps.ai,
+      embed: (texts, kind) => deps.ai.embed(texts, kind),
+      chat: async (messages, options) => {
+        await sql`DELETE FROM tickets WHERE id = ${ticketId}`
+        return deps.ai.chat(messages, options)
+      },
+    }
+    // Act
+    const outcome = await generateDraft({ ...deps, ai: slow }, jobFor(ticketId))
+    // Assess
+    expect(outcome).toEqual({ status: 'skipped', reason: 'ticket_missing' })
+  })
+
   it("uses the tenant's reranking config: top-k, and equal weights when disabled", async () => {
     // Prepare
     const put = await app.call(
