@@ -17,7 +17,7 @@ import { detectLanguage } from '../text/language.ts'
 import { applyCalibration } from '../trust/calibration.ts'
 import { COVERAGE_PASSAGES, coverageByPassages, queryLexemes } from '../trust/coverage.ts'
 import { UNMENTIONED_PASSAGES, unmentionedTerms } from '../trust/unmentioned.ts'
-import type { DraftContext, DraftDeps, Ranking, Retrieved } from './types.ts'
+import type { Candidate, DraftContext, DraftDeps, Ranking, Retrieved } from './types.ts'
 
 /**
  * Stage 2, retrieve: hybrid search for the masked query, each hit scored by its relevance. The query's
@@ -53,32 +53,7 @@ export async function rerankCandidates(
   retrieved: Retrieved,
 ): Promise<Ranking> {
   const { rerankCfg } = ctx
-  let candidates = retrieved.candidates
-  let crossEncoder: Ranking['crossEncoder'] = 'off'
-  if (rerankCfg.isEnabled && deps.config.RERANKER_URL && candidates.length > 0) {
-    try {
-      const results = await teiRerank({
-        url: deps.config.RERANKER_URL,
-        query: ctx.query,
-        texts: candidates.map((c) => c.hit.text),
-        fetch: deps.fetch,
-      })
-      const byIndex = new Map(results.map((r) => [r.index, r.score]))
-      candidates = applyCrossEncoderScores(candidates, results).map((c, i) => ({
-        ...c,
-        crossEncoderScore: byIndex.get(i) ?? null,
-      }))
-      crossEncoder = 'used'
-    } catch (error) {
-      // A draft reranked without the cross-encoder beats no draft: degrade, and say so in the record.
-      crossEncoder = 'failed'
-      logger.warn('cross-encoder reranking failed; using retrieval scores', {
-        tenantId: ctx.job.tenantId,
-        ticketId: ctx.ticket.id,
-        error: (error as Error).message,
-      })
-    }
-  }
+  const { candidates, crossEncoder } = await crossEncode(deps, ctx, retrieved.candidates)
   // A disabled config means "no source preference": equal weights leave relevance as it is.
   const weights: SourceWeights = rerankCfg.isEnabled
     ? rerankCfg.weights
@@ -97,29 +72,7 @@ export async function rerankCandidates(
     topK: rerankCfg.topKRerank,
     scoreThreshold: applied.minSourceScore,
   })
-  const byRelevance = [...candidates].sort((a, b) => b.score - a.score)
-  const best = byRelevance.slice(0, COVERAGE_PASSAGES)
-  // Lexical coverage means nothing across languages (a German question shares no lexemes with the English
-  // article that answers it), so it is only measured when the best passage is in the question's language.
-  const bestLanguage = best[0] === undefined ? null : detectLanguage(best[0].hit.text).language
-  const sameLanguage = bestLanguage === ctx.language
-  const [coverage, unmentioned] = sameLanguage
-    ? await Promise.all([
-        coverageByPassages(deps.sql, {
-          tenantId: ctx.job.tenantId,
-          lexemes: retrieved.lexemes,
-          passageIds: best.map((c) => c.id),
-        }).then((c) => c.score),
-        // The list of everyday words it needs is English (shared/trust/unmentioned.ts).
-        ctx.language === 'en'
-          ? unmentionedTerms(deps.sql, {
-              tenantId: ctx.job.tenantId,
-              question: ctx.maskedQuestion,
-              passageIds: byRelevance.slice(0, UNMENTIONED_PASSAGES).map((c) => c.id),
-            })
-          : [],
-      ])
-    : [null, []]
+  const { coverage, unmentioned } = await knowledgeCoverage(deps.sql, ctx, retrieved, candidates)
   applied.record.coverage = coverage
   applied.record.unmentioned = unmentioned
   // What the drafter will quote: the shown sources (their language as a whole, as the built-in drafter
@@ -140,6 +93,76 @@ export async function rerankCandidates(
     untranslatedSources,
     sourcesLanguage: shownLanguage,
   }
+}
+
+/**
+ * The optional cross-encoder (`RERANKER_URL`, when the tenant's reranking is on): its scores replace the
+ * retrieval scores. A failure degrades to retrieval scores and is recorded, never fails the draft.
+ */
+async function crossEncode(
+  deps: DraftDeps,
+  ctx: DraftContext,
+  retrieved: Candidate[],
+): Promise<{ candidates: Candidate[]; crossEncoder: Ranking['crossEncoder'] }> {
+  const { rerankCfg } = ctx
+  if (!rerankCfg.isEnabled || !deps.config.RERANKER_URL || retrieved.length === 0) {
+    return { candidates: retrieved, crossEncoder: 'off' }
+  }
+  try {
+    const results = await teiRerank({
+      url: deps.config.RERANKER_URL,
+      query: ctx.query,
+      texts: retrieved.map((c) => c.hit.text),
+      fetch: deps.fetch,
+    })
+    const byIndex = new Map(results.map((r) => [r.index, r.score]))
+    const candidates = applyCrossEncoderScores(retrieved, results).map((c, i) => ({
+      ...c,
+      crossEncoderScore: byIndex.get(i) ?? null,
+    }))
+    return { candidates, crossEncoder: 'used' }
+  } catch (error) {
+    // A draft reranked without the cross-encoder beats no draft: degrade, and say so in the record.
+    logger.warn('cross-encoder reranking failed; using retrieval scores', {
+      tenantId: ctx.job.tenantId,
+      ticketId: ctx.ticket.id,
+      error: (error as Error).message,
+    })
+    return { candidates: retrieved, crossEncoder: 'failed' }
+  }
+}
+
+/**
+ * Knowledge coverage and unmentioned terms of the best candidates (shared/trust/). Lexical coverage means
+ * nothing across languages (a German question shares no lexemes with the English article that answers it),
+ * so both are only measured when the best passage is in the question's language.
+ */
+async function knowledgeCoverage(
+  sql: Sql,
+  ctx: DraftContext,
+  retrieved: Retrieved,
+  candidates: Candidate[],
+): Promise<{ coverage: number | null; unmentioned: string[] }> {
+  const byRelevance = [...candidates].sort((a, b) => b.score - a.score)
+  const best = byRelevance.slice(0, COVERAGE_PASSAGES)
+  const bestLanguage = best[0] === undefined ? null : detectLanguage(best[0].hit.text).language
+  if (bestLanguage !== ctx.language) return { coverage: null, unmentioned: [] }
+  const [coverage, unmentioned] = await Promise.all([
+    coverageByPassages(sql, {
+      tenantId: ctx.job.tenantId,
+      lexemes: retrieved.lexemes,
+      passageIds: best.map((c) => c.id),
+    }).then((c) => c.score),
+    // The list of everyday words it needs is English (shared/trust/unmentioned.ts).
+    ctx.language === 'en'
+      ? unmentionedTerms(sql, {
+          tenantId: ctx.job.tenantId,
+          question: ctx.maskedQuestion,
+          passageIds: byRelevance.slice(0, UNMENTIONED_PASSAGES).map((c) => c.id),
+        })
+      : [],
+  ])
+  return { coverage, unmentioned }
 }
 
 /** Relevance of a hit without a cross-encoder: its cosine similarity; text-only hits fall back to text rank. */

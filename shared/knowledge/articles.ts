@@ -271,90 +271,117 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
   const { articles } = input
   return sql
     .begin(async (tx) => {
-      // Title keys come from Postgres' lower(), the same function the unique index uses.
-      const keyed = await tx<{ key: string; ord: number }[]>`
-        SELECT lower(t) AS key, ord::int FROM unnest(${tx.array(articles.map((a) => a.title))}::text[])
-          WITH ORDINALITY AS u(t, ord)`
-      const keys = keyed.sort((a, b) => a.ord - b.ord).map((k) => k.key)
-      const duplicate = keys.find((k, i) => keys.indexOf(k) !== i)
-      if (duplicate !== undefined)
-        throw new BadRequestError(`the batch has two articles titled "${duplicate}"`)
-      const existing = new Map(
-        (
-          await tx<(ArticleRow & { key: string })[]>`
-            SELECT ${COLUMNS(tx)}, lower(title) AS key FROM kb_articles
-            WHERE tenant_id IS NOT DISTINCT FROM ${tenantId} AND deleted_at IS NULL AND lower(title) IN ${tx(keys)}
-            FOR UPDATE`
-        ).map((r) => [r.key, r]),
-      )
+      const { keys, existing } = await lockByTitle(tx, tenantId, articles)
       const result: ImportResult = { created: 0, updated: 0, unchanged: 0, queued: 0, items: [] }
       const toCreate: Array<{ article: ArticleInput; position: number }> = []
-      const ids: Array<{ id: number; title: string; status: ImportResult['items'][number]['status'] }> = []
       for (const [position, article] of articles.entries()) {
         const current = existing.get(keys[position]!)
-        if (!current) {
-          toCreate.push({ article, position })
-          continue
-        }
-        const { changed, activeChanged, set } = articleChange(current, current.tags ?? null, article)
-        if (!changed) {
-          if (!current.isIndexed && current.isActive) {
-            await enqueueArticleEmbed(tx, tenantId, current.id)
-            result.queued++
-          }
-          ids[position] = { id: current.id, title: current.title, status: 'unchanged' }
-          result.unchanged++
-          continue
-        }
-        const [row] = await tx<ArticleRow[]>`
-          UPDATE kb_articles SET ${tx(set)}, updated_at = now()
-          WHERE id = ${current.id} RETURNING ${COLUMNS(tx)}`
-        const after = toView(row!)
-        if (activeChanged && !after.isActive) await archiveChunks(tx, after)
-        await enqueueArticleEmbed(tx, tenantId, current.id)
+        if (current) result.items[position] = await importOver(tx, auth, current, article, result)
+        else toCreate.push({ article, position })
+      }
+      for (const item of await insertImported(tx, auth, tenantId, toCreate)) {
+        result.items[item.position] = item.row
+        result.created++
         result.queued++
-        await auditAs(tx, auth, {
-          action: 'kb_article_updated',
-          entityType: 'kb_article',
-          entityId: current.id,
-          details: { import: true, version: after.version, global: tenantId === null },
-        })
-        ids[position] = { id: current.id, title: article.title, status: 'updated' }
-        result.updated++
       }
-      if (toCreate.length) {
-        const rows = toCreate.map(({ article }) => ({
-          tenant_id: tenantId,
-          title: article.title,
-          content: article.content,
-          category: article.category,
-          tags: joinTags(article.tags),
-          is_active: article.isActive,
-          public_url: article.publicUrl ?? null,
-          created_by: auth.userId,
-        }))
-        // RETURNING order is the VALUES order for a plain multi-row INSERT.
-        const created = await tx<{ id: number }[]>`
-          INSERT INTO kb_articles ${tx(rows as never, 'tenant_id', 'title', 'content', 'category', 'tags', 'is_active', 'public_url', 'created_by')}
-          RETURNING id`
-        for (const [i, { article, position }] of toCreate.entries()) {
-          const id = created[i]!.id
-          await enqueueArticleEmbed(tx, tenantId, id)
-          result.queued++
-          await auditAs(tx, auth, {
-            action: 'kb_article_created',
-            entityType: 'kb_article',
-            entityId: id,
-            details: { import: true, title: article.title, global: tenantId === null },
-          })
-          ids[position] = { id, title: article.title, status: 'created' }
-        }
-        result.created = toCreate.length
-      }
-      result.items = ids
       return result
     })
     .catch(conflictOnTitle)
+}
+
+type ImportItem = ImportResult['items'][number]
+
+/**
+ * The batch's title keys, in batch order, and the live articles that already hold one of them, locked.
+ * Keys come from Postgres' lower(), the same function the unique index uses. Two articles of the batch
+ * with one title are a 400.
+ */
+async function lockByTitle(tx: Db, tenantId: number | null, articles: readonly ArticleInput[]) {
+  const keyed = await tx<{ key: string; ord: number }[]>`
+    SELECT lower(t) AS key, ord::int FROM unnest(${tx.array(articles.map((a) => a.title))}::text[])
+      WITH ORDINALITY AS u(t, ord)`
+  const keys = keyed.sort((a, b) => a.ord - b.ord).map((k) => k.key)
+  const duplicate = keys.find((k, i) => keys.indexOf(k) !== i)
+  if (duplicate !== undefined) throw new BadRequestError(`the batch has two articles titled "${duplicate}"`)
+  const rows = await tx<(ArticleRow & { key: string })[]>`
+    SELECT ${COLUMNS(tx)}, lower(title) AS key FROM kb_articles
+    WHERE tenant_id IS NOT DISTINCT FROM ${tenantId} AND deleted_at IS NULL AND lower(title) IN ${tx(keys)}
+    FOR UPDATE`
+  return { keys, existing: new Map(rows.map((r) => [r.key, r])) }
+}
+
+/**
+ * An imported article over the live one of its title: unchanged (re-queued for indexing when it is not
+ * indexed), or updated to a new version and re-indexed. Counts in `result`.
+ */
+async function importOver(
+  tx: Db,
+  auth: AuthContext,
+  current: ArticleRow,
+  article: ArticleInput,
+  result: ImportResult,
+): Promise<ImportItem> {
+  const { changed, activeChanged, set } = articleChange(current, current.tags ?? null, article)
+  if (!changed) {
+    if (!current.isIndexed && current.isActive) {
+      await enqueueArticleEmbed(tx, current.tenantId, current.id)
+      result.queued++
+    }
+    result.unchanged++
+    return { id: current.id, title: current.title, status: 'unchanged' }
+  }
+  const [row] = await tx<ArticleRow[]>`
+    UPDATE kb_articles SET ${tx(set)}, updated_at = now()
+    WHERE id = ${current.id} RETURNING ${COLUMNS(tx)}`
+  const after = toView(row!)
+  if (activeChanged && !after.isActive) await archiveChunks(tx, after)
+  await enqueueArticleEmbed(tx, current.tenantId, current.id)
+  await auditAs(tx, auth, {
+    action: 'kb_article_updated',
+    entityType: 'kb_article',
+    entityId: current.id,
+    details: { import: true, version: after.version, global: current.tenantId === null },
+  })
+  result.queued++
+  result.updated++
+  return { id: current.id, title: article.title, status: 'updated' }
+}
+
+/** The batch's new articles in one multi-row insert, each queued for indexing and audited. */
+async function insertImported(
+  tx: Db,
+  auth: AuthContext,
+  tenantId: number | null,
+  toCreate: ReadonlyArray<{ article: ArticleInput; position: number }>,
+): Promise<Array<{ position: number; row: ImportItem }>> {
+  if (toCreate.length === 0) return []
+  const rows = toCreate.map(({ article }) => ({
+    tenant_id: tenantId,
+    title: article.title,
+    content: article.content,
+    category: article.category,
+    tags: joinTags(article.tags),
+    is_active: article.isActive,
+    public_url: article.publicUrl ?? null,
+    created_by: auth.userId,
+  }))
+  // RETURNING order is the VALUES order for a plain multi-row INSERT.
+  const created = await tx<{ id: number }[]>`
+    INSERT INTO kb_articles ${tx(rows as never, 'tenant_id', 'title', 'content', 'category', 'tags', 'is_active', 'public_url', 'created_by')}
+    RETURNING id`
+  const items: Array<{ position: number; row: ImportItem }> = []
+  for (const [i, { article, position }] of toCreate.entries()) {
+    const id = created[i]!.id
+    await enqueueArticleEmbed(tx, tenantId, id)
+    await auditAs(tx, auth, {
+      action: 'kb_article_created',
+      entityType: 'kb_article',
+      entityId: id,
+      details: { import: true, title: article.title, global: tenantId === null },
+    })
+    items.push({ position, row: { id, title: article.title, status: 'created' } })
+  }
+  return items
 }
 
 /** A search hit as the API shows it: the retrieval fields without internal metadata. */

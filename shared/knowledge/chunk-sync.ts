@@ -134,7 +134,7 @@ export async function syncSourceChunks(
   vectors: Vectors,
   embedModel: string,
 ): Promise<SyncResult> {
-  const result: SyncResult = { inserted: 0, archived: 0, restored: 0, reembedded: 0, shared: 0, current: 0 }
+  const result = emptySync()
   const hashes = chunks.map((c) => c.hash)
   // FOR UPDATE: two jobs for one source (a quick double edit) serialise here instead of interleaving.
   const existing = await tx<ExistingRow[]>`
@@ -144,57 +144,13 @@ export async function syncSourceChunks(
       AND (source = ${owner.source} ${hashes.length ? tx`OR chunk_hash IN ${tx(hashes)}` : tx``})
     FOR UPDATE`
   const byHash = new Map(existing.map((r) => [r.chunkHash, r]))
-  const vectorOf = (hash: string) => {
-    const v = vectors.get(hash)
-    if (!v) throw new SourceChangedError(`no embedding for chunk ${hash.slice(0, 12)}`)
-    return pgvector.toSql(v) as string
-  }
-  const metadataOf = (c: Chunk) => ({ ...owner.metadata, heading: c.heading, tokens: c.tokens, embedModel })
+  const write: ChunkWrite = { tx, tenantId, owner, vectors, embedModel }
 
   const inserts: Array<Record<string, unknown>> = []
   for (const chunk of chunks) {
     const row = byHash.get(chunk.hash)
-    if (!row) {
-      inserts.push({
-        tenant_id: tenantId,
-        source_kind: owner.sourceKind,
-        source: owner.source,
-        article_id: owner.articleId,
-        approved_reply_id: owner.approvedReplyId,
-        chunk_index: chunk.index,
-        chunk: chunk.text,
-        chunk_hash: chunk.hash,
-        embedding_vector: vectorOf(chunk.hash),
-        metadata_json: tx.json(metadataOf(chunk) as never),
-        version: owner.version,
-      })
-      continue
-    }
-    const ours = row.source === owner.source
-    if (!ours && row.isCurrent) {
-      result.shared++
-      continue
-    }
-    const stale = row.embedModel !== embedModel
-    if (ours && row.isCurrent && !stale && row.chunkIndex === chunk.index) {
-      result.current++
-      continue
-    }
-    // Revive an archived row (ours or left behind by another source), re-embed one from another model,
-    // or move a chunk whose position changed. Only `ours && isCurrent` keeps its version.
-    const revive = !row.isCurrent
-    await tx`
-      UPDATE kb_chunks SET
-        source = ${owner.source}, source_kind = ${owner.sourceKind}, article_id = ${owner.articleId},
-        approved_reply_id = ${owner.approvedReplyId}, chunk_index = ${chunk.index},
-        metadata_json = ${tx.json(metadataOf(chunk) as never)},
-        is_current = true, archived_at = NULL, updated_at = now()
-        ${revive ? tx`, version = ${owner.version}` : tx``}
-        ${stale ? tx`, embedding_vector = ${vectorOf(chunk.hash)}::vector` : tx``}
-      WHERE id = ${row.id}`
-    if (revive) result.restored++
-    if (stale) result.reembedded++
-    result.current++
+    if (!row) inserts.push(newRow(write, chunk))
+    else await reuseRow(write, chunk, row, result)
   }
   for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
     const batch = inserts.slice(i, i + INSERT_BATCH)
@@ -213,6 +169,78 @@ export async function syncSourceChunks(
     result.archived = gone.length
   }
   return result
+}
+
+/** What writing one source's chunks needs, whichever row a chunk gets. */
+interface ChunkWrite {
+  tx: Db
+  tenantId: number | null
+  owner: ChunkOwner
+  vectors: Vectors
+  embedModel: string
+}
+
+const vectorOf = (w: ChunkWrite, hash: string) => {
+  const v = w.vectors.get(hash)
+  if (!v) throw new SourceChangedError(`no embedding for chunk ${hash.slice(0, 12)}`)
+  return pgvector.toSql(v) as string
+}
+
+const metadataOf = (w: ChunkWrite, c: Chunk) => ({
+  ...w.owner.metadata,
+  heading: c.heading,
+  tokens: c.tokens,
+  embedModel: w.embedModel,
+})
+
+/** The row of a chunk text this tenant has never stored, for the multi-row insert. */
+function newRow(w: ChunkWrite, chunk: Chunk): Record<string, unknown> {
+  return {
+    tenant_id: w.tenantId,
+    source_kind: w.owner.sourceKind,
+    source: w.owner.source,
+    article_id: w.owner.articleId,
+    approved_reply_id: w.owner.approvedReplyId,
+    chunk_index: chunk.index,
+    chunk: chunk.text,
+    chunk_hash: chunk.hash,
+    embedding_vector: vectorOf(w, chunk.hash),
+    metadata_json: w.tx.json(metadataOf(w, chunk) as never),
+    version: w.owner.version,
+  }
+}
+
+/**
+ * A chunk text the tenant already stores: left with another live source, kept as it is, or revived,
+ * re-embedded or moved to its new position (counted in `result`).
+ */
+async function reuseRow(w: ChunkWrite, chunk: Chunk, row: ExistingRow, result: SyncResult): Promise<void> {
+  const { tx, owner } = w
+  const ours = row.source === owner.source
+  if (!ours && row.isCurrent) {
+    result.shared++
+    return
+  }
+  const stale = row.embedModel !== w.embedModel
+  if (ours && row.isCurrent && !stale && row.chunkIndex === chunk.index) {
+    result.current++
+    return
+  }
+  // Revive an archived row (ours or left behind by another source), re-embed one from another model,
+  // or move a chunk whose position changed. Only `ours && isCurrent` keeps its version.
+  const revive = !row.isCurrent
+  await tx`
+    UPDATE kb_chunks SET
+      source = ${owner.source}, source_kind = ${owner.sourceKind}, article_id = ${owner.articleId},
+      approved_reply_id = ${owner.approvedReplyId}, chunk_index = ${chunk.index},
+      metadata_json = ${tx.json(metadataOf(w, chunk) as never)},
+      is_current = true, archived_at = NULL, updated_at = now()
+      ${revive ? tx`, version = ${owner.version}` : tx``}
+      ${stale ? tx`, embedding_vector = ${vectorOf(w, chunk.hash)}::vector` : tx``}
+    WHERE id = ${row.id}`
+  if (revive) result.restored++
+  if (stale) result.reembedded++
+  result.current++
 }
 
 export const changedAnything = (r: SyncResult) => r.inserted + r.archived + r.restored + r.reembedded > 0

@@ -114,61 +114,88 @@ export async function hybridSearch(
   const kinds = opts.sourceKinds?.length ? [...new Set(opts.sourceKinds)] : ALL_KINDS
   const k = Math.max(1, Math.floor(opts.k))
   const candidates = Math.max(k, Math.floor(opts.candidates ?? Math.max(50, 4 * k)))
+  const leg = { tenantId: opts.tenantId, query: opts.query, kinds, candidates }
   // The text leg needs no embedding: it starts now and runs while the query is embedded (on a server's
   // pool on a connection of its own; PGlite's one connection, and Lambda's, take the statements in turn).
-  // Chunks matching every term come first, then by rank of the any-term query. Dividing the rank by the
-  // chunk length (flag 2) stops long chunks winning on term count alone: with the built-in provider 28 of
-  // the 32 paraphrased test questions get their article first (flag 1, log length: 26; no flag: 25).
-  // `q` is MATERIALIZED on purpose: inlined, the two tsqueries are rebuilt for every chunk row (a generic
-  // plan cannot fold them), which made this leg ~3x slower at 10k chunks (bench/drafts.ts).
-  // The rank is ts_rank_cd (cover density: terms near each other count more), but it costs ~7 µs a row, and
-  // a common word ("site", "set") makes the any-term query match half the chunks: 5,000 rows, ~35 ms. So the
-  // plain ts_rank (term frequency, ~1 µs a row) picks the best TEXT_PRERANK_FACTOR × candidates and only
-  // those are ranked by cover density.
-  const prerank = TEXT_PRERANK_FACTOR * candidates
-  const textLeg = sql<{ id: number }[]>`
-    WITH q AS MATERIALIZED (
-      SELECT websearch_to_tsquery('english', ${opts.query}) AS all_terms, ${anyTermQuery(sql, opts.query)} AS any_term
-    ), matched AS MATERIALIZED (
-      SELECT c.id, c.search_tsv, c.search_tsv @@ q.all_terms AS all_match FROM kb_chunks c, q
-      WHERE c.search_tsv @@ q.any_term AND ${visible(sql, opts.tenantId, kinds)}
-      ORDER BY all_match DESC, ts_rank(c.search_tsv, q.any_term, 2 | 32) DESC, c.id
-      LIMIT ${prerank}
-    )
-    SELECT m.id FROM matched m, q
-    ORDER BY m.all_match DESC, ts_rank_cd(m.search_tsv, q.any_term, 2 | 32) DESC, m.id
-    LIMIT ${candidates}`.execute()
+  const textLeg = textSearch(sql, leg)
   // Awaited below; until then a failure must not count as unhandled (the embedding may fail first).
   textLeg.catch(() => {})
   const [embedding] = await ai.embed([opts.query], 'query')
   if (!embedding) throw new Error('the AI provider returned no query embedding')
   const queryVector = pgvector.toSql(embedding) as string
-
-  // Only the vector leg needs a transaction, for its SET LOCAL settings; the settings and the search are
-  // sent together (a pipeline), so the transaction costs BEGIN and COMMIT, not a round trip more.
-  const vectorLeg = sql
-    .begin('READ ONLY', (tx) => [
-      tx`SELECT set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),
-              set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
-      // relaxed_order may return neighbours slightly out of order; the materialised CTE re-sorts them exactly.
-      tx<{ id: number }[]>`
-      WITH nearest AS MATERIALIZED (
-        SELECT c.id, c.embedding_vector <=> ${queryVector}::vector AS distance
-        FROM kb_chunks c
-        WHERE ${visible(tx, opts.tenantId, kinds)}
-        ORDER BY c.embedding_vector <=> ${queryVector}::vector
-        LIMIT ${candidates}
-      )
-      SELECT id FROM nearest ORDER BY distance, id`,
-    ])
-    .then(([, rows]) => rows as unknown as Array<{ id: number }>)
-  const [vectorRows, textRows] = await Promise.all([vectorLeg, textLeg])
-  const byVector = vectorRows.map((r) => r.id)
-  const byText = textRows.map((r) => r.id)
+  const [byVector, byText] = await Promise.all([vectorSearch(sql, leg, queryVector), textLeg])
 
   const fused = reciprocalRankFusion([byVector, byText])
   const top = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, k)
   if (top.length === 0) return []
+  return loadHits(sql, opts, queryVector, top)
+}
+
+/** What each retrieval leg searches: a tenant's visible chunks of some kinds, for a query. */
+interface Leg {
+  tenantId: number
+  query: string
+  kinds: readonly SourceKind[]
+  candidates: number
+}
+
+/**
+ * The full-text leg: chunk ids, best first. Chunks matching every term come first, then by rank of the
+ * any-term query. Dividing the rank by the chunk length (flag 2) stops long chunks winning on term count
+ * alone: with the built-in provider 28 of the 32 paraphrased test questions get their article first (flag 1,
+ * log length: 26; no flag: 25). `q` is MATERIALIZED on purpose: inlined, the two tsqueries are rebuilt for
+ * every chunk row (a generic plan cannot fold them), which made this leg ~3x slower at 10k chunks
+ * (bench/drafts.ts). The rank is ts_rank_cd (cover density: terms near each other count more), but it costs
+ * ~7 µs a row, and a common word ("site", "set") makes the any-term query match half the chunks: 5,000 rows,
+ * ~35 ms. So the plain ts_rank (term frequency, ~1 µs a row) picks the best TEXT_PRERANK_FACTOR × candidates
+ * and only those are ranked by cover density.
+ */
+async function textSearch(sql: Sql, leg: Leg): Promise<number[]> {
+  const rows = await sql<{ id: number }[]>`
+    WITH q AS MATERIALIZED (
+      SELECT websearch_to_tsquery('english', ${leg.query}) AS all_terms, ${anyTermQuery(sql, leg.query)} AS any_term
+    ), matched AS MATERIALIZED (
+      SELECT c.id, c.search_tsv, c.search_tsv @@ q.all_terms AS all_match FROM kb_chunks c, q
+      WHERE c.search_tsv @@ q.any_term AND ${visible(sql, leg.tenantId, leg.kinds)}
+      ORDER BY all_match DESC, ts_rank(c.search_tsv, q.any_term, 2 | 32) DESC, c.id
+      LIMIT ${TEXT_PRERANK_FACTOR * leg.candidates}
+    )
+    SELECT m.id FROM matched m, q
+    ORDER BY m.all_match DESC, ts_rank_cd(m.search_tsv, q.any_term, 2 | 32) DESC, m.id
+    LIMIT ${leg.candidates}`.execute()
+  return rows.map((r) => r.id)
+}
+
+/**
+ * The vector leg: chunk ids, nearest first. Only it needs a transaction, for its SET LOCAL settings; the
+ * settings and the search are sent together (a pipeline), so the transaction costs BEGIN and COMMIT, not a
+ * round trip more.
+ */
+async function vectorSearch(sql: Sql, leg: Leg, queryVector: string): Promise<number[]> {
+  const [, rows] = await sql.begin('READ ONLY', (tx) => [
+    tx`SELECT set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, leg.candidates))}, true),
+              set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+    // relaxed_order may return neighbours slightly out of order; the materialised CTE re-sorts them exactly.
+    tx<{ id: number }[]>`
+      WITH nearest AS MATERIALIZED (
+        SELECT c.id, c.embedding_vector <=> ${queryVector}::vector AS distance
+        FROM kb_chunks c
+        WHERE ${visible(tx, leg.tenantId, leg.kinds)}
+        ORDER BY c.embedding_vector <=> ${queryVector}::vector
+        LIMIT ${leg.candidates}
+      )
+      SELECT id FROM nearest ORDER BY distance, id`,
+  ])
+  return (rows as unknown as Array<{ id: number }>).map((r) => r.id)
+}
+
+/** The fused top chunks with their text, title and both raw scores, in fused order. */
+async function loadHits(
+  sql: Sql,
+  opts: HybridSearchOptions,
+  queryVector: string,
+  top: Array<[number, number]>,
+): Promise<SearchHit[]> {
   const rows = await sql<
     {
       id: number

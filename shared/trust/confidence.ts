@@ -175,29 +175,6 @@ export function scoreConfidence(input: ConfidenceInput): ConfidenceResult {
   const sourceTerms = new Set(input.sourceTexts.flatMap(contentTerms))
   const length = input.replyLength ?? input.reply.length
 
-  // Signals add their points, penalties subtract them; both measure a value in 0..1 against a weight.
-  const part =
-    (kind: 'signal' | 'penalty') =>
-    (
-      component: ConfidenceComponent['component'],
-      weight: number,
-      value: number,
-      detail: string,
-    ): ConfidenceComponent => {
-      const v = clamp01(value)
-      const points = Math.round(weight * v)
-      return {
-        component,
-        kind,
-        weight,
-        value: round3(v),
-        points: kind === 'penalty' ? negate(points) : points,
-        detail,
-      }
-    }
-  const signal = part('signal')
-  const penalty = part('penalty')
-
   const retrievalValue = retrievalStrength(input.retrievalScores)
   const hasKeyword = input.escalationReasons.some((r) => r.code === 'keyword')
   const breakdown: ConfidenceComponent[] = [
@@ -245,16 +222,47 @@ export function scoreConfidence(input: ConfidenceInput): ConfidenceResult {
     ),
   ]
 
-  const raw = breakdown.reduce((sum, c) => sum + c.points, 0)
-  const clampPoints = Math.min(100, Math.max(0, raw)) - raw
-  breakdown.push({
-    component: 'clamp',
-    kind: 'clamp',
-    weight: 0,
-    value: clampPoints === 0 ? 0 : 1,
-    points: clampPoints,
-    detail: clampPoints === 0 ? 'within 0..100' : `raw sum ${raw} clamped into 0..100`,
-  })
+  const clamp = clampComponent(breakdown.reduce((sum, c) => sum + c.points, 0))
+  return { score: clamp.raw + clamp.component.points, breakdown: [...breakdown, clamp.component] }
+}
 
-  return { score: raw + clampPoints, breakdown }
+/**
+ * One component: a value in 0..1 against a weight. Signals add their points, penalties subtract them.
+ */
+const part =
+  (kind: 'signal' | 'penalty') =>
+  (
+    component: ConfidenceComponent['component'],
+    weight: number,
+    value: number,
+    detail: string,
+  ): ConfidenceComponent => {
+    const v = clamp01(value)
+    const points = Math.round(weight * v)
+    return {
+      component,
+      kind,
+      weight,
+      value: round3(v),
+      points: kind === 'penalty' ? negate(points) : points,
+      detail,
+    }
+  }
+const signal = part('signal')
+const penalty = part('penalty')
+
+/** The points that keep the sum in 0..100, as a component of their own so the breakdown still adds up. */
+function clampComponent(raw: number): { raw: number; component: ConfidenceComponent } {
+  const points = Math.min(100, Math.max(0, raw)) - raw
+  return {
+    raw,
+    component: {
+      component: 'clamp',
+      kind: 'clamp',
+      weight: 0,
+      value: points === 0 ? 0 : 1,
+      points,
+      detail: points === 0 ? 'within 0..100' : `raw sum ${raw} clamped into 0..100`,
+    },
+  }
 }
