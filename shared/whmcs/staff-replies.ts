@@ -10,7 +10,7 @@
  * (they are filtered before ingest), so an approval posted with `sendToWhmcs` is not recorded again.
  */
 import type { Db } from '../db/sql.ts'
-import { recordApproval } from '../review/review.ts'
+import { recordApproval } from '../review/approvals.ts'
 import { compareSentReply, plainReply, type SentOutcome } from '../review/sent-reply.ts'
 import { withoutReferences } from '../text/citations.ts'
 import type { WhmcsMessage } from './mapping.ts'
