@@ -130,18 +130,8 @@ export async function sendApprovedReply(
 
   // The customer gets the reply without citation markers, with the cited articles listed instead.
   const customerText = await customerReplyOf(sql, tenantId, row.finalReply, row.aiReplyId)
-  // The claim commits before WHMCS is called: from here on another delivery sees `sending` and backs off.
-  const staleMs = options.staleMs ?? SEND_STALE_MS
-  const [claim] = await sql<{ attempts: number }[]>`
-    UPDATE whmcs_sends SET status = 'sending', attempts = attempts + 1, claimed_at = now(), updated_at = now()
-    WHERE id = ${row.sendId} AND tenant_id = ${tenantId}
-      AND (status IN ('pending', 'failed')
-           OR (status = 'sending' AND claimed_at < now() - ${staleMs} * interval '1 millisecond'))
-    RETURNING attempts`
-  if (!claim) {
-    const [now] = await sql<{ status: string }[]>`SELECT status FROM whmcs_sends WHERE id = ${row.sendId}`
-    return now?.status === 'sent' ? 'already_sent' : 'in_progress'
-  }
+  const claim = await claimSend(sql, tenantId, row.sendId, options.staleMs ?? SEND_STALE_MS)
+  if ('busy' in claim) return claim.busy
 
   const client = newClient(deps, creds, options)
   const whmcsTicketId = row.whmcsTicketId
@@ -180,6 +170,27 @@ export async function sendApprovedReply(
   }
   await markSent(sql, { tenantId, approvedReplyId, row, attempts: claim.attempts, reconciled: false })
   return 'sent'
+}
+
+/**
+ * Claims a send for this delivery. The claim commits before WHMCS is called: from then on another delivery
+ * sees `sending` and backs off, unless the claim is older than `staleMs` (its worker died).
+ */
+async function claimSend(
+  sql: Sql,
+  tenantId: number,
+  sendId: number,
+  staleMs: number,
+): Promise<{ attempts: number } | { busy: 'already_sent' | 'in_progress' }> {
+  const [claim] = await sql<{ attempts: number }[]>`
+    UPDATE whmcs_sends SET status = 'sending', attempts = attempts + 1, claimed_at = now(), updated_at = now()
+    WHERE id = ${sendId} AND tenant_id = ${tenantId}
+      AND (status IN ('pending', 'failed')
+           OR (status = 'sending' AND claimed_at < now() - ${staleMs} * interval '1 millisecond'))
+    RETURNING attempts`
+  if (claim) return claim
+  const [now] = await sql<{ status: string }[]>`SELECT status FROM whmcs_sends WHERE id = ${sendId}`
+  return { busy: now?.status === 'sent' ? 'already_sent' : 'in_progress' }
 }
 
 async function markSent(

@@ -127,21 +127,7 @@ export async function runWhmcsSync(
   })
 
   try {
-    const seen = new Set<number>()
-    let complete = true
-    for await (const page of client.iterateTickets({
-      status: opts.status || undefined,
-      pageSize: opts.pageSize,
-      startAt: meta.startLimitstart,
-    })) {
-      const fresh = page.tickets.filter((t) => !seen.has(t.id))
-      for (const t of fresh) seen.add(t.id)
-      await processPage(ctx, fresh, page.nextLimitstart, page.totalresults)
-      if (Date.now() - started > opts.budgetMs && page.nextLimitstart < page.totalresults) {
-        complete = false
-        break
-      }
-    }
+    const complete = await pageThrough(ctx, started)
     if (complete) await reconcileUnseen(ctx)
     const finished = await sql`
       UPDATE integration_sync_logs SET status = 'success', completed_at = now(), error_message = NULL,
@@ -158,23 +144,51 @@ export async function runWhmcsSync(
     })
     return { outcome: 'success', logId, recordsProcessed: ctx.processed, complete }
   } catch (error) {
-    // The run's row belongs to the delivery that took over; nothing here may touch it.
-    if (error instanceof RunTakenOver) {
-      logger.warn('whmcs sync stopped: taken over by a redelivery of its job', {
-        tenantId: job.tenantId,
-        logId,
-      })
-      return { outcome: 'skipped', reason: 'already_running', logId }
-    }
-    const message = redactCredentials(error instanceof Error ? error.message : String(error), creds)
-    await sql`
-      UPDATE integration_sync_logs SET status = 'failed', completed_at = now(), error_message = ${message},
-        metadata_json = metadata_json || ${sql.json({ complete: false, failures: meta.failures + 1 })}
-      WHERE id = ${logId}`
-    logger.warn('whmcs sync failed', { tenantId: job.tenantId, logId, error: message })
-    if (!(error instanceof WhmcsError)) throw new Error(message)
-    return { outcome: 'failed', logId, recordsProcessed: ctx.processed, complete: false, error: message }
+    return failRun(ctx, error)
   }
+}
+
+/**
+ * Pages through GetTickets from the run's resume point, each ticket once even when it moves between pages.
+ * Returns false when the time budget ran out before the last page (the next run resumes there).
+ */
+async function pageThrough(ctx: RunContext, started: number): Promise<boolean> {
+  const { opts, meta } = ctx
+  const seen = new Set<number>()
+  for await (const page of ctx.client.iterateTickets({
+    status: opts.status || undefined,
+    pageSize: opts.pageSize,
+    startAt: meta.startLimitstart,
+  })) {
+    const fresh = page.tickets.filter((t) => !seen.has(t.id))
+    for (const t of fresh) seen.add(t.id)
+    await processPage(ctx, fresh, page.nextLimitstart, page.totalresults)
+    if (Date.now() - started > opts.budgetMs && page.nextLimitstart < page.totalresults) return false
+  }
+  return true
+}
+
+/**
+ * Ends a run that failed: `failed` with the reason tenants read in their sync logs. WHMCS's own errors are
+ * returned (the next scheduled run resumes); anything else is thrown for the queue to retry, and only
+ * logged in full, since a database error or a bug says nothing a tenant can act on and may name internals.
+ */
+async function failRun(ctx: RunContext, error: unknown): Promise<SyncOutcome> {
+  const { deps, tenantId, logId, meta, creds } = ctx
+  // The run's row belongs to the delivery that took over; nothing here may touch it.
+  if (error instanceof RunTakenOver) {
+    logger.warn('whmcs sync stopped: taken over by a redelivery of its job', { tenantId, logId })
+    return { outcome: 'skipped', reason: 'already_running', logId }
+  }
+  const message = redactCredentials(error instanceof Error ? error.message : String(error), creds)
+  const shown = error instanceof WhmcsError ? message : 'internal error; the sync is retried'
+  await deps.sql`
+    UPDATE integration_sync_logs SET status = 'failed', completed_at = now(), error_message = ${shown},
+      metadata_json = metadata_json || ${deps.sql.json({ complete: false, failures: meta.failures + 1 })}
+    WHERE id = ${logId}`
+  logger.warn('whmcs sync failed', { tenantId, logId, error: message })
+  if (!(error instanceof WhmcsError)) throw new Error(message)
+  return { outcome: 'failed', logId, recordsProcessed: ctx.processed, complete: false, error: message }
 }
 
 interface RunContext {

@@ -151,7 +151,7 @@ async function applyWebhookEvent(
   { event, data }: WhmcsWebhookBody,
   adminUsername: string | null,
   audits: AuditEntry[],
-): Promise<Exclude<WebhookResult, { duplicate: true }>> {
+): Promise<Applied> {
   const fields: WhmcsTicketFields = {
     whmcsTicketId: data.ticketid,
     tid: data.ticketmask,
@@ -162,100 +162,124 @@ async function applyWebhookEvent(
     deptId: data.deptid,
     whmcsUserId: data.userid,
   }
-  type Extra = Partial<
-    Pick<Extract<WebhookResult, { duplicate: false }>, 'ignored' | 'draftQueued' | 'review'>
-  >
-  const done = (ticketId: number | null, extra: Extra = {}) => ({
-    duplicate: false as const,
-    event,
-    ticketId,
-    draftQueued: false,
-    ...extra,
-  })
-  const known = async () =>
-    (
-      await tx<{ id: number }[]>`
-        SELECT id FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${data.ticketid} FOR UPDATE`
-    )[0]?.id ?? null
-
+  const e: WebhookEvent = { tx, tenantId, eventId, event, data, fields, adminUsername, audits }
   switch (event) {
     case 'TicketOpen':
-    case 'TicketUserReply': {
-      const opening = event === 'TicketOpen'
-      const message = data.message ?? ''
-      const externalId = opening
-        ? openingMessageId(data.ticketid)
-        : data.replyid !== undefined
-          ? String(data.replyid)
-          : // Very old hooks send no reply id: the event id still makes redelivery a no-op.
-            `webhook-${eventId}`.slice(0, 64)
-      const result = await ingestWhmcsThread(
-        tx,
-        tenantId,
-        {
-          ...fields,
-          content: message || undefined,
-          whmcsStatus: data.status ?? (opening ? 'Open' : 'Customer-Reply'),
-        },
-        message
-          ? [{ externalId, role: 'user', content: message, metadata: { via: 'webhook', eventId } }]
-          : [],
-      )
-      if (result.created || result.messagesAdded > 0) {
-        audits.push({
-          tenantId,
-          action: 'ticket_synced',
-          entityType: 'ticket',
-          entityId: result.ticketId,
-          ticketId: result.ticketId,
-          details: { via: 'webhook', event, created: result.created, messagesAdded: result.messagesAdded },
-        })
-      }
-      return done(result.ticketId, { draftQueued: result.draftQueued })
-    }
-    case 'TicketAdminReply': {
-      const ticketId = await known()
-      // The sync imports staff replies of tickets Draftdesk has not seen yet, with the whole thread.
-      if (ticketId === null) return done(null, { ignored: 'unknown_ticket' })
-      if (isDraftdeskReply(data.message ?? '', data.admin, adminUsername)) {
-        return done(ticketId, { ignored: 'own_reply' })
-      }
-      const externalId = data.replyid !== undefined ? String(data.replyid) : `webhook-${eventId}`.slice(0, 64)
-      const result = await ingestWhmcsThread(
-        tx,
-        tenantId,
-        fields,
-        data.message
-          ? [
-              {
-                externalId,
-                role: 'agent',
-                content: data.message,
-                metadata: { via: 'webhook', eventId, admin: data.admin },
-              },
-            ]
-          : [],
-      )
-      // A staff reply without a body (should not happen) still means a human answered.
-      if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
-      return done(result.ticketId, { review: result.reviewed[0] })
-    }
+    case 'TicketUserReply':
+      return customerMessage(e)
+    case 'TicketAdminReply':
+      return staffReply(e)
     case 'TicketClose':
-    case 'TicketStatusChange': {
-      const ticketId = await known()
-      if (ticketId === null) return done(null, { ignored: 'unknown_ticket' })
-      const whmcsStatus = event === 'TicketClose' ? 'Closed' : data.status
-      if (!whmcsStatus) {
-        throw new ValidationError([
-          { in: 'body', path: 'data.status', message: 'required for TicketStatusChange' },
-        ])
-      }
-      const result = await ingestWhmcsThread(tx, tenantId, { ...fields, whmcsStatus }, [], {
-        forceStatus: true,
-      })
-      return done(result.ticketId)
-    }
+    case 'TicketStatusChange':
+      return statusChange(e)
     default:
-      return done(null, { ignored: 'unknown_event' })
+      return applied(e, null, { ignored: 'unknown_event' })
   }
+}
+
+type Applied = Exclude<WebhookResult, { duplicate: true }>
+type Extra = Partial<Pick<Extract<WebhookResult, { duplicate: false }>, 'ignored' | 'draftQueued' | 'review'>>
+
+/** One signed event of one tenant, as the handlers of its kind take it. */
+interface WebhookEvent {
+  tx: Db
+  tenantId: number
+  eventId: string
+  event: string
+  data: WhmcsWebhookBody['data']
+  fields: WhmcsTicketFields
+  adminUsername: string | null
+  audits: AuditEntry[]
+}
+
+const applied = (e: WebhookEvent, ticketId: number | null, extra: Extra = {}): Applied => ({
+  duplicate: false as const,
+  event: e.event,
+  ticketId,
+  draftQueued: false,
+  ...extra,
+})
+
+/** The Draftdesk ticket of the event's WHMCS ticket, locked; null when Draftdesk has not seen it. */
+const knownTicket = async ({ tx, tenantId, data }: WebhookEvent) =>
+  (
+    await tx<{ id: number }[]>`
+      SELECT id FROM tickets WHERE tenant_id = ${tenantId} AND whmcs_ticket_id = ${data.ticketid} FOR UPDATE`
+  )[0]?.id ?? null
+
+/** The message's id in WHMCS; very old hooks send no reply id, and the event id still makes redelivery a no-op. */
+const replyExternalId = ({ data, eventId }: WebhookEvent) =>
+  data.replyid !== undefined ? String(data.replyid) : `webhook-${eventId}`.slice(0, 64)
+
+/** TicketOpen and TicketUserReply: the customer's message is stored and a draft queued. */
+async function customerMessage(e: WebhookEvent): Promise<Applied> {
+  const { tx, tenantId, eventId, event, data } = e
+  const opening = event === 'TicketOpen'
+  const message = data.message ?? ''
+  const externalId = opening ? openingMessageId(data.ticketid) : replyExternalId(e)
+  const result = await ingestWhmcsThread(
+    tx,
+    tenantId,
+    {
+      ...e.fields,
+      content: message || undefined,
+      whmcsStatus: data.status ?? (opening ? 'Open' : 'Customer-Reply'),
+    },
+    message ? [{ externalId, role: 'user', content: message, metadata: { via: 'webhook', eventId } }] : [],
+  )
+  if (result.created || result.messagesAdded > 0) {
+    e.audits.push({
+      tenantId,
+      action: 'ticket_synced',
+      entityType: 'ticket',
+      entityId: result.ticketId,
+      ticketId: result.ticketId,
+      details: { via: 'webhook', event, created: result.created, messagesAdded: result.messagesAdded },
+    })
+  }
+  return applied(e, result.ticketId, { draftQueued: result.draftQueued })
+}
+
+/**
+ * TicketAdminReply: a staff reply settles the pending draft it answers (an implicit review). Tickets
+ * Draftdesk has not seen yet are left to the sync, which imports them with the whole thread; Draftdesk's
+ * own replies are skipped.
+ */
+async function staffReply(e: WebhookEvent): Promise<Applied> {
+  const { tx, tenantId, eventId, data } = e
+  const ticketId = await knownTicket(e)
+  if (ticketId === null) return applied(e, null, { ignored: 'unknown_ticket' })
+  if (isDraftdeskReply(data.message ?? '', data.admin, e.adminUsername)) {
+    return applied(e, ticketId, { ignored: 'own_reply' })
+  }
+  const message = data.message
+    ? [
+        {
+          externalId: replyExternalId(e),
+          role: 'agent' as const,
+          content: data.message,
+          metadata: { via: 'webhook', eventId, admin: data.admin },
+        },
+      ]
+    : []
+  const result = await ingestWhmcsThread(tx, tenantId, e.fields, message)
+  // A staff reply without a body (should not happen) still means a human answered.
+  if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
+  return applied(e, result.ticketId, { review: result.reviewed[0] })
+}
+
+/** TicketClose and TicketStatusChange: WHMCS's status is taken as is (it is the source of truth). */
+async function statusChange(e: WebhookEvent): Promise<Applied> {
+  const ticketId = await knownTicket(e)
+  if (ticketId === null) return applied(e, null, { ignored: 'unknown_ticket' })
+  const whmcsStatus = e.event === 'TicketClose' ? 'Closed' : e.data.status
+  if (!whmcsStatus) {
+    throw new ValidationError([
+      { in: 'body', path: 'data.status', message: 'required for TicketStatusChange' },
+    ])
+  }
+  const result = await ingestWhmcsThread(e.tx, e.tenantId, { ...e.fields, whmcsStatus }, [], {
+    forceStatus: true,
+  })
+  return applied(e, result.ticketId)
 }

@@ -416,4 +416,25 @@ describe('Function: runWhmcsSync', () => {
       }
     },
   )
+
+  it('keeps an internal failure out of the sync log the tenant reads, and hands it to the queue to retry', async () => {
+    // Prepare: the database refuses this tenant's tickets with a text that names internals.
+    const { tenant } = await connected('internal', 3)
+    await sql().unsafe(`
+      CREATE FUNCTION refuse_internal() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'relation pg_internal_thing is corrupt at block 7'; END $$;
+      CREATE TRIGGER refuse_internal BEFORE INSERT ON tickets FOR EACH ROW
+        WHEN (NEW.tenant_id = ${tenant.id}) EXECUTE FUNCTION refuse_internal();`)
+    try {
+      // Act
+      const run = sync(tenant.id)
+      // Assess
+      await expect(run).rejects.toThrow(/pg_internal_thing/)
+      const [log] = await sql()<{ status: string; errorMessage: string }[]>`
+        SELECT status, error_message FROM integration_sync_logs WHERE tenant_id = ${tenant.id}`
+      expect(log).toEqual({ status: 'failed', errorMessage: 'internal error; the sync is retried' })
+    } finally {
+      await sql().unsafe('DROP TRIGGER refuse_internal ON tickets; DROP FUNCTION refuse_internal()')
+    }
+  })
 })
