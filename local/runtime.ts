@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { selectProvider } from '#shared/ai/select'
-import { parseConfig } from '#shared/config'
+import { type Config, parseConfig } from '#shared/config'
 import { type Deps, setDeps } from '#shared/deps'
 import { seedDefaults } from '#shared/drafts/defaults'
 import { bootstrapSuperadmin } from '#shared/identity/bootstrap'
@@ -102,21 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...options.queue,
       ...(db.session ? { session: db.session } : {}),
     })
-    const password = config.DRAFTDESK_BOOTSTRAP_PASSWORD ?? randomBytes(12).toString('base64url')
-    // Processes sharing a server start one at a time: migrations, seeds, the queue table and the first
-    // superadmin are each checked then created, which two concurrent starts would both do.
-    const created = await withStartupLock(db, async () => {
-      const applied = await migrate(db.sql)
-      if (applied.length) logger.info('migrations applied', { applied })
-      await seedDefaults(db.sql)
-      await queues.init()
-      return bootstrapSuperadmin(db.sql, dataKey, {
-        tenant: config.DRAFTDESK_BOOTSTRAP_TENANT ?? 'draftdesk',
-        email: config.DRAFTDESK_BOOTSTRAP_EMAIL ?? 'admin@draftdesk.local',
-        password,
-      })
-    })
-    const bootstrap = created && { ...created, password, generated: !config.DRAFTDESK_BOOTSTRAP_PASSWORD }
+    const bootstrap = await prepareDatabase(db, queues, config, dataKey)
     const ai = await selectProvider(
       {
         ollamaHost: config.OLLAMA_HOST,
@@ -167,6 +153,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     lock?.release()
     throw error
   }
+}
+
+/**
+ * Migrations, seeds, the queue table and, on the first start, the superadmin (returned with its password
+ * for local/main.ts to print once). Processes sharing a server start one at a time: each of these is
+ * checked then created, which two concurrent starts would both do.
+ */
+async function prepareDatabase(db: LocalDb, queues: LocalQueues, config: Config, dataKey: Buffer) {
+  const password = config.DRAFTDESK_BOOTSTRAP_PASSWORD ?? randomBytes(12).toString('base64url')
+  const created = await withStartupLock(db, async () => {
+    const applied = await migrate(db.sql)
+    if (applied.length) logger.info('migrations applied', { applied })
+    await seedDefaults(db.sql)
+    await queues.init()
+    return bootstrapSuperadmin(db.sql, dataKey, {
+      tenant: config.DRAFTDESK_BOOTSTRAP_TENANT ?? 'draftdesk',
+      email: config.DRAFTDESK_BOOTSTRAP_EMAIL ?? 'admin@draftdesk.local',
+      password,
+    })
+  })
+  return created && { ...created, password, generated: !config.DRAFTDESK_BOOTSTRAP_PASSWORD }
 }
 
 const STARTUP_LOCK = 'draftdesk:startup'

@@ -80,14 +80,72 @@ export class ApiStack extends Stack {
       this.queues.set(def.name, queue)
     }
 
-    const common = {
+    const { api, stage } = httpApi(this, id, config)
+    this.api = api
+    this.stage = stage
+    const appFunction = this.functionFactory(props)
+    for (const route of routes) {
+      const fn = appFunction(`Http${pascal(baseName(route.handler))}`, route)
+      this.api.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+      })
+    }
+    for (const def of queues) {
+      const fn = appFunction(`Worker${pascal(def.name)}`, def, {
+        timeout: Duration.seconds(def.timeoutSeconds),
+        memorySize: 1024,
+      })
+      fn.bindQueue(this.queues.get(def.name)!, 'consume')
+    }
+    for (const schedule of schedules) {
+      const fn = appFunction(`Schedule${pascal(schedule.name)}`, schedule, { timeout: Duration.minutes(1) })
+      new events.Rule(this, `Schedule${pascal(schedule.name)}Rule`, {
+        description: `Draftdesk ${schedule.name}, every ${schedule.everyMinutes} min`,
+        schedule: events.Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        // A missed tick is harmless (the next one catches up); do not pile up stale retries.
+        targets: [
+          new targets.LambdaFunction(fn, {
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(schedule.everyMinutes),
+          }),
+        ],
+      })
+    }
+
+    this.migrateFunction = this.migrationsOnDeploy(props)
+    api5xxAlarm(this, this.api).addAlarmAction(alarmAction)
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.apiEndpoint,
+      description: 'Base URL of the Draftdesk API',
+    })
+    new CfnOutput(this, 'WebhookUrlPattern', {
+      value: `${this.api.apiEndpoint}/webhooks/whmcs/{tenantSlug}`,
+      description: 'WHMCS hook target; replace {tenantSlug} with the tenant slug',
+    })
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn })
+  }
+
+  /** Settings every function shares, whatever it runs. */
+  private commonProps({ config, data, projectRoot }: ApiStackProps) {
+    return {
       vpc: data.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       projectRoot,
       logLevel: config.logLevel,
       logRetentionDays: config.logRetentionDays,
     }
-    const appFunction = (
+  }
+
+  /**
+   * Builds the function of a route, queue or schedule entry: its bundle, the model and CORS settings, and
+   * exactly the grants its entry declares (least privilege from the route table).
+   */
+  private functionFactory(props: ApiStackProps) {
+    const { config, data, projectRoot } = props
+    const common = this.commonProps(props)
+    return (
       id: string,
       def: RouteDef | QueueDef | ScheduleDef,
       extra: Partial<DraftdeskFunctionProps> = {},
@@ -112,102 +170,21 @@ export class ApiStack extends Stack {
           ...extra.environment,
         },
       })
-      // Least privilege from the route table: only the secrets and queues this entry's code uses.
       fn.bindGrants(grantsOf(def), grantable(data, this.queues))
       this.functions.set(module, fn)
       return fn
     }
+  }
 
-    // HTTP API. Authentication is the application's (JWT or x-api-key, HMAC for webhooks): one scheme in
-    // AWS and locally, and API keys are something an API Gateway JWT authorizer cannot check.
-    this.api = new apigwv2.HttpApi(this, 'Api', {
-      apiName: id,
-      description: 'Draftdesk API',
-      createDefaultStage: false,
-      corsPreflight:
-        config.corsOrigins.length > 0
-          ? {
-              allowOrigins: config.corsOrigins,
-              allowMethods: [
-                apigwv2.CorsHttpMethod.GET,
-                apigwv2.CorsHttpMethod.POST,
-                apigwv2.CorsHttpMethod.PUT,
-                apigwv2.CorsHttpMethod.PATCH,
-                apigwv2.CorsHttpMethod.DELETE,
-                apigwv2.CorsHttpMethod.OPTIONS,
-              ],
-              allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
-              maxAge: Duration.hours(1),
-            }
-          : undefined,
-    })
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-      retention: retentionDays(config.logRetentionDays),
-      removalPolicy: RemovalPolicy.DESTROY,
-    })
-    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
-      httpApi: this.api,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            time: '$context.requestTimeEpoch',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationLatencyMs: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            userAgent: '$context.identity.userAgent',
-          }),
-        ),
-      },
-    })
-
-    for (const route of routes) {
-      const fn = appFunction(`Http${pascal(baseName(route.handler))}`, route)
-      this.api.addRoutes({
-        path: route.path,
-        methods: [apigwv2.HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
-      })
-    }
-
-    for (const def of queues) {
-      const fn = appFunction(`Worker${pascal(def.name)}`, def, {
-        timeout: Duration.seconds(def.timeoutSeconds),
-        memorySize: 1024,
-      })
-      fn.bindQueue(this.queues.get(def.name)!, 'consume')
-    }
-
-    for (const schedule of schedules) {
-      const fn = appFunction(`Schedule${pascal(schedule.name)}`, schedule, {
-        timeout: Duration.minutes(1),
-      })
-      new events.Rule(this, `Schedule${pascal(schedule.name)}Rule`, {
-        description: `Draftdesk ${schedule.name}, every ${schedule.everyMinutes} min`,
-        schedule: events.Schedule.rate(Duration.minutes(schedule.everyMinutes)),
-        // A missed tick is harmless (the next one catches up); do not pile up stale retries.
-        targets: [
-          new targets.LambdaFunction(fn, {
-            retryAttempts: 2,
-            maxEventAge: Duration.minutes(schedule.everyMinutes),
-          }),
-        ],
-      })
-    }
-
-    // Migrations: applied on every deploy whose bundle changed (new SQL files change the bundle), before the
-    // stage and the functions that might need the new schema are created or updated. A failed migration
-    // fails the deploy and CloudFormation rolls back.
-    this.migrateFunction = new DraftdeskFunction(this, 'Migrate', {
-      ...common,
+  /**
+   * Migrations: applied on every deploy whose bundle changed (new SQL files change the bundle), before the
+   * stage and the functions that might need the new schema are created or updated. A failed migration
+   * fails the deploy and CloudFormation rolls back.
+   */
+  private migrationsOnDeploy(props: ApiStackProps): DraftdeskFunction {
+    const { data, projectRoot } = props
+    const fn = new DraftdeskFunction(this, 'Migrate', {
+      ...this.commonProps(props),
       entry: join(projectRoot, `${migrateEntry}.ts`),
       description: 'Draftdesk schema migrations (run by a deploy-time trigger)',
       securityGroup: data.migrationSecurityGroup,
@@ -230,40 +207,90 @@ export class ApiStack extends Stack {
       .bindSecret('DATA_KEY_SECRET_ARN', data.dataKeySecret)
       .bindSecret('BOOTSTRAP_SECRET_ARN', data.bootstrapSecret)
     const migrate = new triggers.Trigger(this, 'MigrateOnDeploy', {
-      handler: this.migrateFunction,
+      handler: fn,
       invocationType: triggers.InvocationType.REQUEST_RESPONSE,
       timeout: Duration.minutes(6),
       executeOnHandlerChange: true,
       executeAfter: [data.database],
     })
     migrate.executeBefore(this.stage, ...this.functions.values())
-
-    const serverErrors = new cloudwatch.Alarm(this, 'Api5xx', {
-      alarmDescription: 'Draftdesk API: 5xx responses',
-      metric: new cloudwatch.Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName: '5xx',
-        dimensionsMap: { ApiId: this.api.apiId },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    })
-    serverErrors.addAlarmAction(alarmAction)
-
-    new CfnOutput(this, 'ApiUrl', {
-      value: this.api.apiEndpoint,
-      description: 'Base URL of the Draftdesk API',
-    })
-    new CfnOutput(this, 'WebhookUrlPattern', {
-      value: `${this.api.apiEndpoint}/webhooks/whmcs/{tenantSlug}`,
-      description: 'WHMCS hook target; replace {tenantSlug} with the tenant slug',
-    })
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn })
+    return fn
   }
+}
+
+/**
+ * The HTTP API and its stage, with throttling and access logs. Authentication is the application's (JWT or
+ * x-api-key, HMAC for webhooks): one scheme in AWS and locally, and API keys are something an API Gateway
+ * JWT authorizer cannot check.
+ */
+function httpApi(scope: Construct, id: string, config: DeployConfig) {
+  const api = new apigwv2.HttpApi(scope, 'Api', {
+    apiName: id,
+    description: 'Draftdesk API',
+    createDefaultStage: false,
+    corsPreflight:
+      config.corsOrigins.length > 0
+        ? {
+            allowOrigins: config.corsOrigins,
+            allowMethods: [
+              apigwv2.CorsHttpMethod.GET,
+              apigwv2.CorsHttpMethod.POST,
+              apigwv2.CorsHttpMethod.PUT,
+              apigwv2.CorsHttpMethod.PATCH,
+              apigwv2.CorsHttpMethod.DELETE,
+              apigwv2.CorsHttpMethod.OPTIONS,
+            ],
+            allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
+  })
+  const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
+    retention: retentionDays(config.logRetentionDays),
+    removalPolicy: RemovalPolicy.DESTROY,
+  })
+  const stage = new apigwv2.HttpStage(scope, 'DefaultStage', {
+    httpApi: api,
+    stageName: '$default',
+    autoDeploy: true,
+    throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+    accessLogSettings: {
+      destination: new apigwv2.LogGroupLogDestination(accessLogs),
+      format: AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          time: '$context.requestTimeEpoch',
+          routeKey: '$context.routeKey',
+          status: '$context.status',
+          responseLength: '$context.responseLength',
+          latencyMs: '$context.responseLatency',
+          integrationLatencyMs: '$context.integrationLatency',
+          integrationError: '$context.integrationErrorMessage',
+          userAgent: '$context.identity.userAgent',
+        }),
+      ),
+    },
+  })
+  return { api, stage }
+}
+
+/** Five or more 5xx answers of the API in five minutes. */
+function api5xxAlarm(scope: Construct, api: apigwv2.HttpApi): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'Api5xx', {
+    alarmDescription: 'Draftdesk API: 5xx responses',
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName: '5xx',
+      dimensionsMap: { ApiId: api.apiId },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }),
+    threshold: 5,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  })
 }
 
 /** What functions are granted from: the queues of this stack and the application secrets. */
