@@ -24,5 +24,8 @@ export const mainFields = ['module', 'main']
 export const esmBanner =
   "import { createRequire as __draftdeskCreateRequire } from 'node:module';const require = __draftdeskCreateRequire(import.meta.url);"
 
-/** Size and cold-load budgets per bundle (issue 7), checked by `npm run bench:bundles`. */
+/**
+ * Size and cold-load budgets per bundle (issue 7), checked by `npm run bench:bundles`.
+ * @internal
+ */
 export const budgets = { maxBundleKiB: 500, maxLoadMs: 150 } as const

@@ -49,6 +49,7 @@ export interface DeployConfig {
   whmcsAllowedNetworks: string[]
 }
 
+/** @internal */
 export const defaultConfig: DeployConfig = {
   stackPrefix: 'Draftdesk',
   corsOrigins: [],

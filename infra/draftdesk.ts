@@ -5,7 +5,10 @@ import { ApiStack } from './stacks/api-stack.ts'
 import { DataStack } from './stacks/data-stack.ts'
 import { ModelStack } from './stacks/model-stack.ts'
 
-/** The repository root: where package-lock.json, functions/ and migrations/ live. */
+/**
+ * The repository root: where package-lock.json, functions/ and migrations/ live.
+ * @internal
+ */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 
 export interface DraftdeskOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { tryLock } from 'fs-native-extensions'
 
 /** The lock file inside the data directory; it holds the owner's pid, for the refusal message only. */
-export const LOCK_FILE = 'draftdesk.lock'
+const LOCK_FILE = 'draftdesk.lock'
 
 /** Another live process holds the data directory. */
 export class DataDirInUseError extends Error {

@@ -25,7 +25,7 @@ export interface LocalDb {
  * `dataDir` undefined = in memory (tests). The pool has one connection: PGlite executes one statement at
  * a time anyway, and one socket keeps extended-protocol message sequences from interleaving.
  */
-export async function startEmbeddedDb(dataDir?: string): Promise<LocalDb> {
+async function startEmbeddedDb(dataDir?: string): Promise<LocalDb> {
   if (dataDir) await mkdir(dataDir, { recursive: true })
   const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } })
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 4 })
@@ -50,7 +50,7 @@ export async function startEmbeddedDb(dataDir?: string): Promise<LocalDb> {
  * Connects to a PostgreSQL server (with pgvector available) through a pool of `pool` connections, and
  * checks it answers, so a wrong URL stops the start with the server's own message.
  */
-export async function connectServerDb(url: string, pool = 10): Promise<LocalDb> {
+async function connectServerDb(url: string, pool = 10): Promise<LocalDb> {
   const sql = createSql(url, { max: pool })
   const session = createSql(url, { max: 1, idleTimeout: 0, maxLifetime: null })
   try {

@@ -12,7 +12,7 @@ import type { Sql } from 'postgres'
  * apply each migration exactly once.
  */
 
-export const MIGRATIONS_DIR = new URL('.', import.meta.url).pathname
+const MIGRATIONS_DIR = new URL('.', import.meta.url).pathname
 
 export interface Migration {
   id: number
@@ -21,6 +21,7 @@ export interface Migration {
   sql: string
 }
 
+/** @internal */
 export class MigrationChecksumError extends Error {
   constructor(name: string) {
     super(`migration ${name} was changed after it was applied; add a new migration instead of editing it`)
@@ -43,7 +44,7 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 }
 
 /** Advisory-lock key of schema changes; seedDefaults takes it too, so concurrent starts seed once. */
-export const SCHEMA_LOCK = 'draftdesk:migrations'
+const SCHEMA_LOCK = 'draftdesk:migrations'
 
 /**
  * Applies pending migrations; returns the names applied by this call. Everything, the bookkeeping table

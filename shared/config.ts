@@ -83,7 +83,7 @@ function cidrList(value: string, ctx: z.core.$RefinementCtx<string>): string[] {
   return items
 }
 
-export class ConfigError extends Error {
+class ConfigError extends Error {
   override name = 'ConfigError'
 }
 

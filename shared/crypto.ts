@@ -20,7 +20,10 @@ const KEY_BYTES = 32
 const IV_BYTES = 12
 const TAG_BYTES = 16
 
-/** Raised when a ciphertext cannot be decrypted. Never carries key material or plaintext. */
+/**
+ * Raised when a ciphertext cannot be decrypted. Never carries key material or plaintext.
+ * @internal
+ */
 export class DecryptionError extends Error {
   override readonly name = 'DecryptionError'
 }

@@ -43,7 +43,7 @@ const metricsLogger = {
 }
 
 /** The one Metrics instance; exported for the handler middlewares and tests only. */
-export const metrics = new Metrics({
+const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Draftdesk',
   serviceName,
   logger: metricsLogger,

@@ -7,10 +7,16 @@
  * each module exports `handler`.
  */
 
-/** Minimum role a route needs; `public` routes authenticate themselves (login, webhooks) or not at all. */
+/**
+ * Minimum role a route needs; `public` routes authenticate themselves (login, webhooks) or not at all.
+ * @internal
+ */
 export type RouteAuth = 'public' | 'user' | 'support_agent' | 'admin' | 'superadmin'
 
-/** A secret a function reads at cold start: database credentials, JWT signing key, tenant data key. */
+/**
+ * A secret a function reads at cold start: database credentials, JWT signing key, tenant data key.
+ * @internal
+ */
 export type SecretName = 'db' | 'jwt' | 'dataKey'
 
 /**
@@ -18,7 +24,7 @@ export type SecretName = 'db' | 'jwt' | 'dataKey'
  * passes only the matching `QUEUE_URL_*` and secret ARNs (`grantsOf`). test/unit/route-grants.test.ts
  * bundles every handler and checks each list against what its code can reach.
  */
-export interface Uses {
+interface Uses {
   /** Queues it enqueues jobs for (through the outbox, published after commit). */
   sends?: readonly QueueName[]
   /** Queues whose depth it reads (`GET /health`). */

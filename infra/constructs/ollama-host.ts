@@ -5,7 +5,7 @@ import { Construct } from 'constructs'
 
 export const ollamaPort = 11434
 /** Mount point of the models volume; Ollama keeps its models under it. */
-export const ollamaDataDir = '/var/lib/ollama'
+const ollamaDataDir = '/var/lib/ollama'
 /** Device name of the models volume in the block device mapping (a udev symlink on Amazon Linux). */
 const modelsDevice = '/dev/sdf'
 
@@ -109,7 +109,7 @@ export class OllamaHost extends Construct {
  * interfaces (the security group is the gate), keep models under the volume, pull them. Idempotent, so
  * re-running it by hand (`sudo bash /var/lib/cloud/instance/user-data.txt`) repairs a half-done setup.
  */
-export function ollamaUserData(models: string[]): string {
+function ollamaUserData(models: string[]): string {
   for (const model of models) {
     if (!/^[a-z0-9][a-z0-9._:/-]*$/i.test(model)) throw new Error(`Invalid Ollama model name: ${model}`)
   }

@@ -35,7 +35,10 @@ import { WorkQueue } from '../constructs/work-queue.ts'
 import { type DataStack, privateZoneName } from './data-stack.ts'
 import { ollamaRecordName } from './model-stack.ts'
 
-/** Entry of the schema migration Lambda (applies `migrations/*.sql`). */
+/**
+ * Entry of the schema migration Lambda (applies `migrations/*.sql`).
+ * @internal
+ */
 export const migrateEntry = 'functions/deploy/migrate'
 
 /** Workers that call the single GPU host; more concurrent invocations would only queue inside Ollama. */
@@ -64,7 +67,7 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props)
-    const { config, data, projectRoot } = props
+    const { config } = props
 
     this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Draftdesk alarms' })
     if (config.alarmEmail)

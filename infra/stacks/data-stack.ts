@@ -9,7 +9,7 @@ import type { DatabaseBinding } from '../constructs/draftdesk-function.ts'
 
 /** Private DNS zone of the VPC; the model host registers `ollama.<zone>` in it. */
 export const privateZoneName = 'draftdesk.internal'
-export const databaseName = 'draftdesk'
+const databaseName = 'draftdesk'
 const postgresPort = 5432
 
 export interface DataStackProps extends StackProps {

@@ -14,7 +14,10 @@ const DIMENSIONS = 768
  */
 const FAMILY_WEIGHTS = { word: 1, bigram: 0.5, char: 0.6 } as const
 
-/** 32-bit FNV-1a over UTF-16 code units: tiny, fast, and fixed forever (stored vectors depend on it). */
+/**
+ * 32-bit FNV-1a over UTF-16 code units: tiny, fast, and fixed forever (stored vectors depend on it).
+ * @internal
+ */
 export function fnv1a(text: string): number {
   return fnv1aContinue(0x811c9dc5, text)
 }
@@ -31,6 +34,7 @@ const SURROGATE = /[\uD800-\uDFFF]/
  * Character 3- and 4-grams of a word with boundary marks, so prefixes and suffixes are features too.
  * Characters are code points; a word without surrogate pairs (nearly all) is cut as a string directly,
  * which gives the same grams without an array per word and per gram (it runs for every word indexed).
+ * @internal
  */
 export function charGrams(word: string): string[] {
   const marked = `⟨${word}⟩`

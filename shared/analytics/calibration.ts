@@ -14,7 +14,7 @@ import { windowFigures } from './daily.ts'
 import { LIVE_BUCKETS as BUCKETS, byCodePoint, type WindowFigures } from './figures.ts'
 
 /** One live bucket: decided drafts, how many were right, and the eval set's figure for the same bucket. */
-export interface LiveCalibrationBucket {
+interface LiveCalibrationBucket {
   bucket: string
   min: number
   max: number

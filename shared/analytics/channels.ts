@@ -21,7 +21,7 @@ export function rangeBuckets(edges: readonly number[]): Array<{ bucket: string; 
 
 /** Similarity buckets; 0.95 separates "kept" from "lightly edited". */
 export const SIMILARITY_EDGES = [0, 0.2, 0.4, 0.6, 0.8, 0.95, 1]
-export const SIMILARITY_BUCKETS = rangeBuckets(SIMILARITY_EDGES)
+const SIMILARITY_BUCKETS = rangeBuckets(SIMILARITY_EDGES)
 
 /** How the decisions on one channel's drafts went. */
 export interface DecisionCounts {
@@ -33,7 +33,7 @@ export interface DecisionCounts {
   rejected: number
 }
 
-export interface ChannelMetrics extends DecisionCounts {
+interface ChannelMetrics extends DecisionCounts {
   usedRate: number | null
   similarity: {
     mean: number | null

@@ -39,11 +39,7 @@ const DAY_MS = 24 * 3600 * 1000
  * queries are those the summary used to run over its whole window, grouped by day and prompt version
  * instead of by grouping sets.
  */
-export async function dayFigures(
-  db: Db,
-  tenantId: number,
-  where: Fragment,
-): Promise<Map<string, DayFigures>> {
+async function dayFigures(db: Db, tenantId: number, where: Fragment): Promise<Map<string, DayFigures>> {
   const { base, latencies, buckets, reasons, rejections, channels, live, calibrations } = await dayRows(
     db,
     tenantId,
@@ -114,12 +110,7 @@ const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
  * sees at least what that statement saw, so a mark only disappears once its change is in the figures.
  * Returns the days recomputed.
  */
-export async function refreshDays(
-  sql: Sql,
-  tenantId: number,
-  firstDay: string,
-  endDay: string,
-): Promise<string[]> {
+async function refreshDays(sql: Sql, tenantId: number, firstDay: string, endDay: string): Promise<string[]> {
   return sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext('analytics_daily'), ${tenantId})`
     const marks = await tx<{ day: string }[]>`
@@ -156,6 +147,7 @@ export async function refreshDays(
 /**
  * The window's figures computed from `ai_replies` alone, without `analytics_daily`: what the partial days at
  * a window's edges use, and the from-scratch answer tests hold the daily figures against.
+ * @internal
  */
 export async function sourceFigures(
   db: Db,
@@ -200,7 +192,7 @@ export async function windowFigures(
 }
 
 /** Most tenants one scheduled refresh takes on; the rest wait for the next run (oldest stale day first). */
-export const REFRESH_TENANTS_PER_RUN = 20
+const REFRESH_TENANTS_PER_RUN = 20
 
 /**
  * Recomputes the stale days of the tenants with the oldest stale marks (at most `maxTenants`), so the marks

@@ -31,11 +31,11 @@ export const COUNTS = [
   'escalated',
 ] as const
 /** Five calibration buckets in the summary, ten in liveCalibration. */
-export const SUMMARY_BUCKETS = 5
+const SUMMARY_BUCKETS = 5
 export const LIVE_BUCKETS = 10
 
 /** [sum, count] of a column's non-null values. */
-export type Sum = [number, number]
+type Sum = [number, number]
 
 export interface ChannelFigures extends DecisionCounts {
   similarity: Sum

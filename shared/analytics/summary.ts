@@ -36,12 +36,12 @@ import {
   type WindowFigures,
 } from './figures.ts'
 
-export const CONFIDENCE_BUCKETS = rangeBuckets([0, 20, 40, 60, 80, 100])
+const CONFIDENCE_BUCKETS = rangeBuckets([0, 20, 40, 60, 80, 100])
 
 // Free-text reasons: the list shows the most common ones, not an unbounded tail.
 const MAX_REJECTION_REASONS = 20
 
-export interface CalibrationBucket {
+interface CalibrationBucket {
   bucket: string
   min: number
   max: number
@@ -52,7 +52,7 @@ export interface CalibrationBucket {
   meanConfidence: number | null
 }
 
-export interface EscalationReasonCount {
+interface EscalationReasonCount {
   code: string
   category: string | null
   drafts: number
@@ -60,7 +60,7 @@ export interface EscalationReasonCount {
 }
 
 /** The figures of one group of drafts (the whole window or one prompt version). */
-export interface ReviewMetrics {
+interface ReviewMetrics {
   drafts: number
   byStatus: DraftStatusCounts
   approvalRate: number | null
@@ -77,7 +77,7 @@ export interface ReviewMetrics {
   byChannel: ChannelBreakdown
 }
 
-export interface PromptVersionMetrics extends ReviewMetrics {
+interface PromptVersionMetrics extends ReviewMetrics {
   /** Null for drafts made with the built-in fallback prompt (no prompt_versions row). */
   promptVersionId: number | null
   version: string | null

@@ -2,7 +2,7 @@ import * as z from 'zod'
 import { findUnsafeInput } from '../http/safe-input.ts'
 
 /** Largest Postgres `integer`: ids and counters above it are a 400, not an "out of range" 500. */
-export const MAX_INT = 2_147_483_647
+const MAX_INT = 2_147_483_647
 
 /**
  * An integer in [min, max] from a path, query string or JSON body: a JSON integer, or a string of decimal
@@ -63,8 +63,8 @@ export function page<T extends { id: number | string }>(
 }
 
 /** The instants the API accepts: [1970-01-01, 10000-01-01) UTC, inside what Postgres and JSON both store. */
-export const MIN_INSTANT = new Date(Date.UTC(1970, 0, 1))
-export const MAX_INSTANT = new Date('9999-12-31T23:59:59.999Z')
+const MIN_INSTANT = new Date(Date.UTC(1970, 0, 1))
+const MAX_INSTANT = new Date('9999-12-31T23:59:59.999Z')
 
 /**
  * The one date/time input of the API: an ISO date (`2025-01-31`, UTC midnight) or a date-time with `Z` or

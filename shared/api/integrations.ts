@@ -40,7 +40,7 @@ export const whmcsWebhookBody = z.object({
 })
 export type WhmcsWebhookBody = z.output<typeof whmcsWebhookBody>
 
-export const SYNC_LOG_STATUSES = ['pending', 'running', 'success', 'failed'] as const
+const SYNC_LOG_STATUSES = ['pending', 'running', 'success', 'failed'] as const
 
 export const integrationsContract = {
   'GET /integrations/sync-logs': {

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { id, idParams, intParam, pageQuery, patchBody, tenantScope } from './common.ts'
 
-export const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const
+const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const
 export type KbCategory = (typeof KB_CATEGORIES)[number]
 
 /** Where a retrievable passage comes from: the global KB, the tenant's KB, or what its agents sent. */

@@ -15,7 +15,7 @@ const weightsSchema = z
  * similar shapes, which zod does not allow on a refined schema; validate the result with
  * {@link rerankingConfigSchema} afterwards.
  */
-export const rerankingConfigBaseSchema = z
+const rerankingConfigBaseSchema = z
   .object({
     isEnabled: z.boolean(),
     modelName: z.string().trim().min(1).max(255),
@@ -32,6 +32,7 @@ const WEIGHT_SUM_TOLERANCE = 0.001
 /**
  * `GET/PUT /settings/reranking` body: weights ≥ 0 summing to 1 (± 0.001), `topKInitial` 1..100,
  * `topKRerank` 1..`topKInitial`, `scoreThreshold` 0..1.
+ * @internal
  */
 export const rerankingConfigSchema = rerankingConfigBaseSchema.superRefine((config, ctx) => {
   const sum = Object.values(config.weights).reduce((a, b) => a + b, 0)

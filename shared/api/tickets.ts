@@ -18,7 +18,10 @@ export const TICKET_STATUSES = [
 /** A ticket status. */
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
 
-/** The statuses a customer (role `user`) may see: escalation is staff triage, not a state of their ticket. */
+/**
+ * The statuses a customer (role `user`) may see: escalation is staff triage, not a state of their ticket.
+ * @internal
+ */
 export const PUBLIC_TICKET_STATUSES = [
   'open',
   'in_progress',
@@ -34,7 +37,10 @@ export const PUBLIC_TICKET_STATUSES = [
 /** A status as a customer sees it. */
 export type PublicTicketStatus = (typeof PUBLIC_TICKET_STATUSES)[number]
 
-/** Ticket priorities (seed 000). */
+/**
+ * Ticket priorities (seed 000).
+ * @internal
+ */
 export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const
 
 /** A ticket priority. */

@@ -1,7 +1,7 @@
 import type { Db } from '../db/sql.ts'
 
 /** Actions of seed 001's AuditAction enum plus the ones Draftdesk adds (logins, settings, CRUD). */
-export type AuditAction =
+type AuditAction =
   | 'ticket_synced'
   | 'draft_generated'
   | 'draft_regenerated'

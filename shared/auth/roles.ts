@@ -1,7 +1,7 @@
 import * as z from 'zod'
 
 /** Roles from lowest to highest; each includes the rights of those before it. */
-export const ROLES = ['user', 'support_agent', 'admin', 'superadmin'] as const
+const ROLES = ['user', 'support_agent', 'admin', 'superadmin'] as const
 export type Role = (typeof ROLES)[number]
 
 /** Accepts seed 000's `agent` as an alias of seed 001's `support_agent`. */

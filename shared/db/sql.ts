@@ -1,7 +1,7 @@
 import postgres, { type Sql } from 'postgres'
 import { isTracing, traced } from '../observability.ts'
 
-export type { Sql, TransactionSql } from 'postgres'
+export type { Sql } from 'postgres'
 
 export interface SqlOptions {
   /** Pool size. Lambda: 1 (one request at a time per container). Local: 1 on PGlite (it serialises anyway), a pool on a server. */

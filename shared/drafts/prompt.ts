@@ -22,7 +22,10 @@ export interface PromptSource {
   sourceKind: SourceKind
 }
 
-/** Thrown for a template that uses unknown placeholders or misses variables. A 400 when it comes from input. */
+/**
+ * Thrown for a template that uses unknown placeholders or misses variables. A 400 when it comes from input.
+ * @internal
+ */
 export class TemplateError extends Error {
   readonly statusCode = 400
   readonly expose = true
@@ -42,11 +45,14 @@ export class TemplateError extends Error {
 const PLACEHOLDER_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g
 
 /** Placeholder names used in a template, each once, in order of first use. */
-export function listPlaceholders(template: string): string[] {
+function listPlaceholders(template: string): string[] {
   return [...new Set([...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!))]
 }
 
-/** Options of {@link renderTemplate}. */
+/**
+ * Options of {@link renderTemplate}.
+ * @internal
+ */
 export interface RenderOptions {
   /** Placeholder names the template may use. Default: the keys of `vars`. */
   allowed?: readonly string[]
@@ -58,6 +64,7 @@ export interface RenderOptions {
  * A placeholder outside `allowed` throws `unknown_placeholder` listing every such name; an allowed one
  * whose value is undefined or null throws `missing_variable`. Replacement is a single pass, so a value
  * that itself contains `{{...}}` (customer text can) is inserted literally and never expanded.
+ * @internal
  */
 export function renderTemplate(
   template: string,
@@ -74,7 +81,7 @@ export function renderTemplate(
 }
 
 /** Variables the context and task templates may use. The system prompt takes none: it must stay constant text. */
-export const PROMPT_TEMPLATE_VARIABLES = [
+const PROMPT_TEMPLATE_VARIABLES = [
   'sources',
   'source_count',
   'subject',
@@ -113,6 +120,7 @@ export function validatePromptTemplates(
 /**
  * Rules appended by code to every system prompt, whatever the tenant's prompt version says. They are the
  * product's contract with agents (grounded, cited drafts) and the injection guard.
+ * @internal
  */
 export const PROMPT_GUARDRAILS = [
   'Rules that always apply:',
@@ -128,7 +136,7 @@ export const PROMPT_GUARDRAILS = [
  * write `</customer_message>` and continue "outside" the block. The opening angle bracket is swapped for a
  * look-alike guillemet: the text stays readable for the model and for agents.
  */
-export function neutraliseDelimiters(text: string): string {
+function neutraliseDelimiters(text: string): string {
   return text.replace(/<(?=\s*\/?\s*customer_)/gi, '‹')
 }
 
@@ -144,6 +152,7 @@ function oneLine(text: string): string {
  * Renders sources as the numbered context block the model cites from:
  * `[1] (tenant_kb) Title` followed by the text. Corrections and approved replies are introduced so the
  * model knows what they are: a correction is the answer an agent preferred over an earlier draft.
+ * @internal
  */
 export function formatSources(sources: readonly PromptSource[]): string {
   if (sources.length === 0) return '(no knowledge sources were found for this ticket)'
@@ -174,7 +183,10 @@ export interface DraftPromptInput {
   language?: string
 }
 
-/** The language instruction code adds after the guardrails, whatever the tenant's templates say. */
+/**
+ * The language instruction code adds after the guardrails, whatever the tenant's templates say.
+ * @internal
+ */
 export function languageInstruction(language: string | undefined): string {
   const code = language ?? 'en'
   const name = LANGUAGE_NAMES[code as Language] ?? code

@@ -29,7 +29,10 @@ export interface DraftDeps {
   fetch?: typeof globalThis.fetch
 }
 
-/** Where the time of one draft went, in milliseconds. */
+/**
+ * Where the time of one draft went, in milliseconds.
+ * @internal
+ */
 export interface DraftTimings {
   loadMs: number
   retrievalMs: number

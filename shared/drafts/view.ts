@@ -41,12 +41,7 @@ export const DRAFT_COLUMNS = (sql: Db) => sql`
   prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, review_channel, created_at`
 
 /** Drafts of one ticket, newest first. The caller has already checked the ticket is visible. */
-export async function listDrafts(
-  sql: Sql,
-  tenantId: number,
-  ticketId: number,
-  limit = 50,
-): Promise<DraftView[]> {
+async function listDrafts(sql: Sql, tenantId: number, ticketId: number, limit = 50): Promise<DraftView[]> {
   return sql<DraftView[]>`
     SELECT ${DRAFT_COLUMNS(sql)} FROM ai_replies
     WHERE tenant_id = ${tenantId} AND ticket_id = ${ticketId}

@@ -32,7 +32,7 @@ export interface RouteInput<K extends RouteKey> {
 }
 
 /** A response with a status other than the route's default, or extra headers. */
-export class Reply {
+class Reply {
   constructor(
     readonly statusCode: number,
     readonly body: unknown,

@@ -143,7 +143,7 @@ export function refusedRange(address: string, policy: OutboundPolicy): string | 
 }
 
 /** The reason an address is refused, for a message: `link-local (where cloud metadata lives)`. */
-export function rangeLabel(range: string): string {
+function rangeLabel(range: string): string {
   return LABELS[range] ?? range
 }
 
@@ -167,7 +167,7 @@ export function addressRefusal(
 }
 
 /** The host of a URL as an IP address when it is one (`[::1]` → `::1`), else `undefined`. */
-export function literalAddress(url: URL): string | undefined {
+function literalAddress(url: URL): string | undefined {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   return ipaddr.isValid(host) && (host.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(host))
     ? host

@@ -30,17 +30,13 @@ import {
   refusedRange,
 } from './outbound-policy.ts'
 
-export {
-  OutboundError,
-  type OutboundPolicy,
-  OutboundRedirectError,
-  OutboundRefusedError,
-  whmcsPolicy,
-} from './outbound-policy.ts'
-
-/** All addresses of a host name, as `dns.lookup(host, { all: true })` answers. */
+/**
+ * All addresses of a host name, as `dns.lookup(host, { all: true })` answers.
+ * @internal tests inject one
+ */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>
 
+/** @internal the knobs {@link createOutboundFetch} exposes to tests */
 export interface OutboundOptions {
   /** Per request, from sending to the body's last byte; the caller's `signal` may end it sooner. */
   timeoutMs?: number
@@ -51,7 +47,7 @@ export interface OutboundOptions {
 }
 
 /** The part of `RequestInit` this client supports. */
-export interface OutboundInit {
+interface OutboundInit {
   method?: string
   headers?: Record<string, string>
   body?: string | URLSearchParams | Uint8Array
@@ -110,6 +106,7 @@ function guardedLookup(policy: OutboundPolicy, resolver: Resolver) {
 /**
  * A guarded `fetch` for one policy (see the module comment). Its connections are pooled (keep-alive) per
  * instance; prefer the shared instance of {@link outboundFetch} outside tests.
+ * @internal
  */
 export function createOutboundFetch(policy: OutboundPolicy, options: OutboundOptions = {}): OutboundFetch {
   const lookup = guardedLookup(policy, options.resolve ?? systemResolver)

@@ -10,7 +10,10 @@
  * or a webhook. Both walk iteratively, so no input depth can overflow the stack here.
  */
 
-/** Deepest nesting of objects and arrays any request may have (the deepest schema needs 3). */
+/**
+ * Deepest nesting of objects and arrays any request may have (the deepest schema needs 3).
+ * @internal
+ */
 export const MAX_INPUT_DEPTH = 32
 /** Issues reported at most; the walk stops there, so a body full of NULs costs little. */
 const MAX_ISSUES = 20

@@ -6,8 +6,8 @@ import type { Sql } from '../db/sql.ts'
 import { TooManyRequestsError, UnauthorizedError } from '../errors.ts'
 
 /** Failures in a row before an account is locked, and for how long. */
-export const MAX_FAILED_LOGINS = 5
-export const LOCK_MINUTES = 15
+const MAX_FAILED_LOGINS = 5
+const LOCK_MINUTES = 15
 
 /** Failures are forgotten after a day without attempts, so the throttle table does not pin old typos. */
 const FORGET_HOURS = 24

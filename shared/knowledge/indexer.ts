@@ -40,7 +40,7 @@ import {
 import { addressesSharedWithCustomer, addressValue, staffOnlyText } from './learning-text.ts'
 import { STAFF_REPLY_TITLE } from './search.ts'
 
-export type { ChunkOwner, IndexResult, SyncResult } from './chunk-sync.ts'
+export type { ChunkOwner, IndexResult } from './chunk-sync.ts'
 // The chunk-writing core lives in chunk-sync.ts; its entry point and types are re-exported for callers.
 export { syncSourceChunks }
 
@@ -105,6 +105,7 @@ async function auditTenant(sql: Db, article: ArticleRow): Promise<number | null>
  * (Re)indexes KB article `articleId` of `tenantId` (null = global) from its current content: see the
  * module comment. A deleted or inactive article gets all its chunks archived. Ends with
  * `is_indexed = true, index_error = NULL` and a `kb_indexed` audit row when anything changed.
+ * @internal
  */
 export async function indexArticle(
   sql: Sql,
@@ -128,7 +129,7 @@ export interface ArticleJob {
 }
 
 /** Article transactions {@link indexArticles} runs at once (a server pool has 10 connections by default). */
-export const INDEX_WRITE_CONCURRENCY = 4
+const INDEX_WRITE_CONCURRENCY = 4
 
 /**
  * Indexes several articles (an embed worker's batch) with the work of {@link indexArticle} per article,

@@ -22,9 +22,9 @@ import { withoutReferences } from '../text/citations.ts'
 import { words } from '../text/words.ts'
 
 /** Share of a sentence's word trigrams found in the customer's messages above which it counts as copied. */
-export const COPIED_SHARE = 0.5
+const COPIED_SHARE = 0.5
 /** Consecutive words of the customer's messages that make a sentence a quote, however long it is. */
-export const COPIED_RUN_WORDS = 8
+const COPIED_RUN_WORDS = 8
 
 // File names look like domains ("index.php"); these endings are never treated as a host.
 const FILE_ENDINGS = new Set(
@@ -57,6 +57,7 @@ const normaliseHost = (host: string) =>
 /**
  * The addresses a text carries, normalised: `host:<name>` for URL hosts, bare domains, IPs and e-mail
  * domains, `email:<address>` for e-mail addresses.
+ * @internal
  */
 export function addressesIn(text: string): Set<string> {
   const found = new Set<string>()

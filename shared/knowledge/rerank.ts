@@ -99,7 +99,10 @@ export interface TeiRerankResult {
 
 const teiResponseSchema = z.array(z.object({ index: z.number().int().min(0), score: z.number() }))
 
-/** Thrown when the cross-encoder endpoint fails for good. */
+/**
+ * Thrown when the cross-encoder endpoint fails for good.
+ * @internal
+ */
 export class RerankerError extends Error {
   readonly statusCode = 502
   constructor(
@@ -209,7 +212,7 @@ export function applyCrossEncoderScores<T extends RerankCandidate>(
 }
 
 /** Default model of the seed's `reranking_configs.model_name`. */
-export const DEFAULT_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L-6-v2'
+const DEFAULT_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L-6-v2'
 
 /** The seed's global defaults (`reranking_configs` with tenant NULL). */
 export const DEFAULT_RERANKING_CONFIG: RerankingConfig = {

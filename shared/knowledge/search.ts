@@ -50,7 +50,10 @@ export interface HybridSearchOptions {
   candidates?: number
 }
 
-/** RRF constant from Cormack et al. (2009): damps the head so one list's top rank cannot dominate. */
+/**
+ * RRF constant from Cormack et al. (2009): damps the head so one list's top rank cannot dominate.
+ * @internal
+ */
 export const RRF_K = 60
 
 /**
@@ -59,6 +62,7 @@ export const RRF_K = 60
  * than 10 rows); with iterative scan 200 hovered at the 0.95 target between index builds (0.94–0.96) and
  * 400 held it (0.976–0.98) for ~1.5 ms more at p95 (13 → 14.5 ms in WASM Postgres). IVFFlat (lists = 100)
  * needed probes = 10 and 39 ms p95 for 0.97; exact search took 235 ms.
+ * @internal
  */
 export const HNSW_EF_SEARCH = 400
 
@@ -66,12 +70,14 @@ export const HNSW_EF_SEARCH = 400
  * How many of the text leg's best rows by plain ts_rank are re-ranked by ts_rank_cd, as a multiple of the
  * candidates it returns. Picked with bench/drafts.ts (10k chunks; the leg 43–54 ms → 15–20 ms at 4) and held
  * by the paraphrase tests (test/integration/kb.test.ts) and `npm run eval`, whose figures did not move.
+ * @internal
  */
 export const TEXT_PRERANK_FACTOR = 4
 
 /**
  * Reciprocal rank fusion of ranked id lists: score(d) = Σ 1 / (RRF_K + rank(d)), divided by the best possible
  * sum (rank 1 in every list) so the result is in 0..1. Ties keep the order of first appearance.
+ * @internal
  */
 export function reciprocalRankFusion(lists: ReadonlyArray<readonly number[]>): Map<number, number> {
   const best = lists.length / (RRF_K + 1)

@@ -66,6 +66,7 @@ export async function enqueue<T extends object>(
  * publishers share the work) and marked published after the send; no transaction is held while sending,
  * so a slow queue never blocks the database. A failed send leaves its rows to be retried once the claim
  * expires; a crash after sending re-sends, and consumers are idempotent on `jobId`.
+ * @internal
  */
 export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Promise<number> {
   // Only the queues this process may send to: claiming another's rows would fail their send and hold

@@ -17,7 +17,7 @@ const LLM_SUMMARY_MAX_CHARS = 500
  * summary. Customer data is masked before the texts leave the process, as for drafts; e-mails and phones
  * are restored in the answer, cards and secrets never.
  */
-export async function llmEditSummary(
+async function llmEditSummary(
   ai: Pick<AiProvider, 'chat'>,
   draft: string,
   final: string,

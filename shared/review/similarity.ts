@@ -7,6 +7,7 @@ import { normaliseWhitespace, sentences } from '../text/fold.ts'
 /**
  * An approval at least this similar to its draft is an `approved_example` (the draft was right);
  * anything edited more heavily is a `correction` (issue 6).
+ * @internal
  */
 export const APPROVED_EXAMPLE_MIN_SIMILARITY = 0.7
 
@@ -14,6 +15,7 @@ export const APPROVED_EXAMPLE_MIN_SIMILARITY = 0.7
  * Most characters of each text that {@link similarityRatio} compares exactly, after their common start and
  * end are set aside. Levenshtein is O(n·m): two 120 KB replies are 1.4·10¹⁰ cells, tens of seconds inside
  * a webhook request. 20,000 × 20,000 takes tens of milliseconds; no real reply comes near it.
+ * @internal
  */
 export const SIMILARITY_MAX_CHARS = 20_000
 
@@ -125,6 +127,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  *
  * "No changes." when the texts are the same up to whitespace; "Minor edits within sentences." when
  * only punctuation or spacing inside sentences moved.
+ * @internal
  */
 export function summarizeEdit(draft: string, final: string): string {
   if (normaliseWhitespace(draft) === normaliseWhitespace(final)) return 'No changes.'

@@ -38,7 +38,7 @@ const VARIANT_RE =
  * The text with every {@link VARIANT_RE} spelling of a citation rewritten as `[n]` or `[n, m]`, a space
  * before it when it was glued to a word ("cPanel【1】" → "cPanel [1]").
  */
-export function canonicalCitations(text: string): string {
+function canonicalCitations(text: string): string {
   return text.replace(
     VARIANT_RE,
     (

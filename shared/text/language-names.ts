@@ -5,7 +5,7 @@
  */
 
 /** Languages Draftdesk detects, as ISO 639-1 codes. */
-export const LANGUAGES = ['en', 'de', 'es', 'fr', 'ru', 'uk', 'it', 'nl', 'pt', 'pl'] as const
+const LANGUAGES = ['en', 'de', 'es', 'fr', 'ru', 'uk', 'it', 'nl', 'pt', 'pl'] as const
 export type Language = (typeof LANGUAGES)[number]
 
 /** English names, for the prompt ("Reply in German"). */

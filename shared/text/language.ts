@@ -12,7 +12,7 @@ import { francAll } from 'franc-min'
 import { foldText } from './fold.ts'
 import type { Language } from './language-names.ts'
 
-export { LANGUAGE_NAMES, LANGUAGES, type Language } from './language-names.ts'
+export type { Language } from './language-names.ts'
 
 const ISO3: Record<string, Language> = {
   eng: 'en',

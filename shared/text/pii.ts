@@ -9,10 +9,10 @@
  */
 
 /** Kinds of masked values; each becomes a `[KIND_n]` placeholder. */
-export type PiiKind = 'EMAIL' | 'PHONE' | 'CARD' | 'IBAN' | 'SECRET' | 'IP'
+type PiiKind = 'EMAIL' | 'PHONE' | 'CARD' | 'IBAN' | 'SECRET' | 'IP'
 
 /** Kinds that may be restored into a draft. Cards and secrets never are. */
-export type RestorableKind = Exclude<PiiKind, 'CARD' | 'SECRET'>
+type RestorableKind = Exclude<PiiKind, 'CARD' | 'SECRET'>
 
 /** Placeholder → original text. */
 export type PiiVault = Map<string, string>

@@ -47,7 +47,10 @@ function activeRow(from: TicketStatus, extra: readonly TicketStatus[] = []): rea
   return [...extra, ...FROM_ACTIVE.filter((to) => to !== from)]
 }
 
-/** Allowed `from → to` transitions (excluding the always-allowed same-status no-op). */
+/**
+ * Allowed `from → to` transitions (excluding the always-allowed same-status no-op).
+ * @internal
+ */
 export const TICKET_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
   open: activeRow('open'),
   in_progress: activeRow('in_progress', ['open']),
@@ -70,6 +73,7 @@ export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
 /**
  * An illegal status change. It declares itself a client error (`statusCode` 409, `expose`, `details`), so
  * the HTTP layer answers 409 `conflict` with `{ from, to }` without this module knowing about HTTP.
+ * @internal
  */
 export class TransitionError extends Error {
   readonly statusCode = 409
@@ -94,7 +98,7 @@ export function assertTransition(from: TicketStatus, to: TicketStatus): void {
 }
 
 /** WHMCS's built-in ticket statuses, as WHMCS spells them, and their Draftdesk equivalents. */
-export const WHMCS_STATUS_MAP: Readonly<Record<string, TicketStatus>> = {
+const WHMCS_STATUS_MAP: Readonly<Record<string, TicketStatus>> = {
   Open: 'open',
   Answered: 'answered',
   'Customer-Reply': 'customer_reply',

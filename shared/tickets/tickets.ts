@@ -44,7 +44,7 @@ export interface MessageView {
   createdAt: Date
 }
 
-export const TICKET_COLUMNS = (sql: Db, alias = sql`tickets`) => sql`
+const TICKET_COLUMNS = (sql: Db, alias = sql`tickets`) => sql`
   ${alias}.id, ${alias}.tenant_id, ${alias}.subject, ${alias}.content, ${alias}.status, ${alias}.priority,
   ${alias}.source, ${alias}.department, ${alias}.client_email, ${alias}.assigned_to, ${alias}.created_by_id,
   ${alias}.whmcs_ticket_id, ${alias}.whmcs_tid, ${alias}.draft_state, ${alias}.draft_error,
@@ -208,7 +208,7 @@ export async function ticketWithThread(sql: Sql, auth: AuthContext, ticketId: nu
   return { ...ticket, messages }
 }
 
-export async function listMessages(sql: Sql, auth: AuthContext, ticketId: number): Promise<MessageView[]> {
+async function listMessages(sql: Sql, auth: AuthContext, ticketId: number): Promise<MessageView[]> {
   // Customers never see internal AI drafts or system notes.
   const roles = auth.role === 'user' ? sql`AND role IN ('user', 'agent')` : sql``
   return sql<MessageView[]>`

@@ -117,7 +117,7 @@ const warned = new Set<string>()
  * The fallback for a space without an entry: the given threshold for both cut-offs and the raw points
  * as confidence. Logged once per space and process.
  */
-export function uncalibrated(space: ScoreSpace, threshold: number): Calibration {
+function uncalibrated(space: ScoreSpace, threshold: number): Calibration {
   const key = `${space.provider}/${space.model}`
   if (!warned.has(key)) {
     warned.add(key)
@@ -151,6 +151,7 @@ let candidates: readonly Calibration[] = []
 /**
  * Makes `table` take precedence over {@link CALIBRATIONS} in this process until called with nothing.
  * For the evaluation harness (eval/run.ts), which drafts with the calibration it is fitting.
+ * @internal
  */
 export function useCandidateCalibrations(table: readonly Calibration[] = []): void {
   candidates = table
@@ -159,6 +160,7 @@ export function useCandidateCalibrations(table: readonly Calibration[] = []): vo
 /**
  * The calibration of a scoring space from `table` (default: candidates set by the harness, then
  * {@link CALIBRATIONS}), else {@link uncalibrated} with `fallbackThreshold`.
+ * @internal
  */
 export function calibrationFor(
   space: ScoreSpace,
@@ -192,7 +194,7 @@ export function calibrateConfidence(raw: number, map: Calibration['confidenceMap
 }
 
 /** Where the low-retrieval threshold of a draft came from. */
-export type ThresholdSource = 'tenant_escalation_rules' | 'tenant_reranking_config' | 'calibration'
+type ThresholdSource = 'tenant_escalation_rules' | 'tenant_reranking_config' | 'calibration'
 
 /** The cut-offs a draft uses, and the record of them stored in `ai_replies.calibration`. */
 export interface AppliedCalibration extends AppliedCutoffs {

@@ -89,10 +89,10 @@ export interface ConfidenceInput {
 }
 
 /** Signal weights; they add up to 100 so a perfect draft with no penalty scores 100. */
-export const CONFIDENCE_WEIGHTS = { retrieval: 35, agreement: 10, coverage: 25, groundedness: 30 } as const
+const CONFIDENCE_WEIGHTS = { retrieval: 35, agreement: 10, coverage: 25, groundedness: 30 } as const
 
 /** Penalty magnitudes. */
-export const CONFIDENCE_PENALTIES = { no_citations: 20, escalation_keyword: 15, reply_length: 10 } as const
+const CONFIDENCE_PENALTIES = { no_citations: 20, escalation_keyword: 15, reply_length: 10 } as const
 
 const SHORT_REPLY = 80
 const LONG_REPLY = 2500

@@ -28,7 +28,10 @@ export interface Coverage {
 /** Passages whose terms count as covering the question: the best few, as an agent would skim them. */
 export const COVERAGE_PASSAGES = 1
 
-/** The rarity weight of a lexeme found in `df` of `n` chunks (smoothed, always positive). */
+/**
+ * The rarity weight of a lexeme found in `df` of `n` chunks (smoothed, always positive).
+ * @internal
+ */
 export function idf(df: number, n: number): number {
   return Math.log((n + 1) / (df + 0.5))
 }
@@ -38,7 +41,10 @@ export function idf(df: number, n: number): number {
 // common words outvote them.
 const weight = (df: number, n: number) => idf(df, n) ** 2
 
-/** Coverage from per-lexeme counts; pure, so the arithmetic is unit-testable. */
+/**
+ * Coverage from per-lexeme counts; pure, so the arithmetic is unit-testable.
+ * @internal
+ */
 export function coverageOf(
   rows: ReadonlyArray<{ term: string; df: number; covered: boolean }>,
   chunks: number,
@@ -124,16 +130,4 @@ export async function coverageByPassages(
     terms.map((t) => ({ ...t, covered: coveredTerms.has(t.term) })),
     chunks,
   )
-}
-
-/**
- * Coverage of `query` by the chunks `passageIds` for `tenantId`: document frequency of each query lexeme
- * over the tenant's current chunks (queryLexemes) and whether a passage contains it (coverageByPassages).
- */
-export async function knowledgeCoverage(
-  sql: Sql,
-  opts: { tenantId: number; query: string; passageIds: readonly number[] },
-): Promise<Coverage> {
-  const lexemes = await queryLexemes(sql, opts)
-  return coverageByPassages(sql, { tenantId: opts.tenantId, lexemes, passageIds: opts.passageIds })
 }

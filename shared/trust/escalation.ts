@@ -17,11 +17,11 @@ import * as z from 'zod'
 import { foldText } from '../text/fold.ts'
 import { LANGUAGE_NAMES, type Language } from '../text/language-names.ts'
 
-/** Categories that ship with defaults. Tenants may add their own category names. */
+/**
+ * Categories that ship with defaults. Tenants may add their own category names.
+ * @internal
+ */
 export type DefaultEscalationCategory = 'refund' | 'chargeback' | 'legal' | 'gdpr' | 'abuse' | 'security'
-
-/** Keyword patterns per category (see the module comment for the pattern syntax). */
-export type EscalationRules = Record<string, readonly string[]>
 
 /**
  * Default rules. Stems are chosen so they do not swallow everyday words: Russian `суд` is listed by
@@ -29,6 +29,7 @@ export type EscalationRules = Record<string, readonly string[]>
  * `иск*` matches искать (to search); German `gericht` is whole-word because `gerichtet` means "directed".
  * "spam" alone is not abuse: "my mail goes to spam" is one of the most common hosting questions; and
  * "personal data" alone is not a GDPR request ("how do I update my personal data?"), deleting it is.
+ * @internal
  */
 export const defaultEscalationRules: Readonly<Record<DefaultEscalationCategory, readonly string[]>> = {
   refund: [
@@ -240,7 +241,7 @@ export const tenantEscalationRulesSchema = z.object({
 export type TenantEscalationRules = z.infer<typeof tenantEscalationRulesSchema>
 
 /** One compiled keyword pattern. */
-export interface CompiledRule {
+interface CompiledRule {
   category: string
   keyword: string
   regex: RegExp
@@ -281,7 +282,7 @@ export function compileKeyword(keyword: string): RegExp | null {
  * Merges the defaults with a tenant's rules and compiles them. Disabled categories are dropped after
  * merging, so a tenant can silence a default category even if it also listed extra keywords for it.
  */
-export function compileEscalationRules(tenantRules?: TenantEscalationRules): CompiledRule[] {
+function compileEscalationRules(tenantRules?: TenantEscalationRules): CompiledRule[] {
   const merged = new Map<string, string[]>()
   for (const [category, keywords] of Object.entries(defaultEscalationRules)) {
     merged.set(category, [...keywords])
@@ -359,7 +360,7 @@ export interface EscalationInput {
 }
 
 /** Default low-retrieval threshold (seed: "Low KB score < 0.5"). */
-export const DEFAULT_ESCALATION_THRESHOLD = 0.5
+const DEFAULT_ESCALATION_THRESHOLD = 0.5
 
 /**
  * Decides whether a ticket must be escalated, and why.

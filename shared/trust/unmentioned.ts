@@ -37,6 +37,7 @@ const INTERROGATIVE =
 /**
  * The sentences of `text` that ask something: ending in "?", or opening with an interrogative word.
  * Sentences end at ".", "!", "?" or "…" followed by whitespace, and at line breaks.
+ * @internal
  */
 export function questionSentences(text: string): string[] {
   return sentences(text).filter((s) => s.endsWith('?') || INTERROGATIVE.test(s))
@@ -56,6 +57,7 @@ const UNITS = new Set(['kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'tib', 'ms',
  * so the rules are unit-testable. The lexeme alone tells the token apart: e-mail addresses keep their "@",
  * URLs and paths their "/", host names their dots, and numbers, versions and measurements ("8.3", "12th",
  * "300mb") start with a digit.
+ * @internal
  */
 export function isSpecificTerm(lexeme: string): boolean {
   if (/[@/]/.test(lexeme) || DOMAIN.test(lexeme)) return false

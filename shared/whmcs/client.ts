@@ -47,7 +47,7 @@ export type WhmcsFetch = (
 ) => Promise<Response>
 
 /** Scalar values WHMCS accepts in a form field. Booleans become `1`/`0`: PHP reads the string "false" as true. */
-export type WhmcsParamValue = string | number | boolean | null | undefined
+type WhmcsParamValue = string | number | boolean | null | undefined
 export type WhmcsParams = Record<string, WhmcsParamValue>
 
 /** `refused`: the guard refused the address or URL before anything was sent (never retried). */
@@ -94,8 +94,6 @@ export class WhmcsApiError extends WhmcsError {
 // Response schemas and their types live in schemas.ts; the types are re-exported for callers.
 export type {
   WhmcsDepartment,
-  WhmcsNote,
-  WhmcsReply,
   WhmcsTicket,
   WhmcsTicketList,
   WhmcsTicketSummary,

@@ -146,7 +146,7 @@ export async function upsertWhmcsTicket(
 }
 
 /** Inserts messages not stored yet (dedup on external id); returns the ones inserted, in input order. */
-export async function insertWhmcsMessages(
+async function insertWhmcsMessages(
   tx: Db,
   tenantId: number,
   ticketId: number,

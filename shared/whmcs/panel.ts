@@ -19,7 +19,7 @@ import { type CitableSource, collapseDuplicateMarkers, customerFacingReply } fro
 import type { ConfidenceComponent } from '../trust/confidence.ts'
 import { reasonTexts } from './send.ts'
 
-export interface PanelSource {
+interface PanelSource {
   title: string
   kind?: string
   score?: number
@@ -47,7 +47,7 @@ export interface PanelDraft {
   createdAt: Date
 }
 
-export interface PanelConfidenceComponent {
+interface PanelConfidenceComponent {
   label: string
   points: number
   detail: string

@@ -108,12 +108,6 @@ export const getSupportDepartmentsSchema = z.object({
 
 /** A row of `GetTickets` (no message bodies). Dates are WHMCS strings; see `parseWhmcsDate`. */
 export type WhmcsTicketSummary = z.infer<typeof ticketSummarySchema>
-/**
- * One entry of a ticket's thread. The opening message is the entry with `replyid` 0; `admin` is the
- * staff member's name for staff replies and empty for the customer.
- */
-export type WhmcsReply = z.infer<typeof replySchema>
-export type WhmcsNote = z.infer<typeof noteSchema>
 /** `GetTicket` with `replies` and `notes` always normalised to arrays (oldest first by default). */
 export type WhmcsTicket = z.infer<typeof getTicketSchema>
 export type WhmcsTicketList = z.infer<typeof getTicketsSchema>

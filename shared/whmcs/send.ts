@@ -24,7 +24,8 @@
 import { audit } from '../audit/record.ts'
 import type { Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { outboundFetch, whmcsPolicy } from '../http/outbound.ts'
+import { outboundFetch } from '../http/outbound.ts'
+import { whmcsPolicy } from '../http/outbound-policy.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from '../identity/tenants.ts'
 import { logger } from '../logger.ts'
 import { customerReplyOf } from '../review/customer-reply.ts'
@@ -33,7 +34,7 @@ import { redactCredentials } from './redact.ts'
 import { markDraftdeskReply } from './signature.ts'
 
 /** A `sending` claim older than this belongs to a worker that died; the next delivery re-checks WHMCS. */
-export const SEND_STALE_MS = 5 * 60_000
+const SEND_STALE_MS = 5 * 60_000
 
 export type SendDeps = Pick<Deps, 'sql' | 'dataKey' | 'config'>
 
@@ -60,7 +61,10 @@ const ONE = '\u200C' // zero-width non-joiner
 const END = '\u2060' // word joiner
 const TAG_RE = new RegExp(`\u200B\u2060\u200B\u2060([${ZERO}${ONE}]{1,40})${END}`, 'gu')
 
-/** The message posted to WHMCS: the reply, Draftdesk's marker, and the approval id, all invisible. */
+/**
+ * The message posted to WHMCS: the reply, Draftdesk's marker, and the approval id, all invisible.
+ * @internal
+ */
 export function tagReply(message: string, approvedReplyId: number): string {
   const bits = approvedReplyId
     .toString(2)
@@ -70,7 +74,10 @@ export function tagReply(message: string, approvedReplyId: number): string {
   return `${markDraftdeskReply(message)}${bits}${END}`
 }
 
-/** Approval ids tagged in a WHMCS reply (normally one). */
+/**
+ * Approval ids tagged in a WHMCS reply (normally one).
+ * @internal
+ */
 export function taggedApprovalIds(message: string): number[] {
   return [...message.matchAll(TAG_RE)].map((m) =>
     Number.parseInt(

@@ -21,7 +21,7 @@ export const WEBHOOK_HEADERS = {
 } as const
 
 /** Replay window: a request signed longer ago (or further ahead) than this is rejected. */
-export const DEFAULT_TOLERANCE_SECONDS = 300
+const DEFAULT_TOLERANCE_SECONDS = 300
 
 /**
  * Invisible marker (zero-width space / word joiner pairs) appended to replies Draftdesk posts into WHMCS,
@@ -40,6 +40,7 @@ const TIMESTAMP_RE = /^\d{1,12}$/
  * @param timestamp - unix seconds, as sent in `X-Draftdesk-Timestamp`
  * @param rawBody - the exact bytes that go on the wire
  * @returns `sha256=<lower-case hex>`
+ * @internal
  */
 export function signWebhook(secret: string, timestamp: number | string, rawBody: string | Buffer): string {
   return `sha256=${hmacSha256Hex(secret, signedPayload([timestamp], rawBody))}`
@@ -50,6 +51,7 @@ export function signWebhook(secret: string, timestamp: number | string, rawBody:
  *
  * @param eventId - exactly as sent in `X-Draftdesk-Event-Id`
  * @returns `v2=<lower-case hex>`
+ * @internal
  */
 export function signWebhookV2(
   secret: string,

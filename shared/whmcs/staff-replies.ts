@@ -15,7 +15,7 @@ import { compareSentReply, plainReply, type SentOutcome } from '../review/sent-r
 import { withoutReferences } from '../text/citations.ts'
 import type { WhmcsMessage } from './mapping.ts'
 
-export interface StaffReply {
+interface StaffReply {
   /** The stored `agent` message. */
   messageId: number
   /** WHMCS reply id (messages.external_id). */
@@ -37,7 +37,7 @@ export interface ReviewedReply {
  * caller stored (the sync passes the whole thread), else the latest customer message stored before it
  * (the webhook passes only the reply).
  */
-export async function answeredMessageId(
+async function answeredMessageId(
   tx: Db,
   tenantId: number,
   ticketId: number,
@@ -67,7 +67,7 @@ export async function answeredMessageId(
  * @returns null when that message has no pending draft (the reply stays a plain agent message) or already
  *   has an approval
  */
-export async function reviewStaffReply(
+async function reviewStaffReply(
   tx: Db,
   tenantId: number,
   ticketId: number,

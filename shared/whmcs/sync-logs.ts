@@ -42,14 +42,14 @@ export interface SyncMetadata {
 /** The sync queue's visibility timeout: a run must end (or hand over) within it. */
 export const SYNC_TIMEOUT_MS = (queues.find((q) => q.name === 'sync')?.timeoutSeconds ?? 300) * 1000
 /** A `running` log without a heartbeat for this long belongs to a worker that died. */
-export const SYNC_STALE_MS = SYNC_TIMEOUT_MS
+const SYNC_STALE_MS = SYNC_TIMEOUT_MS
 const MAX_FAILURES_BEFORE_RESTART = 3
 
 // ---------------------------------------------------------------------------------------------------
 // Triggers
 
 /** Enqueues one sync job for a tenant, in the caller's transaction. */
-export async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrigger) {
+async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrigger) {
   return enqueueSync(tx, tenantId, trigger)
 }
 

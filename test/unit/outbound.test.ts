@@ -9,15 +9,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '#shared/config'
+import { createOutboundFetch, type Resolver } from '#shared/http/outbound'
 import {
-  createOutboundFetch,
+  checkUrl,
   OutboundError,
   type OutboundPolicy,
   OutboundRedirectError,
   OutboundRefusedError,
-  type Resolver,
-} from '#shared/http/outbound'
-import { checkUrl, refusedRange } from '#shared/http/outbound-policy'
+  refusedRange,
+} from '#shared/http/outbound-policy'
 
 const strict: OutboundPolicy = { allowedNetworks: [], allowVariable: 'WHMCS_ALLOWED_NETWORKS' }
 const loopback: OutboundPolicy = { ...strict, allowedNetworks: ['127.0.0.0/8'] }
