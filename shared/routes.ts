@@ -106,6 +106,7 @@ export const routes: readonly RouteDef[] = [
   r('GET', '/tickets/{id}/drafts', 'drafts-list', 'support_agent'),
   r('POST', '/drafts/{id}/approve', 'drafts-approve', 'support_agent', { sends: ['embed', 'send'] }),
   r('POST', '/drafts/{id}/reject', 'drafts-reject', 'support_agent'),
+  r('POST', '/drafts/preview', 'drafts-preview', 'support_agent'),
 
   r('POST', '/kb/articles', 'kb-articles-create', 'support_agent', { sends: ['embed'] }),
   r('GET', '/kb/articles', 'kb-articles-list', 'support_agent'),

@@ -12,7 +12,7 @@ import { maskPii } from '../text/pii.ts'
 import { type TenantEscalationRules, tenantEscalationRulesSchema } from '../trust/escalation.ts'
 import { loadActivePrompt } from './prompt-versions.ts'
 import { hasApprovedReply, skipAnswered } from './requests.ts'
-import type { DraftContext, DraftOutcome, ThreadMessage, TicketRow } from './types.ts'
+import type { DraftContext, DraftOutcome, StageContext, ThreadMessage, TicketRow } from './types.ts'
 
 // Earlier messages shown to the model: the first (it states the problem) and the latest few, each cut
 // short. Enough for "it still does not work" to make sense, small enough not to crowd out the sources.
@@ -65,6 +65,35 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
   }
   const question = target?.content ?? ticket.content
   const earlier = target ? thread.filter((m) => m.id < target.id) : []
+  const stage = stageContext({
+    tenantId: job.tenantId,
+    ticket,
+    rerankCfg,
+    promptVersion,
+    tenantRules,
+    question,
+    earlier,
+  })
+  return { ...stage, job, ticket, target }
+}
+
+/** What {@link stageContext} builds a context from: the tenant's settings, the ticket and its thread. */
+export interface StageInput {
+  tenantId: number
+  ticket: StageContext['ticket']
+  rerankCfg: StageContext['rerankCfg']
+  promptVersion: StageContext['promptVersion']
+  tenantRules: StageContext['tenantRules']
+  /** The customer message answered. */
+  question: string
+  /** Earlier messages of the thread, oldest first. */
+  earlier: readonly ThreadMessage[]
+  excludeLearningOfTicket?: number
+}
+
+/** The masked question, query and thread summary of a ticket's customer message, with the tenant's settings. */
+export function stageContext(input: StageInput): StageContext {
+  const { ticket, question, earlier } = input
   const customerTexts = [...earlier.filter((m) => m.role === 'user').map((m) => m.content), question]
 
   // One vault for the whole ticket, so the same address is the same placeholder everywhere. Everything
@@ -84,12 +113,14 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
     QUERY_MAX_CHARS,
   )
   return {
-    job,
+    tenantId: input.tenantId,
     ticket,
-    rerankCfg,
-    promptVersion,
-    tenantRules,
-    target,
+    rerankCfg: input.rerankCfg,
+    promptVersion: input.promptVersion,
+    tenantRules: input.tenantRules,
+    ...(input.excludeLearningOfTicket === undefined
+      ? {}
+      : { excludeLearningOfTicket: input.excludeLearningOfTicket }),
     customerTexts,
     vault,
     maskedSubject,
@@ -117,7 +148,7 @@ function summariseThread(earlier: readonly ThreadMessage[]): string {
  * The tenant's escalation rules from `tenants.settings.escalation`. A malformed document is ignored (with
  * a warning) rather than failing every draft: the default rules still apply, so nothing escalates less.
  */
-function escalationRulesOf(
+export function escalationRulesOf(
   settings: Record<string, unknown> | null,
   tenantId: number,
 ): TenantEscalationRules | undefined {

@@ -17,21 +17,22 @@ import { detectLanguage } from '../text/language.ts'
 import { applyCalibration } from '../trust/calibration.ts'
 import { COVERAGE_PASSAGES, coverageByPassages, queryLexemes } from '../trust/coverage.ts'
 import { UNMENTIONED_PASSAGES, unmentionedTerms } from '../trust/unmentioned.ts'
-import type { Candidate, DraftContext, DraftDeps, Ranking, Retrieved } from './types.ts'
+import type { Candidate, DraftDeps, Ranking, Retrieved, StageContext } from './types.ts'
 
 /**
  * Stage 2, retrieve: hybrid search for the masked query, each hit scored by its relevance. The query's
  * lexeme statistics for knowledge coverage (stage 3) depend on the query only, so they are read at the
  * same time (on a server's pool, on another connection).
  */
-export async function retrieveCandidates(sql: Sql, ai: AiProvider, ctx: DraftContext): Promise<Retrieved> {
-  const lexemes = queryLexemes(sql, { tenantId: ctx.job.tenantId, query: ctx.query })
+export async function retrieveCandidates(sql: Sql, ai: AiProvider, ctx: StageContext): Promise<Retrieved> {
+  const lexemes = queryLexemes(sql, { tenantId: ctx.tenantId, query: ctx.query })
   // Awaited below; a failure of the search first must not leave this one unhandled.
   lexemes.catch(() => {})
   const hits = await hybridSearch(sql, ai, {
-    tenantId: ctx.job.tenantId,
+    tenantId: ctx.tenantId,
     query: ctx.query,
     k: ctx.rerankCfg.topKInitial,
+    excludeLearningOfTicket: ctx.excludeLearningOfTicket,
   })
   const candidates = hits.map((hit) => ({
     id: hit.chunkId,
@@ -49,7 +50,7 @@ export async function retrieveCandidates(sql: Sql, ai: AiProvider, ctx: DraftCon
  */
 export async function rerankCandidates(
   deps: DraftDeps,
-  ctx: DraftContext,
+  ctx: StageContext,
   retrieved: Retrieved,
 ): Promise<Ranking> {
   const { rerankCfg } = ctx
@@ -101,7 +102,7 @@ export async function rerankCandidates(
  */
 async function crossEncode(
   deps: DraftDeps,
-  ctx: DraftContext,
+  ctx: StageContext,
   retrieved: Candidate[],
 ): Promise<{ candidates: Candidate[]; crossEncoder: Ranking['crossEncoder'] }> {
   const { rerankCfg } = ctx
@@ -124,7 +125,7 @@ async function crossEncode(
   } catch (error) {
     // A draft reranked without the cross-encoder beats no draft: degrade, and say so in the record.
     logger.warn('cross-encoder reranking failed; using retrieval scores', {
-      tenantId: ctx.job.tenantId,
+      tenantId: ctx.tenantId,
       ticketId: ctx.ticket.id,
       error: (error as Error).message,
     })
@@ -139,7 +140,7 @@ async function crossEncode(
  */
 async function knowledgeCoverage(
   sql: Sql,
-  ctx: DraftContext,
+  ctx: StageContext,
   retrieved: Retrieved,
   candidates: Candidate[],
 ): Promise<{ coverage: number | null; unmentioned: string[] }> {
@@ -149,14 +150,14 @@ async function knowledgeCoverage(
   if (bestLanguage !== ctx.language) return { coverage: null, unmentioned: [] }
   const [coverage, unmentioned] = await Promise.all([
     coverageByPassages(sql, {
-      tenantId: ctx.job.tenantId,
+      tenantId: ctx.tenantId,
       lexemes: retrieved.lexemes,
       passageIds: best.map((c) => c.id),
     }).then((c) => c.score),
     // The list of everyday words it needs is English (shared/trust/unmentioned.ts).
     ctx.language === 'en'
       ? unmentionedTerms(sql, {
-          tenantId: ctx.job.tenantId,
+          tenantId: ctx.tenantId,
           question: ctx.maskedQuestion,
           passageIds: byRelevance.slice(0, UNMENTIONED_PASSAGES).map((c) => c.id),
         })

@@ -6,10 +6,10 @@ import { calibrateConfidence } from '../trust/calibration.ts'
 import { scoreConfidence } from '../trust/confidence.ts'
 import { evaluateEscalation } from '../trust/escalation.ts'
 import { detectIntent } from './intent.ts'
-import type { Candidate, DraftContext, DraftScores, Ranking, VerifiedReply } from './types.ts'
+import type { Candidate, DraftScores, Ranking, StageContext, VerifiedReply } from './types.ts'
 
 /** Stage 6, score and decide: escalation (rules in code), calibrated confidence and the intent label. */
-export function scoreDraft(ctx: DraftContext, ranking: Ranking, verified: VerifiedReply): DraftScores {
+export function scoreDraft(ctx: StageContext, ranking: Ranking, verified: VerifiedReply): DraftScores {
   const { ticket, customerTexts } = ctx
   const { candidates, shown, applied } = ranking
   const { citations, citedSources } = verified

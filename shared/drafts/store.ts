@@ -174,7 +174,7 @@ function draftAudits(
 }
 
 /** A shown source as stored in `reranked_sources` and returned as a draft's `sources`: KB data only. */
-function storedSource(s: Reranked<Candidate>, cited: boolean) {
+export function storedSource(s: Reranked<Candidate>, cited: boolean) {
   return {
     ref: s.rank,
     chunkId: s.hit.chunkId,

@@ -81,15 +81,18 @@ export interface Candidate {
   hit: SearchHit
 }
 
-/** Stage 1's result: the ticket, the message to answer, the tenant's settings and the masked query. */
-export interface DraftContext {
-  job: DraftJob
-  ticket: TicketRow
+/**
+ * What stages 2–6 need: the tenant and its settings, the ticket as the prompt shows it and the masked
+ * question. A stored draft has it for a real ticket (DraftContext); a preview for a question alone.
+ */
+export interface StageContext {
+  tenantId: number
+  ticket: Pick<TicketRow, 'subject' | 'priority' | 'department'> & { id: number | null }
   rerankCfg: RerankingConfigView
   promptVersion: ActivePrompt
   tenantRules: TenantEscalationRules | undefined
-  /** The customer message answered; undefined for a ticket without one (its opening content is used). */
-  target: ThreadMessage | undefined
+  /** Learning chunks of this ticket's own approved replies are left out of retrieval (a replay of history). */
+  excludeLearningOfTicket?: number
   /** Customer texts of the thread up to the answered message, unmasked (escalation reads them). */
   customerTexts: string[]
   /** Placeholder → original text, for restoring the reply; never leaves this process. */
@@ -99,6 +102,14 @@ export interface DraftContext {
   threadSummary: string | null
   query: string
   language: Language
+}
+
+/** Stage 1's result: a stage context for one customer message of a stored ticket. */
+export interface DraftContext extends StageContext {
+  job: DraftJob
+  ticket: TicketRow
+  /** The customer message answered; undefined for a ticket without one (its opening content is used). */
+  target: ThreadMessage | undefined
 }
 
 /** Stage 2's result: the candidates, and the query's lexeme statistics knowledge coverage needs. */

@@ -7,10 +7,10 @@ import { SOURCE_KIND_LABEL } from '../knowledge/rerank.ts'
 import { extractCitations } from '../text/citations.ts'
 import { unmaskPii } from '../text/pii.ts'
 import { buildDraftPrompt, type PromptSource, takeNoAnswerMarker } from './prompt.ts'
-import type { DraftContext, ModelReply, Ranking, VerifiedReply } from './types.ts'
+import type { ModelReply, Ranking, StageContext, VerifiedReply } from './types.ts'
 
 /** Stage 4, prompt and model: the active prompt version filled with the shown sources, then the LLM. */
-export async function writeReply(ai: AiProvider, ctx: DraftContext, ranking: Ranking): Promise<ModelReply> {
+export async function writeReply(ai: AiProvider, ctx: StageContext, ranking: Ranking): Promise<ModelReply> {
   const { promptVersion, ticket, maskedQuestion, language } = ctx
   const promptSources: PromptSource[] = ranking.shown.map((s) => ({
     ref: s.rank,
@@ -45,7 +45,7 @@ export async function writeReply(ai: AiProvider, ctx: DraftContext, ranking: Ran
  * Stage 5, verify citations: keeps only citations of sources the model was shown, and restores the
  * customer's details in the reply.
  */
-export function verifyCitations(ctx: DraftContext, ranking: Ranking, written: ModelReply): VerifiedReply {
+export function verifyCitations(ctx: StageContext, ranking: Ranking, written: ModelReply): VerifiedReply {
   const { reply: content, noAnswer } = takeNoAnswerMarker(written.result.content)
   const citations = extractCitations(
     content,

@@ -48,6 +48,11 @@ export interface HybridSearchOptions {
   sourceKinds?: SourceKind[]
   /** Candidates each leg contributes to the fusion. Default max(50, 4k). */
   candidates?: number
+  /**
+   * Leaves out what the approved replies of this ticket taught: a replay of the desk's history drafts an
+   * answered ticket again, and must not find the answer it is measured against.
+   */
+  excludeLearningOfTicket?: number
 }
 
 /**
@@ -100,9 +105,19 @@ const anyTermQuery = (sql: Db, query: string) => sql`
                      || chr(39), ' | ')
    FROM unnest(tsvector_to_array(to_tsvector('english', ${query}))) AS l)::tsquery`
 
-/** Tenant scope of every retrieval query: the tenant's current chunks plus the global ones. */
-const visible = (sql: Db, tenantId: number, kinds: readonly SourceKind[]) => sql`
-  (c.tenant_id = ${tenantId} OR c.tenant_id IS NULL) AND c.is_current AND c.source_kind IN ${sql(kinds)}`
+/**
+ * Tenant scope of every retrieval query: the tenant's current chunks plus the global ones, of the kinds
+ * asked for, without the learning of the ticket a replay leaves out.
+ */
+const visible = (sql: Db, leg: Leg) => sql`
+  (c.tenant_id = ${leg.tenantId} OR c.tenant_id IS NULL) AND c.is_current AND c.source_kind IN ${sql(leg.kinds)}
+  ${
+    leg.excludeLearningOfTicket === undefined
+      ? sql``
+      : sql`AND (c.approved_reply_id IS NULL OR c.approved_reply_id NOT IN (
+          SELECT id FROM approved_replies
+          WHERE tenant_id = ${leg.tenantId} AND ticket_id = ${leg.excludeLearningOfTicket}))`
+  }`
 
 /**
  * Hybrid search for `query` over the current chunks of `tenantId` and the global KB. Embeds the query once
@@ -120,7 +135,13 @@ export async function hybridSearch(
   const kinds = opts.sourceKinds?.length ? [...new Set(opts.sourceKinds)] : ALL_KINDS
   const k = Math.max(1, Math.floor(opts.k))
   const candidates = Math.max(k, Math.floor(opts.candidates ?? Math.max(50, 4 * k)))
-  const leg = { tenantId: opts.tenantId, query: opts.query, kinds, candidates }
+  const leg: Leg = {
+    tenantId: opts.tenantId,
+    query: opts.query,
+    kinds,
+    candidates,
+    excludeLearningOfTicket: opts.excludeLearningOfTicket,
+  }
   // The text leg needs no embedding: it starts now and runs while the query is embedded (on a server's
   // pool on a connection of its own; PGlite's one connection, and Lambda's, take the statements in turn).
   const textLeg = textSearch(sql, leg)
@@ -143,6 +164,7 @@ interface Leg {
   query: string
   kinds: readonly SourceKind[]
   candidates: number
+  excludeLearningOfTicket: number | undefined
 }
 
 /**
@@ -162,7 +184,7 @@ async function textSearch(sql: Sql, leg: Leg): Promise<number[]> {
       SELECT websearch_to_tsquery('english', ${leg.query}) AS all_terms, ${anyTermQuery(sql, leg.query)} AS any_term
     ), matched AS MATERIALIZED (
       SELECT c.id, c.search_tsv, c.search_tsv @@ q.all_terms AS all_match FROM kb_chunks c, q
-      WHERE c.search_tsv @@ q.any_term AND ${visible(sql, leg.tenantId, leg.kinds)}
+      WHERE c.search_tsv @@ q.any_term AND ${visible(sql, leg)}
       ORDER BY all_match DESC, ts_rank(c.search_tsv, q.any_term, 2 | 32) DESC, c.id
       LIMIT ${TEXT_PRERANK_FACTOR * leg.candidates}
     )
@@ -186,7 +208,7 @@ async function vectorSearch(sql: Sql, leg: Leg, queryVector: string): Promise<nu
       WITH nearest AS MATERIALIZED (
         SELECT c.id, c.embedding_vector <=> ${queryVector}::vector AS distance
         FROM kb_chunks c
-        WHERE ${visible(tx, leg.tenantId, leg.kinds)}
+        WHERE ${visible(tx, leg)}
         ORDER BY c.embedding_vector <=> ${queryVector}::vector
         LIMIT ${leg.candidates}
       )
