@@ -47,7 +47,10 @@ export interface DraftPreview {
   stages: { ranking: Ranking; written: ModelReply; verified: VerifiedReply; scores: DraftScores }
 }
 
-/** Drafts `input.question` for `tenantId` through the real stages and returns the result; writes nothing. */
+/**
+ * Drafts `input.question` for `tenantId` through the real stages and returns the result; writes nothing.
+ * @internal until the replay of a desk's history drafts through it
+ */
 export async function previewDraft(
   deps: DraftDeps,
   tenantId: number,
