@@ -33,6 +33,7 @@ function compile(def: RouteDef): CompiledRoute {
 export function createApiServer(
   routes: readonly RouteDef[],
   load: (def: RouteDef) => Promise<HttpHandler>,
+  corsOrigins = '*',
 ): Server {
   const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length)
   return createServer(async (req, res) => {
@@ -41,7 +42,7 @@ export function createApiServer(
     try {
       const url = new URL(req.url ?? '/', 'http://local')
       const method = req.method ?? 'GET'
-      if (method === 'OPTIONS') return preflight(res)
+      if (method === 'OPTIONS') return preflight(res, corsOrigins)
       const matches = compiled.filter((r) => r.pattern.test(url.pathname))
       const route = matches.find((r) => r.def.method === method)
       if (!route) {
@@ -169,9 +170,9 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2, re
   res.end(result.body ?? '')
 }
 
-function preflight(res: ServerResponse): void {
+function preflight(res: ServerResponse, corsOrigins: string): void {
   res.writeHead(204, {
-    'access-control-allow-origin': process.env.CORS_ORIGINS ?? '*',
+    'access-control-allow-origin': corsOrigins,
     'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
     'access-control-allow-headers': 'authorization,content-type,x-api-key',
     'access-control-max-age': '600',

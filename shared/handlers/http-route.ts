@@ -78,12 +78,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
     // Routes without a body schema ignore whatever body is sent, rather than failing on its media type.
     .use(spec.body ? [httpJsonBodyParser()] : [])
     .use(httpSecurityHeaders())
-    .use(
-      httpCors({
-        origins: (process.env.CORS_ORIGINS ?? '*').split(','),
-        headers: 'authorization,content-type,x-api-key',
-      }),
-    )
+    .use(corsFromConfig())
     // Registered last so its onError runs first and the CORS/security middlewares decorate its response.
     .use(errorMapper())
     .handler(async (event: Event) => {
@@ -107,6 +102,31 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
       return json(successStatus, result)
     })
   return handler
+}
+
+/**
+ * @middy/http-cors with the origins of the configuration this process runs with (`CORS_ORIGINS`, parsed
+ * in shared/config.ts): Lambda's environment, or the local runtime's own, which tests set per runtime.
+ * The configuration is known once the deps are, after the handler is built; one middleware per
+ * distinct setting.
+ */
+function corsFromConfig(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  const byOrigins = new Map<string, middy.MiddlewareObj>()
+  const cors = async () => {
+    const origins = (await getDeps()).config.CORS_ORIGINS
+    let middleware = byOrigins.get(origins)
+    if (!middleware) {
+      middleware = httpCors({ origins: origins.split(','), headers: 'authorization,content-type,x-api-key' })
+      byOrigins.set(origins, middleware)
+    }
+    return middleware
+  }
+  return {
+    before: async (request) => (await cors()).before?.(request as middy.Request),
+    after: async (request) => (await cors()).after?.(request as middy.Request),
+    // A failed cold start (no deps, no config) still gets its error response, without CORS headers.
+    onError: async (request) => (await cors().catch(() => undefined))?.onError?.(request as middy.Request),
+  }
 }
 
 /**
