@@ -22,7 +22,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type middy from '@middy/core'
 import { processEnv } from './config.ts'
-import { logger } from './logger.ts'
+import { logger, logKeys } from './logger.ts'
 
 export const serviceName = processEnv.serviceName
 
@@ -83,12 +83,18 @@ export function handlerMiddlewares(kind: 'http' | 'worker'): middy.MiddlewareObj
 }
 
 /**
- * Runs `fn` in an X-Ray subsegment called `name` (a no-op passthrough when tracing is off). Errors mark
- * the subsegment: client errors (an exposed 4xx) as `error`, anything else as `fault`.
+ * Runs `fn` in an X-Ray subsegment called `name` (a no-op passthrough when tracing is off), annotated with
+ * the keys of the log scope it runs in (tenant, job, ticket or article: shared/logger.ts), so each
+ * subsegment of a job says whose it is and traces can be searched by them. Errors mark the subsegment:
+ * client errors (an exposed 4xx) as `error`, anything else as `fault`.
  */
 export async function traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
   if (!tracer) return fn()
   return tracer.provider.captureAsyncFunc(name, async (subsegment) => {
+    for (const [key, value] of Object.entries(logKeys())) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        subsegment?.addAnnotation(key, value)
+    }
     try {
       return await fn()
     } catch (error) {

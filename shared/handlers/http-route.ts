@@ -14,6 +14,7 @@ import { ForbiddenError, PayloadTooLargeError, toHttpError, ValidationError } fr
 import { findUnsafeInput } from '../http/safe-input.ts'
 import { logger } from '../logger.ts'
 import { handlerMiddlewares } from '../observability.ts'
+import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { routeKey, routes } from '../routes.ts'
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -29,6 +30,11 @@ export interface RouteInput<K extends RouteKey> {
   auth: (typeof contract)[K] extends { public: true } ? null : AuthContext
   deps: Deps
   event: APIGatewayProxyEventV2
+  /**
+   * The outbox jobs this request enqueues: the handler passes it to the service that writes them, and
+   * httpRoute publishes exactly these once the handler returned (its transactions committed).
+   */
+  jobs: ClaimedJob[]
 }
 
 /** A response with a status other than the route's default, or extra headers. */
@@ -88,6 +94,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
         auth = await authenticate(deps, event.headers)
         if (!hasRole(auth.role, route.auth)) throw new ForbiddenError()
       }
+      const jobs: ClaimedJob[] = []
       const input = {
         params: parse(spec.params, event.pathParameters ?? {}, 'path'),
         query: parse(spec.query, event.queryStringParameters ?? {}, 'query'),
@@ -96,8 +103,11 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
         auth,
         deps,
         event,
+        jobs,
       } as unknown as RouteInput<K>
-      const result = await fn(input)
+      // Published even when the handler failed after a transaction of it committed; a failed publish is
+      // logged and left to the outbox sweep, never the request's error.
+      const result = await fn(input).finally(() => publishJobs(deps, jobs))
       if (result instanceof Reply) return json(result.statusCode, result.body, result.headers)
       return json(successStatus, result)
     })
