@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { MAX_BODY_BYTES } from '#shared/handlers/http-route'
-import { logger } from '#shared/logger'
+import { logger, withLogKeys } from '#shared/logger'
 import type { RouteDef } from '#shared/routes'
 
 type HttpHandler = (
@@ -36,7 +36,7 @@ export function createApiServer(
   corsOrigins = '*',
 ): Server {
   const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length)
-  return createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now()
     const requestId = randomUUID()
     try {
@@ -72,7 +72,9 @@ export function createApiServer(
         ms: Math.round(performance.now() - started),
       })
     }
-  })
+  }
+  // One log scope per request; the route's handler joins it, so this file's lines carry its tenant too.
+  return createServer((req, res) => withLogKeys({ tenantId: null }, () => serve(req, res)))
 }
 
 /** Percent-decoded path parameters, or null when one is not valid percent-encoded UTF-8 (`%E0%A4%A`). */

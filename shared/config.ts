@@ -110,7 +110,7 @@ const processSchema = z.object({
 })
 
 /** The parsed {@link processSchema}, plus the two facts derived from it. */
-export interface ProcessEnv {
+interface ProcessEnv {
   serviceName: string
   metricsNamespace: string
   logLevel: Config['LOG_LEVEL']

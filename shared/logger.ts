@@ -4,7 +4,7 @@ import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/l
 import { processEnv } from './config.ts'
 
 /** Keys that say whose a log line is: tenant, user, route, queue, job, ticket, article, ... */
-export type LogKeys = Record<string, string | number | boolean | null | undefined | readonly unknown[]>
+export type LogKeys = Record<string, unknown>
 
 /**
  * The keys of the request or job being handled, scoped with AsyncLocalStorage rather than Powertools'
@@ -24,12 +24,40 @@ export function withLogKeys<T>(keys: LogKeys, fn: () => T): T {
 }
 
 /**
+ * Runs `fn` in the current scope with `keys` added to it, or in a new scope when there is none. For the
+ * handler of a request that its server already scoped (the local runtime's HTTP server): the server's own
+ * lines about the request then carry what the handler learned, such as the tenant.
+ */
+export function inLogScope<T>(keys: LogKeys, fn: () => T): T {
+  const store = scope.getStore()
+  if (!store) return scope.run({ ...keys }, fn)
+  Object.assign(store, keys)
+  return fn()
+}
+
+/**
  * Adds keys to the current scope from here on (e.g. the tenant once the caller is authenticated). Outside
  * any scope it does nothing: process-wide keys would be written on other requests' lines.
  */
 export function addLogKeys(keys: LogKeys): void {
   const store = scope.getStore()
   if (store) Object.assign(store, keys)
+}
+
+/**
+ * The keys of work done for several jobs at once (a worker's batch): a key all of them share stays one
+ * value, a key they differ on lists its distinct values, so a line of the batch still names each tenant.
+ */
+export function keysOfAll(each: readonly LogKeys[]): LogKeys {
+  const values = new Map<string, unknown[]>()
+  for (const keys of each) {
+    for (const [key, value] of Object.entries(keys)) {
+      const seen = values.get(key) ?? []
+      if (!seen.includes(value)) seen.push(value)
+      values.set(key, seen)
+    }
+  }
+  return Object.fromEntries([...values].map(([key, seen]) => [key, seen.length === 1 ? seen[0] : seen]))
 }
 
 /** The keys of the current scope (empty outside one). */

@@ -10,7 +10,7 @@ import {
   markArticleIndexFailed,
   UnindexableArticleError,
 } from '#shared/knowledge/indexer'
-import { logger, withLogKeys } from '#shared/logger'
+import { keysOfAll, logger, withLogKeys } from '#shared/logger'
 import { embedJobSchema } from '#shared/queue/jobs'
 
 /**
@@ -23,13 +23,10 @@ const articles = new DataLoader<ArticleJob & { jobId?: string }, IndexResult>(
   async (batch) => {
     const { sql, ai } = await getDeps()
     // The loader runs in the scope of the record that loaded first: the batch's lines name all of them.
-    const keys = {
-      jobId: batch.map((j) => j.jobId ?? null),
-      articleId: batch.map((j) => j.articleId),
-      tenantId: [...new Set(batch.map((j) => j.tenantId))],
-      messageId: undefined,
-    }
-    const results = await withLogKeys(keys, () => indexArticles(sql, ai, batch))
+    const keys = keysOfAll(
+      batch.map((j) => ({ jobId: j.jobId, tenantId: j.tenantId, articleId: j.articleId })),
+    )
+    const results = await withLogKeys({ ...keys, messageId: undefined }, () => indexArticles(sql, ai, batch))
     return results.map((r) =>
       r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason)),
     )

@@ -12,7 +12,7 @@ import { type AuthContext, hasRole } from '../auth/roles.ts'
 import { type Deps, getDeps } from '../deps.ts'
 import { ForbiddenError, PayloadTooLargeError, toHttpError, ValidationError } from '../errors.ts'
 import { findUnsafeInput } from '../http/safe-input.ts'
-import { logger } from '../logger.ts'
+import { addLogKeys, inLogScope, logger } from '../logger.ts'
 import { handlerMiddlewares } from '../observability.ts'
 import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { routeKey, routes } from '../routes.ts'
@@ -62,6 +62,10 @@ type Request = {
  * Middleware order follows middy's guidance: Powertools (logger context, metrics flush) → normalise →
  * size limit → JSON body → security headers → CORS → error mapper; the handler then authenticates and
  * validates with zod.
+ *
+ * Each request runs in its own log scope (shared/logger.ts), so every line written while it is handled,
+ * by any module and any middleware, says whose it is: `route` and `requestId`, `tenantId` (null until the
+ * caller is known) and `userId` once authenticated, `params` once validated.
  */
 export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>) => Promise<unknown>) {
   const route = routes.find((r) => routeKey(r) === key)
@@ -92,6 +96,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
       let auth: AuthContext | null = null
       if (route.auth !== 'public') {
         auth = await authenticate(deps, event.headers)
+        addLogKeys({ tenantId: auth.tenantId, userId: auth.userId })
         if (!hasRole(auth.role, route.auth)) throw new ForbiddenError()
       }
       const jobs: ClaimedJob[] = []
@@ -105,13 +110,17 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
         event,
         jobs,
       } as unknown as RouteInput<K>
+      if (input.params !== undefined) addLogKeys({ params: input.params })
       // Published even when the handler failed after a transaction of it committed; a failed publish is
       // logged and left to the outbox sweep, never the request's error.
       const result = await fn(input).finally(() => publishJobs(deps, jobs))
       if (result instanceof Reply) return json(result.statusCode, result.body, result.headers)
       return json(successStatus, result)
     })
-  return handler
+  return (event: APIGatewayProxyEventV2, context: Context) =>
+    inLogScope({ route: key, requestId: event.requestContext?.requestId, tenantId: null }, () =>
+      handler(event, context),
+    )
 }
 
 /**

@@ -3,7 +3,7 @@ import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod'
 import { type Deps, getDeps } from '../deps.ts'
-import { addLogKeys, type LogKeys, logger, withLogKeys } from '../logger.ts'
+import { addLogKeys, keysOfAll, type LogKeys, logger, withLogKeys } from '../logger.ts'
 import { handlerMiddlewares, serviceName, traced, tracingWanted, useTracer } from '../observability.ts'
 import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { type QueueName, queues } from '../routes.ts'
@@ -37,10 +37,25 @@ const JOB_KEYS = ['jobId', 'tenantId', 'ticketId', 'articleId', 'approvedReplyId
 function jobKeys(job: unknown): LogKeys {
   const keys: LogKeys = {}
   for (const key of JOB_KEYS) {
-    const value = (job as Record<string, unknown>)[key]
+    const value = (job as Record<string, unknown> | null)?.[key]
     if (typeof value === 'string' || typeof value === 'number') keys[key] = value
   }
   return keys
+}
+
+/**
+ * The keys of a whole invocation, for the lines written outside any one record (the middlewares', such
+ * as the metrics flush): every record's, as far as its body parses.
+ */
+function batchKeys(queue: QueueName, event: SQSEvent): LogKeys {
+  const each = event.Records.map((record) => {
+    try {
+      return { tenantId: null, ...jobKeys(JSON.parse(record.body)), messageId: record.messageId }
+    } catch {
+      return { tenantId: null, messageId: record.messageId }
+    }
+  })
+  return { queue, ...keysOfAll(each) }
 }
 
 /**
@@ -91,5 +106,7 @@ export function sqsWorker<S extends z.ZodType>(
       throwOnFullBatchFailure: false,
     })
   }
-  return middy(handler).use(handlerMiddlewares('worker'))
+  const wrapped = middy(handler).use(handlerMiddlewares('worker'))
+  return (event: SQSEvent, context: Context) =>
+    withLogKeys(batchKeys(queue, event), () => wrapped(event, context))
 }

@@ -79,9 +79,8 @@ export async function publishJobs(
  * send; no transaction is held while sending, so a slow queue never blocks the database. A failed send
  * leaves its rows to the next sweep once the claim expires; a crash after sending re-sends, and
  * consumers are idempotent on `jobId`.
- * @internal
  */
-export async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Promise<number> {
+async function publishOutbox(sql: Db, queue: QueuePort, limit = 100): Promise<number> {
   // Only the queues this process may send to: claiming another's rows would fail their send and hold
   // them back for another 30 s.
   const only = queue.sendable
