@@ -98,26 +98,7 @@ export async function handleWhmcsWebhook(
       { in: 'header', path: WEBHOOK_HEADERS.eventId, message: 'required, 1-128 of [A-Za-z0-9._:-]' },
     ])
   }
-  let json: unknown
-  try {
-    // WHMCS text is stored as WHMCS has it, minus what Postgres cannot hold (NUL, lone surrogates): a
-    // refusal would only make the hook's outbox retry the same signed bytes for ever.
-    json = cleanJson(JSON.parse(req.rawBody))
-  } catch {
-    throw new BadRequestError('body is not valid JSON')
-  }
-  const parsed = whmcsWebhookBody.safeParse(json)
-  if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({
-        in: 'body',
-        path: i.path.join('.'),
-        message: i.message,
-        code: i.code,
-      })),
-    )
-  }
-  const body = parsed.data
+  const body = parseWebhookBody(req.rawBody)
 
   return sql.begin(async (tx) => {
     // Duplicate by event id (a re-signed redelivery) or by signature (the same signed bytes replayed).
@@ -149,6 +130,30 @@ export async function handleWhmcsWebhook(
     await auditMany(tx, audits)
     return result
   })
+}
+
+/** The signed body, parsed; a 400 naming the problem when it is not JSON or not a hook event. */
+function parseWebhookBody(rawBody: string): WhmcsWebhookBody {
+  let json: unknown
+  try {
+    // WHMCS text is stored as WHMCS has it, minus what Postgres cannot hold (NUL, lone surrogates): a
+    // refusal would only make the hook's outbox retry the same signed bytes for ever.
+    json = cleanJson(JSON.parse(rawBody))
+  } catch {
+    throw new BadRequestError('body is not valid JSON')
+  }
+  const parsed = whmcsWebhookBody.safeParse(json)
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({
+        in: 'body',
+        path: i.path.join('.'),
+        message: i.message,
+        code: i.code,
+      })),
+    )
+  }
+  return parsed.data
 }
 
 async function applyWebhookEvent(
