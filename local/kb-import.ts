@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { MAX_IMPORT_ARTICLES } from '#shared/api/kb'
+import { kbImportEnv } from '#shared/config'
 import type { ArticleInput } from '#shared/knowledge/articles'
 import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 
@@ -63,7 +64,7 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_IMPORT_ARTICLES) {
     throw new CliError(`--batch must be an integer from 1 to ${MAX_IMPORT_ARTICLES}`)
   }
-  const env = process.env
+  const env = kbImportEnv()
   const options: Options = {
     folder: positionals[0]!,
     url: (values.url ?? env.DRAFTDESK_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),

@@ -7,6 +7,7 @@ import { audit } from '../audit/record.ts'
 import type { Db } from '../db/sql.ts'
 import type { DraftView } from '../drafts/view.ts'
 import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
 import type { ApprovalClassification } from './similarity.ts'
 
@@ -86,7 +87,11 @@ export type ApprovalRow = Omit<
  * job (≥ 0.7 similar → approved_example, else correction), and the audit entries reply_approved,
  * reply_edited and correction_flagged. Thread message, ticket status and WHMCS send are the caller's.
  */
-export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<ApprovalRow | null> {
+export async function recordApproval(
+  tx: Db,
+  jobs: ClaimedJob[],
+  r: ApprovalRecord,
+): Promise<ApprovalRow | null> {
   // The unique (ticket_id, message_id) constraint is the one-approval-per-message rule; DO NOTHING turns
   // a lost race (two drafts of one message approved at once, a reply seen twice) into a clean null.
   const [approval] = await tx<ApprovalRow[]>`
@@ -106,7 +111,7 @@ export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<Approva
     WHERE id = ${r.draftId} AND tenant_id = ${r.tenantId}`
   // This message (and any earlier one) is answered: its other drafts, e.g. a regeneration, are moot.
   await supersedePendingDrafts(tx, r.tenantId, r.ticketId, { upToMessage: r.messageId })
-  await enqueueApprovedReplyEmbed(tx, r.tenantId, approval.id)
+  await enqueueApprovedReplyEmbed(tx, jobs, r.tenantId, approval.id)
 
   const common = {
     tenantId: r.tenantId,

@@ -320,7 +320,7 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       })
       const finalReply = `${HEAVY_EDIT} Or write to jane.doe@example.com from your card 4242 4242 4242 4242.`
       // Act
-      const approval = await approveDraft({ sql: sql(), ai }, agentOf(acme), draftId, { finalReply })
+      const approval = await approveDraft({ sql: sql(), ai }, agentOf(acme), draftId, { finalReply }, [])
       // Assess
       expect(approval.editSummary).toBe('Replaced self-service reset with a security-team reset.')
       expect(prompts[0]).toContain(DRAFT)
@@ -344,10 +344,14 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
         throw new Error('model host unreachable')
       })
       // Act
-      const a = await approveDraft({ sql: sql(), ai }, agentOf(acme), failing.draftId, {
-        finalReply: HEAVY_EDIT,
-      })
-      const b = await approveDraft({ sql: sql(), ai }, agentOf(acme), unedited.draftId, {})
+      const a = await approveDraft(
+        { sql: sql(), ai },
+        agentOf(acme),
+        failing.draftId,
+        { finalReply: HEAVY_EDIT },
+        [],
+      )
+      const b = await approveDraft({ sql: sql(), ai }, agentOf(acme), unedited.draftId, {}, [])
       // Assess
       expect(a.editSummary).toMatch(/^(Added|Removed|Reworded)/)
       expect(a.isCorrection).toBe(true)
