@@ -9,7 +9,7 @@ import { queryLexemes } from '#shared/trust/coverage'
 import { hitRates, loadCorpus, loadQuestions } from '../fixtures/kb/index.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
-/** Measured with the built-in provider on the fixture set (see the README table); a drop means a regression. */
+/** Measured with the built-in provider on the fixture set (see docs/benchmarks.md); a drop means a regression. */
 const MIN_HIT_AT_1 = 0.8
 const MIN_HIT_AT_5 = 0.9
 
