@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OllamaProvider } from '#shared/ai/ollama'
 import type { AiProvider } from '#shared/ai/provider'
 import type { AuthContext } from '#shared/auth/roles'
 import { approveDraft } from '#shared/review/review'
 import { stripCitationMarkers } from '#shared/text/citations'
+import { startFakeOllama } from '../fakes/ollama-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const DRAFT =
@@ -353,6 +355,33 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       expect(a.isCorrection).toBe(true)
       expect(b.editSummary).toBeNull()
       expect(calls).toBe(1)
+    })
+
+    it('abandons a model that does not answer in time: the request is aborted, never retried, and the approval keeps the rules’ summary', async () => {
+      // Prepare: a real Ollama client against a fake whose chat never answers; its own timeout is far off.
+      const fake = await startFakeOllama()
+      try {
+        fake.hangNext(1, '/api/chat')
+        const ai = new OllamaProvider({ host: fake.url, chatTimeoutMs: 600_000, minBackoffMs: 5 })
+        const { draftId } = await ticketWithDraft(acme)
+        // Act
+        const approval = await approveDraft(
+          { sql: sql(), ai, editSummaryTimeoutMs: 50 },
+          agentOf(acme),
+          draftId,
+          { finalReply: HEAVY_EDIT },
+        )
+        // Assess
+        expect(approval.editSummary).toMatch(/^(Added|Removed|Reworded)/)
+        const chats = () => fake.calls.filter((c) => c.path === '/api/chat')
+        await expect.poll(() => chats()[0]?.aborted).toBe(true)
+        expect(chats()).toHaveLength(1)
+        const [audit] = await sql()`
+          SELECT details FROM audit_logs WHERE ai_reply_id = ${draftId} AND action = 'reply_edited'`
+        expect(audit!.details.summarySource).toBe('rules')
+      } finally {
+        await fake.close()
+      }
     })
   })
 
