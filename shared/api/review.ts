@@ -1,5 +1,40 @@
 import * as z from 'zod'
 import { cursor, idParams, instant, pageQuery, tenantScope } from './common.ts'
+import { TICKET_STATUSES } from './tickets.ts'
+
+const rowId = z.number().int()
+const similarity = z.number().min(0).max(1)
+
+/** `POST /drafts/{id}/approve`: the `approved_replies` row and what the approval did. */
+const approval = z.object({
+  id: rowId,
+  ticketId: rowId,
+  messageId: rowId.nullable(),
+  aiReplyId: rowId,
+  finalReply: z.string(),
+  edited: z.boolean(),
+  editSimilarity: similarity.describe(
+    'Levenshtein similarity ratio of finalReply to the draft: 1 = unchanged, 0 = rewritten',
+  ),
+  editDistance: similarity.meta({
+    deprecated: true,
+    description: 'Deprecated: the same value as editSimilarity (a similarity, despite its name)',
+  }),
+  editSummary: z.string().nullable(),
+  isCorrection: z.boolean(),
+  usedForTraining: z.boolean(),
+  approvedBy: rowId.nullable(),
+  sendToWhmcs: z.boolean(),
+  channel: z.enum(['api', 'whmcs']),
+  whmcsAdmin: z.string().nullable(),
+  createdAt: z.date(),
+  learningKind: z.enum(['approved_example', 'correction']),
+  agentMessageId: rowId,
+  customerReply: z
+    .string()
+    .describe('What the customer gets: finalReply without [n] markers, cited articles under "References:"'),
+  ticketStatus: z.enum(TICKET_STATUSES),
+})
 
 export const reviewContract = {
   'POST /drafts/{id}/approve': {
@@ -13,6 +48,7 @@ export const reviewContract = {
         sendToWhmcs: z.boolean().default(false),
       })
       .strict(),
+    response: approval,
   },
   'POST /drafts/{id}/reject': {
     status: 200,

@@ -99,6 +99,7 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       aiReplyId: draftId,
       finalReply: DRAFT,
       edited: false,
+      editSimilarity: 1,
       editDistance: 1,
       editSummary: null,
       isCorrection: false,
@@ -137,14 +138,17 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       isCorrection: false,
       learningKind: 'approved_example',
     })
-    expect(lightRes.body.editDistance).toBeGreaterThanOrEqual(0.7)
-    expect(lightRes.body.editDistance).toBeLessThan(1)
+    expect(lightRes.body.editSimilarity).toBeGreaterThanOrEqual(0.7)
+    expect(lightRes.body.editSimilarity).toBeLessThan(1)
+    // The deprecated name carries the same value for clients written against it.
+    expect(lightRes.body.editDistance).toBe(lightRes.body.editSimilarity)
     expect(lightRes.body.editSummary).toMatch(/Reworded 1 sentence/)
     expect(await auditOf(light.draftId)).toEqual(['reply_approved', 'reply_edited'])
 
     expect(heavyRes.status).toBe(201)
     expect(heavyRes.body).toMatchObject({ edited: true, isCorrection: true, learningKind: 'correction' })
-    expect(heavyRes.body.editDistance).toBeLessThan(0.7)
+    expect(heavyRes.body.editSimilarity).toBeLessThan(0.7)
+    expect(heavyRes.body.editDistance).toBe(heavyRes.body.editSimilarity)
     expect(heavyRes.body.editSummary).toMatch(/Added|Removed/)
     expect(await auditOf(heavy.draftId)).toEqual(['reply_approved', 'reply_edited', 'correction_flagged'])
     const [stored] = await sql()`
