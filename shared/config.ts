@@ -50,6 +50,14 @@ const schema = z.object({
    */
   WHMCS_ALLOWED_NETWORKS: z.string().default('').transform(cidrList),
   CORS_ORIGINS: z.string().default('*'),
+  /**
+   * The address clients reach this API at, e.g. `https://desk.example.com` behind a proxy: the default
+   * target of `npm run kb:import` (unset: `http://127.0.0.1:<PORT>`).
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   DRAFTDESK_BOOTSTRAP_EMAIL: z.string().email().optional(),
   DRAFTDESK_BOOTSTRAP_PASSWORD: z.string().min(8).optional(),
@@ -61,6 +69,22 @@ const schema = z.object({
 })
 
 export type Config = z.infer<typeof schema>
+
+/** The `npm run kb:import` CLI's own variables: defaults for its flags (local/kb-import.ts). */
+const kbImportSchema = z.object({
+  DRAFTDESK_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  DRAFTDESK_TENANT: z.string().optional(),
+  DRAFTDESK_EMAIL: z.string().optional(),
+  DRAFTDESK_PASSWORD: z.string().optional(),
+  DRAFTDESK_API_KEY: z.string().optional(),
+})
+
+/** Parses the kb:import CLI's variables; throws a ConfigError naming every bad one. */
+export function parseKbImportEnv(
+  env: Record<string, string | undefined> = process.env,
+): z.infer<typeof kbImportSchema> {
+  return parseWith(kbImportSchema, env)
+}
 
 /** A comma-separated list of CIDRs; a bare address or a shorthand like `10/8` is refused, not guessed at. */
 function cidrList(value: string, ctx: z.core.$RefinementCtx<string>): string[] {
@@ -89,9 +113,13 @@ class ConfigError extends Error {
 
 /** Parses `env`; throws a ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseWith(schema, env)
+}
+
+function parseWith<S extends z.ZodType>(target: S, env: Record<string, string | undefined>): z.output<S> {
   // An empty variable means "unset" (`OLLAMA_HOST= npm start`), as shells and .env files intend.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  const result = schema.safeParse(present)
+  const result = target.safeParse(present)
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)

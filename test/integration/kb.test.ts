@@ -567,6 +567,34 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect(hits[0]!.title).toBe('Backup schedule and retention')
   })
 
+  // Spawns the CLI (tsx compiles it): a longer hang guard, not a time budget.
+  it('kb:import without --url finds the runtime on PORT, as npm start does', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const c = await createTenant(app, 'kb-cli-port')
+    const root = join(import.meta.dirname, '../..')
+    const { DRAFTDESK_URL: _url, PUBLIC_URL: _public, ...env } = process.env
+    // Act
+    const run = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'local/kb-import.ts',
+        'test/fixtures/kb/articles',
+        '--tenant',
+        c.slug,
+        '--email',
+        `admin@${c.slug}.test`,
+        '--password',
+        'password-123',
+      ],
+      { cwd: root, env: { ...env, PORT: new URL(app.url).port, LOG_LEVEL: 'SILENT' } },
+    )
+    // Assess
+    expect(run.stdout).toContain('imported 50 of 50 files: 50 created, 0 updated, 0 unchanged')
+  })
+
   it('validates search input', async () => {
     // Act
     const tooMany = await app.call('POST', '/kb/search', { query: 'dns', k: 51 }, { token: a.agent })
