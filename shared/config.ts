@@ -51,8 +51,9 @@ const schema = z.object({
   WHMCS_ALLOWED_NETWORKS: z.string().default('').transform(cidrList),
   CORS_ORIGINS: z.string().default('*'),
   /**
-   * The address clients reach this API at, e.g. `https://desk.example.com` behind a proxy: the default
-   * target of `npm run kb:import` (unset: `http://127.0.0.1:<PORT>`).
+   * The address clients reach this API at, e.g. `https://desk.example.com` behind a proxy: the OpenAPI
+   * document's `servers` entry and the default target of `npm run kb:import`. Unset: the request's own
+   * origin (OpenAPI) and `http://127.0.0.1:<PORT>` (kb:import).
    */
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'an http(s) URL' })
