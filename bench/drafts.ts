@@ -127,7 +127,7 @@ await sql.unsafe(hnswIndex)
 // The state autovacuum leaves a KB in after a bulk load, which is the state drafts meet for most of its life:
 // statistics, the visibility map (the coverage count is an index-only scan) and an empty GIN pending list.
 // Right after the load the 10,000 rows' full-text entries still sit in that list (fastupdate), and every
-// text search scans it linearly until a vacuum merges it: ~0.5 ms more per lexeme looked up (README).
+// text search scans it linearly until a vacuum merges it: ~0.5 ms more per lexeme looked up (docs/benchmarks.md).
 await sql`VACUUM ANALYZE kb_chunks`
 const loadMs = performance.now() - loadStarted
 

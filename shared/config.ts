@@ -50,6 +50,15 @@ const schema = z.object({
    */
   WHMCS_ALLOWED_NETWORKS: z.string().default('').transform(cidrList),
   CORS_ORIGINS: z.string().default('*'),
+  /**
+   * The address clients reach this API at, e.g. `https://desk.example.com` behind a proxy: the OpenAPI
+   * document's `servers` entry and the default target of `npm run kb:import`. Unset: the request's own
+   * origin (OpenAPI) and `http://127.0.0.1:<PORT>` (kb:import).
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   DRAFTDESK_BOOTSTRAP_EMAIL: z.string().email().optional(),
   DRAFTDESK_BOOTSTRAP_PASSWORD: z.string().min(8).optional(),
@@ -65,6 +74,22 @@ const schema = z.object({
 })
 
 export type Config = z.infer<typeof schema>
+
+/** The `npm run kb:import` CLI's own variables: defaults for its flags (local/kb-import.ts). */
+const kbImportSchema = z.object({
+  DRAFTDESK_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  DRAFTDESK_TENANT: z.string().optional(),
+  DRAFTDESK_EMAIL: z.string().optional(),
+  DRAFTDESK_PASSWORD: z.string().optional(),
+  DRAFTDESK_API_KEY: z.string().optional(),
+})
+
+/** Parses the kb:import CLI's variables; throws a ConfigError naming every bad one. */
+export function parseKbImportEnv(
+  env: Record<string, string | undefined> = process.env,
+): z.infer<typeof kbImportSchema> {
+  return parseWith(kbImportSchema, env)
+}
 
 /** A comma-separated list of CIDRs; a bare address or a shorthand like `10/8` is refused, not guessed at. */
 function cidrList(value: string, ctx: z.core.$RefinementCtx<string>): string[] {
@@ -147,20 +172,6 @@ export function environmentWith(
   overrides: Record<string, string | undefined> = {},
 ): Record<string, string | undefined> {
   return { ...process.env, ...overrides }
-}
-
-const kbImportSchema = z.object({
-  DRAFTDESK_URL: z.string().optional(),
-  DRAFTDESK_TENANT: z.string().optional(),
-  DRAFTDESK_EMAIL: z.string().optional(),
-  DRAFTDESK_PASSWORD: z.string().optional(),
-  DRAFTDESK_API_KEY: z.string().optional(),
-  PORT: schema.shape.PORT,
-})
-
-/** The variables `npm run kb:import` (local/kb-import.ts) falls back to when an option is not given. */
-export function kbImportEnv(env: Record<string, string | undefined> = process.env) {
-  return parseWith(kbImportSchema, env)
 }
 
 /** Parses `env`; throws a ConfigError naming every bad variable. */

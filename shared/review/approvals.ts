@@ -21,7 +21,12 @@ export interface ApprovalView {
   aiReplyId: number
   finalReply: string
   edited: boolean
-  /** Levenshtein similarity ratio to the draft (1 = unchanged), as the seed's column stores it. */
+  /** Levenshtein similarity ratio of `finalReply` to the draft: 1 = unchanged, 0 = rewritten. */
+  editSimilarity: number
+  /**
+   * @deprecated The same value as `editSimilarity` under the seed's misleading name (it is a similarity,
+   * not a distance); kept for clients written against it.
+   */
   editDistance: number
   editSummary: string | null
   isCorrection: boolean
@@ -92,6 +97,8 @@ export async function recordApproval(
   jobs: ClaimedJob[],
   r: ApprovalRecord,
 ): Promise<ApprovalRow | null> {
+  // The column keeps the seed's name `edit_distance` (renaming it would break the seed's readers), but it
+  // holds the similarity ratio (1 = unchanged): the API answers it as `editSimilarity`.
   // The unique (ticket_id, message_id) constraint is the one-approval-per-message rule; DO NOTHING turns
   // a lost race (two drafts of one message approved at once, a reply seen twice) into a clean null.
   const [approval] = await tx<ApprovalRow[]>`
@@ -103,8 +110,9 @@ export async function recordApproval(
       ${r.approvedBy}, ${r.sendToWhmcs}, ${r.channel}, ${r.whmcsAdmin?.slice(0, 255) ?? null},
       ${r.replyMessageId ?? null}, ${r.learningText ?? null})
     ON CONFLICT DO NOTHING
-    RETURNING id, ticket_id, message_id, ai_reply_id, final_reply, edited, edit_distance, edit_summary,
-      is_correction, used_for_training, approved_by, send_to_whmcs, channel, whmcs_admin, created_at`
+    RETURNING id, ticket_id, message_id, ai_reply_id, final_reply, edited, edit_distance AS edit_similarity,
+      edit_distance, edit_summary, is_correction, used_for_training, approved_by, send_to_whmcs, channel,
+      whmcs_admin, created_at`
   if (!approval) return null
   await tx`
     UPDATE ai_replies SET status = ${r.draftStatus}, review_channel = ${r.channel}, updated_at = now()

@@ -24,6 +24,8 @@ import { queueWhmcsSend } from './whmcs-request.ts'
 export interface ReviewDeps {
   sql: Sql
   ai?: Pick<AiProvider, 'name' | 'chat'>
+  /** How long the model may take on an edit summary before the rules' one is used; default 15 s. */
+  editSummaryTimeoutMs?: number
 }
 
 export interface ApproveInput {
@@ -111,8 +113,6 @@ function assertCanSend(draft: DraftForReview): void {
   }
 }
 
-// A local model answers a two-sentence summary in a few seconds; past this the rule-based one is better
-// than keeping the agent waiting.
 /**
  * Approves a draft of the caller's tenant, as is or with the agent's `finalReply`: a pending one, or one
  * superseded by a regeneration while its message is still unanswered (see {@link assertApprovable}).
