@@ -37,6 +37,8 @@ export interface EvalTicket {
   article: string | null
   answerFacts: string[]
   escalation: string | null
+  /** What an agent of the desk sent (SPEC.md); the desk simulation labels shadow drafts against it. */
+  staffReply: string
 }
 
 /** What the harness read back from `ai_replies` for one ticket. */
