@@ -13,16 +13,9 @@
  * - confidence: AUROC of the raw points and of the calibrated confidence for right vs not, and the
  *   calibrated confidence's expected calibration error (10 equal-width bins) and Brier score.
  */
-import {
-  auroc,
-  brier,
-  ece,
-  factsFound,
-  precisionRecall,
-  type ReliabilityBin,
-  reliability,
-  type Scored,
-} from './metrics.ts'
+import type { ReliabilityBin } from '#shared/trust/calibration'
+import { brier, ece, reliability, type Scored } from '#shared/trust/fit-metrics'
+import { auroc, factsFound, precisionRecall } from './metrics.ts'
 
 export type Label = 'answerable' | 'out_of_kb' | 'must_escalate'
 

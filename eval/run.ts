@@ -26,7 +26,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/trust/calibration'
-import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
 import {
   budgetHoldingOutOfSample,
   type CrossValidatedCut,
@@ -36,10 +35,9 @@ import {
   fitIsotonic,
   jointCutForBudget,
   readMap,
-  type ThresholdPoint,
-  thresholdCurve,
-  thresholdForBudget,
-} from './metrics.ts'
+} from '#shared/trust/fit-metrics'
+import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
+import { type ThresholdPoint, thresholdCurve, thresholdForBudget } from './metrics.ts'
 import {
   type DraftRecord,
   type EvalTicket,

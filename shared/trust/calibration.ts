@@ -29,7 +29,7 @@ export interface ScoreSpace {
 
 /**
  * One confidence bucket of a reliability diagram. Stored in an entry on the 0..100 confidence scale;
- * eval/metrics.ts computes the same shape on 0..1 and eval/run.ts converts at the boundary.
+ * shared/trust/fit-metrics.ts computes the same shape on 0..1 (`reliability`) and on 0..100 (`percentBins`).
  */
 export interface ReliabilityBin {
   bucket: string
