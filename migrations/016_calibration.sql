@@ -106,8 +106,9 @@ CREATE TABLE tenant_calibration_state (
   tenant_id        integer PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
   calibration_id   integer REFERENCES tenant_calibrations(id) ON DELETE SET NULL,
   pinned           boolean NOT NULL DEFAULT false,
-  -- live refit bookkeeping: the newest decided draft already sampled, and when the last live fit ran
-  live_sampled_to  integer NOT NULL DEFAULT 0,
+  -- live refit bookkeeping: drafts decided (ai_replies.updated_at) up to this instant are sampled, and
+  -- when the last live fit ran
+  live_sampled_at  timestamptz NOT NULL DEFAULT '1970-01-01T00:00:00Z',
   last_live_fit_at timestamptz,
   updated_at       timestamptz NOT NULL DEFAULT now()
 );

@@ -58,6 +58,7 @@ const schema = z.object({
   QUEUE_URL_DRAFT: z.string().optional(),
   QUEUE_URL_SYNC: z.string().optional(),
   QUEUE_URL_SEND: z.string().optional(),
+  QUEUE_URL_CALIBRATE: z.string().optional(),
 })
 
 export type Config = z.infer<typeof schema>

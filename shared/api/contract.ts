@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { calibrationContract } from './calibration.ts'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
 import { integrationsContract } from './integrations.ts'
@@ -22,6 +23,8 @@ export interface RouteSpec {
   body?: z.ZodType
   /** The success body, for OpenAPI (a union of titled views where the audience changes what is shown). */
   response?: z.ZodType
+  /** The success body's media type when it is not JSON (an SVG diagram). */
+  contentType?: string
 }
 
 /** Request schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */
@@ -34,6 +37,7 @@ export const contract = {
   ...promptsContract,
   ...reviewContract,
   ...integrationsContract,
+  ...calibrationContract,
 } as const satisfies Record<string, RouteSpec>
 
 export type RouteKey = keyof typeof contract

@@ -76,7 +76,11 @@ export function buildOpenApi(): object {
         [status]: {
           description: 'Success',
           ...(spec.response
-            ? { content: { 'application/json': { schema: toResponseSchema(spec.response) } } }
+            ? {
+                content: {
+                  [spec.contentType ?? 'application/json']: { schema: toResponseSchema(spec.response) },
+                },
+              }
             : {}),
         },
         default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },

@@ -5,7 +5,7 @@
  * lexemes; and, for knowledge gaps, which of the facts the sources lacked the whole KB lacks too (the
  * ticket's own learnt replies excluded, as in its replay).
  */
-import type { Sql } from '../db/sql.ts'
+import type { Db } from '../db/sql.ts'
 import { compareSentReply, plainReply, replyCore } from '../review/sent-reply.ts'
 import { withoutReferences } from '../text/citations.ts'
 import { detectLanguage } from '../text/language.ts'
@@ -62,7 +62,7 @@ function withoutClosing(core: string): string {
 }
 
 /** Labels one draft; see the module comment. */
-export async function labelDraft(sql: Sql, input: LabelInput): Promise<SampleLabels> {
+export async function labelDraft(sql: Db, input: LabelInput): Promise<SampleLabels> {
   const plain = plainReply(input.staffReply)
   const core = withoutClosing(replyCore(withoutReferences(plain)) || plain)
   const english = detectLanguage(core).language === 'en'
@@ -110,7 +110,7 @@ export async function labelDraft(sql: Sql, input: LabelInput): Promise<SampleLab
 }
 
 /** The lexemes of `text` with the number of the tenant's retrievable chunks holding each. */
-async function lexemesWithDf(sql: Sql, tenantId: number, text: string) {
+async function lexemesWithDf(sql: Db, tenantId: number, text: string) {
   const rows = await sql<{ term: string; df: number; chunks: number }[]>`
     WITH l AS (SELECT DISTINCT term FROM unnest(tsvector_to_array(to_tsvector('english', ${text}))) AS term)
     SELECT l.term,
@@ -121,7 +121,7 @@ async function lexemesWithDf(sql: Sql, tenantId: number, text: string) {
   return { terms: rows.map(({ term, df }) => ({ term, df })), chunks: rows[0]?.chunks ?? 0 }
 }
 
-async function lexemesOf(sql: Sql, text: string): Promise<string[]> {
+async function lexemesOf(sql: Db, text: string): Promise<string[]> {
   if (!text.trim()) return []
   const [row] = await sql<{ lexemes: string[] }[]>`
     SELECT tsvector_to_array(to_tsvector('english', ${text})) AS lexemes`
@@ -130,7 +130,7 @@ async function lexemesOf(sql: Sql, text: string): Promise<string[]> {
 
 /** Each name candidate's lexemes, and how many chunks the tenant can retrieve spell it (as a phrase). */
 async function namesInKb(
-  sql: Sql,
+  sql: Db,
   tenantId: number,
   names: readonly string[],
 ): Promise<Array<{ name: string; lexemes: string[]; df: number }>> {
@@ -149,7 +149,7 @@ async function namesInKb(
  * `excludeTicket`. Terms are matched as lexemes, names and paths as phrases (a path by its last segment).
  */
 async function factsInKb(
-  sql: Sql,
+  sql: Db,
   tenantId: number,
   facts: readonly CheckedFact[],
   excludeTicket: number | null,

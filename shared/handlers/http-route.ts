@@ -40,6 +40,14 @@ class Reply {
   ) {}
 }
 
+/** A success body that is not JSON (an SVG diagram), sent as is with its media type. */
+export class TextReply {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
 /** The raw body is kept beside the parsed one: webhook signatures are computed over the exact bytes. */
 export type Event = APIGatewayProxyEventV2 & { rawBody?: string }
 type Request = {
@@ -104,6 +112,12 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
       } as unknown as RouteInput<K>
       const result = await fn(input)
       if (result instanceof Reply) return json(result.statusCode, result.body, result.headers)
+      if (result instanceof TextReply)
+        return {
+          statusCode: successStatus,
+          headers: { 'content-type': result.contentType },
+          body: result.text,
+        }
       return json(successStatus, result)
     })
   return handler
