@@ -63,9 +63,10 @@ describe('Function: live recalibration from reviewed drafts (API tenant)', () =>
     await app.rt.queues.idle(IDLE_MS)
     const after = await app.call('GET', '/calibration', undefined, { token: desk.admin })
     const samples = await app.rt.deps.sql<
-      { status: string; usable: boolean | null; answerable: boolean | null }[]
+      { status: string; edited: boolean | null; usable: boolean | null; answerable: boolean | null }[]
     >`
-      SELECT a.status, s.usable, s.answerable FROM calibration_samples s JOIN ai_replies a ON a.id = s.ai_reply_id
+      SELECT a.status, ar.edited, s.usable, s.answerable FROM calibration_samples s
+      JOIN ai_replies a ON a.id = s.ai_reply_id LEFT JOIN approved_replies ar ON ar.ai_reply_id = a.id
       WHERE s.tenant_id = ${desk.id} AND s.origin = 'live'`
     const again = await queueDueRefits(app.rt.deps.sql)
 
