@@ -6,6 +6,10 @@ import { calibrateJobSchema } from '#shared/queue/jobs'
  * One chunk of a replay of a tenant's history (import, shadow drafts, fit), or a live refit. A chunk queues
  * the next; on its last delivery a failing chunk ends its run as failed instead of leaving it running.
  */
-export const handler = sqsWorker('calibrate', calibrateJobSchema, async (job, { deps, isLastAttempt }) => {
-  await runCalibrationJob(deps, job, { lastAttempt: isLastAttempt })
-})
+export const handler = sqsWorker(
+  'calibrate',
+  calibrateJobSchema,
+  async (job, { deps, isLastAttempt, jobs }) => {
+    await runCalibrationJob(deps, job, jobs, { lastAttempt: isLastAttempt })
+  },
+)

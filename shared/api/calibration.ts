@@ -36,8 +36,8 @@ const cutoffs = z.object({
   minSourceScore: z.number(),
 })
 
-export const CALIBRATION_SOURCES = ['default', 'replay', 'live'] as const
-export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const
+const CALIBRATION_SOURCES = ['default', 'replay', 'live'] as const
+const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const
 const RUN_PHASES = ['import', 'replay', 'fit', 'finished'] as const
 
 /** A stored fit of a tenant, adopted or not. */

@@ -17,7 +17,7 @@ import { tenantCalibrations } from '../trust/tenant-calibration.ts'
 import { refreshGaps } from './gaps.ts'
 
 /** Live samples older than this no longer describe the desk. */
-export const LIVE_WINDOW_DAYS = 180
+const LIVE_WINDOW_DAYS = 180
 /** Most samples a fit reads (the newest). */
 const MAX_SAMPLES = 2000
 

@@ -108,7 +108,7 @@ async function liveItems(tx: Db, tenantId: number): Promise<GapItem[]> {
 }
 
 /** Groups items into topics (module comment). Pure. */
-export function groupTopics<T extends { terms: readonly string[] }>(items: readonly T[]) {
+function groupTopics<T extends { terms: readonly string[] }>(items: readonly T[]) {
   const frequency = new Map<string, number>()
   const spelling = new Map<string, Map<string, number>>()
   for (const item of items) {

@@ -95,7 +95,7 @@ export async function importApprovedTickets(tx: Db, run: RunRow): Promise<Import
 }
 
 /** The first customer message of a WHMCS thread and the first staff reply after it; null when either lacks. */
-export function firstExchange(
+function firstExchange(
   detail: WhmcsTicket,
 ): { question: string; reply: string; answeredAt: Date | null } | null {
   const thread = detail.replies.filter((r) => r.message.trim() !== '')

@@ -14,6 +14,7 @@
 import type { Db, Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
 import { enqueueRefit } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { fitTenant } from './fitting.ts'
 import { labelDraft } from './labelling.ts'
 
@@ -51,7 +52,7 @@ export async function newOutcomes(sql: Db, tenantId: number): Promise<number> {
 }
 
 /** The schedule: a `refit` job for each tenant with {@link REFIT_AFTER} new decisions. */
-export async function queueDueRefits(sql: Sql): Promise<number> {
+export async function queueDueRefits(sql: Sql, jobs: ClaimedJob[]): Promise<number> {
   return sql.begin(async (tx) => {
     const due = await tx<{ tenantId: number }[]>`
       SELECT a.tenant_id FROM ai_replies a
@@ -60,7 +61,7 @@ export async function queueDueRefits(sql: Sql): Promise<number> {
       WHERE a.status IN ${tx(DECIDED)} AND a.updated_at > coalesce(s.live_sampled_at, 'epoch')
       GROUP BY a.tenant_id HAVING count(*) >= ${REFIT_AFTER}
       ORDER BY a.tenant_id`
-    for (const d of due) await enqueueRefit(tx, d.tenantId)
+    for (const d of due) await enqueueRefit(tx, jobs, d.tenantId)
     return due.length
   })
 }
@@ -108,7 +109,7 @@ async function liveLabels(sql: Db, tenantId: number, d: Decided) {
 }
 
 /** Samples the tenant's new decisions; returns how many. */
-export async function collectLiveSamples(sql: Sql, tenantId: number): Promise<number> {
+async function collectLiveSamples(sql: Sql, tenantId: number): Promise<number> {
   const decided = await decidedSince(sql, tenantId)
   if (decided.length === 0) return 0
   const rows: Record<string, unknown>[] = []

@@ -19,6 +19,7 @@ import { previewDraft } from '../drafts/preview.ts'
 import { loadRerankingConfig } from '../knowledge/reranking-config.ts'
 import { logger } from '../logger.ts'
 import type { CalibrateJob } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { plainReply } from '../review/sent-reply.ts'
 import { CALIBRATIONS, type Calibration, calibrationFor } from '../trust/calibration.ts'
 import { tenantCalibrations } from '../trust/tenant-calibration.ts'
@@ -30,8 +31,8 @@ import { refitLive } from './live.ts'
 import { advanceRun, claimRun, failRun, RunMoved, type RunRow } from './runs.ts'
 
 /** Tickets drafted per job, and at once within it (the default concurrency of a replay). */
-export const REPLAY_CHUNK = 20
-export const REPLAY_CONCURRENCY = 4
+const REPLAY_CHUNK = 20
+const REPLAY_CONCURRENCY = 4
 
 type CalibrateDeps = Pick<Deps, 'sql' | 'ai' | 'config' | 'dataKey'>
 
@@ -39,6 +40,7 @@ type CalibrateDeps = Pick<Deps, 'sql' | 'ai' | 'config' | 'dataKey'>
 export async function runCalibrationJob(
   deps: CalibrateDeps,
   job: CalibrateJob,
+  jobs: ClaimedJob[],
   options: { lastAttempt?: boolean; whmcs?: Parameters<typeof importWhmcsPage>[2] } = {},
 ): Promise<void> {
   if (job.kind === 'refit') {
@@ -48,9 +50,9 @@ export async function runCalibrationJob(
   const run = await claimRun(deps.sql, job.tenantId, job.runId, job.jobId)
   if (!run) return
   try {
-    if (run.phase === 'import') await importStep(deps, run, options.whmcs)
-    else if (run.phase === 'replay') await replayChunk(deps, run)
-    else await fitStep(deps, run)
+    if (run.phase === 'import') await importStep(deps, run, jobs, options.whmcs)
+    else if (run.phase === 'replay') await replayChunk(deps, run, jobs)
+    else await fitStep(deps, run, jobs)
   } catch (error) {
     if (error instanceof RunMoved) return
     const message = error instanceof Error ? error.message : String(error)
@@ -67,6 +69,7 @@ export async function runCalibrationJob(
 async function importStep(
   deps: CalibrateDeps,
   run: RunRow,
+  jobs: ClaimedJob[],
   whmcs: Parameters<typeof importWhmcsPage>[2],
 ): Promise<void> {
   // WHMCS is read before the transaction opens: a transaction never waits on the network.
@@ -75,7 +78,11 @@ async function importStep(
     const step = page
       ? await storeImported(tx, run, page.items, page.step)
       : await importApprovedTickets(tx, run)
-    await advanceRun(tx, run, { phase: step.complete ? 'replay' : 'import', cursor: step.cursor, next: true })
+    await advanceRun(tx, jobs, run, {
+      phase: step.complete ? 'replay' : 'import',
+      cursor: step.cursor,
+      next: true,
+    })
   })
 }
 
@@ -87,7 +94,7 @@ interface Shadowed {
   values?: Record<string, unknown>
 }
 
-async function replayChunk(deps: CalibrateDeps, run: RunRow): Promise<void> {
+async function replayChunk(deps: CalibrateDeps, run: RunRow, jobs: ClaimedJob[]): Promise<void> {
   const pending = await deps.sql<
     { id: number; ticketId: number | null; subject: string; question: string; staffReply: string }[]
   >`
@@ -95,7 +102,7 @@ async function replayChunk(deps: CalibrateDeps, run: RunRow): Promise<void> {
     WHERE run_id = ${run.id} AND tenant_id = ${run.tenantId} AND status = 'pending'
     ORDER BY id LIMIT ${REPLAY_CHUNK}`
   if (pending.length === 0) {
-    await deps.sql.begin((tx) => advanceRun(tx, run, { phase: 'fit', next: true }))
+    await deps.sql.begin((tx) => advanceRun(tx, jobs, run, { phase: 'fit', next: true }))
     return
   }
   const table = await replayTable(deps, run.tenantId)
@@ -107,7 +114,7 @@ async function replayChunk(deps: CalibrateDeps, run: RunRow): Promise<void> {
   }
   await deps.sql.begin(async (tx) => {
     for (const r of results) await saveSample(tx, run, r)
-    await advanceRun(tx, run, { phase: 'replay', next: true })
+    await advanceRun(tx, jobs, run, { phase: 'replay', next: true })
   })
 }
 
@@ -201,9 +208,13 @@ async function saveSample(tx: Db, run: Pick<RunRow, 'id' | 'tenantId'>, r: Shado
     WHERE id = ${r.id} AND run_id = ${run.id} AND tenant_id = ${run.tenantId} AND status = 'pending'`
 }
 
-async function fitStep(deps: CalibrateDeps, run: RunRow): Promise<void> {
+async function fitStep(deps: CalibrateDeps, run: RunRow, jobs: ClaimedJob[]): Promise<void> {
   await deps.sql.begin(async (tx) => {
     const fit = await fitTenant(tx, run.tenantId, { source: 'replay', runId: run.id })
-    await advanceRun(tx, run, { phase: 'finished', next: false, finish: { calibrationId: fit?.id ?? null } })
+    await advanceRun(tx, jobs, run, {
+      phase: 'finished',
+      next: false,
+      finish: { calibrationId: fit?.id ?? null },
+    })
   })
 }

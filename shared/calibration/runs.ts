@@ -12,11 +12,12 @@ import type { Db, Sql } from '../db/sql.ts'
 import { ConflictError, found, NotFoundError } from '../errors.ts'
 import { whmcsConfigured } from '../identity/tenants.ts'
 import { enqueueReplayChunk } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 
 /** Default window of a replay, in days, and the most tickets one replays. */
-export const REPLAY_DEFAULTS = { days: 90, limit: 500 } as const
+const REPLAY_DEFAULTS = { days: 90, limit: 500 } as const
 
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled'
+type RunStatus = 'running' | 'done' | 'failed' | 'cancelled'
 export type RunPhase = 'import' | 'replay' | 'fit' | 'finished'
 
 /** A run as the API shows it. */
@@ -35,7 +36,7 @@ export interface RunView {
   cancelledAt: Date | null
 }
 
-export interface RunParams {
+interface RunParams {
   days: number
   limit: number
   source: 'whmcs' | 'api'
@@ -57,8 +58,6 @@ export interface ImportCursor {
 const VIEW = (sql: Db) => sql`
   id, status, phase, params, total, done, errors, error, calibration_id, started_at, finished_at, cancelled_at`
 
-const view = ({ tenantId: _t, cursor: _c, leaseJob: _l, ...run }: RunRow): RunView => run
-
 const UNIQUE_VIOLATION = '23505'
 
 /**
@@ -68,6 +67,7 @@ const UNIQUE_VIOLATION = '23505'
  */
 export async function startReplay(
   sql: Sql,
+  jobs: ClaimedJob[],
   tenantId: number,
   userId: number | null,
   input: { days?: number; limit?: number },
@@ -87,7 +87,7 @@ export async function startReplay(
       const [row] = await tx<{ id: number }[]>`
         INSERT INTO calibration_runs (tenant_id, params, created_by)
         VALUES (${tenantId}, ${tx.json(params as never)}, ${userId}) RETURNING id`
-      const job = await enqueueReplayChunk(tx, tenantId, row!.id)
+      const job = await enqueueReplayChunk(tx, jobs, tenantId, row!.id)
       const [run] = await tx<RunView[]>`
         UPDATE calibration_runs SET lease_job = ${job.jobId ?? null}
         WHERE id = ${row!.id} RETURNING ${VIEW(tx)}`
@@ -151,6 +151,7 @@ export class RunMoved extends Error {}
  */
 export async function advanceRun(
   tx: Db,
+  jobs: ClaimedJob[],
   run: Pick<RunRow, 'id' | 'tenantId' | 'leaseJob'>,
   change: {
     phase: RunPhase
@@ -159,7 +160,7 @@ export async function advanceRun(
     finish?: { calibrationId: number | null }
   },
 ): Promise<void> {
-  const job = change.next ? await enqueueReplayChunk(tx, run.tenantId, run.id) : null
+  const job = change.next ? await enqueueReplayChunk(tx, jobs, run.tenantId, run.id) : null
   const rows = await tx`
     UPDATE calibration_runs r SET phase = ${change.phase},
       cursor = ${tx.json((change.cursor ?? {}) as never)},

@@ -22,6 +22,7 @@ export function brier(items: readonly Scored[]): number | null {
 /**
  * Equal-width bins over 0..1 (the last one closed); `bins` = 10 gives [0, 0.1) … [0.9, 1], on the 0..1
  * scale of the predictions (a stored calibration keeps them on 0..100: {@link percentBins}).
+ * @internal
  */
 export function reliability(items: readonly Scored[], bins = 10): ReliabilityBin[] {
   return Array.from({ length: bins }, (_, b) => {
@@ -128,7 +129,10 @@ export function crossValidated(
   return points.map((p, i) => ({ p: readMap(maps[i % k]!, p.x), right: p.right }))
 }
 
-/** Candidate cuts: midway between adjacent observed scores, floored to 3 decimals, with 0. */
+/**
+ * Candidate cuts: midway between adjacent observed scores, floored to 3 decimals, with 0.
+ * @internal
+ */
 export function cuts(values: readonly number[]): number[] {
   const v = [...new Set(values)].sort((a, b) => a - b)
   const mids = v.slice(1).map((x, i) => Math.floor(((x + v[i]!) / 2) * 1000) / 1000)
@@ -174,7 +178,7 @@ function countBelow(sorted: readonly number[], t: number, orEqual = false): numb
  * tickets. Of pairs that catch as many, the similarity cut-off is the lowest (every answerable ticket it
  * spares is one fewer flagged on new tickets) and the coverage cut-off the highest (the widest margin above
  * the out-of-KB tickets it catches): on the eval set's desk simulation these generalised better than the
- * opposite choices (README "Evaluation"). Answerable tickets escalated whatever the
+ * opposite choices (docs/evaluation.md). Answerable tickets escalated whatever the
  * cut-offs count against the budget; when they alone exceed it, the budget is taken as what they use. Null
  * without data. O(n²): for each coverage
  * cut the highest similarity cut within the budget is found by one sort and a binary search.
@@ -242,6 +246,7 @@ const folds = <T>(xs: readonly T[], k: number, fold: number) => ({
  * dozen tickets per group the in-sample pair is fitted to the very tickets it is judged on, and the share
  * of answerable tickets it escalates on new ones is what an operator's budget is really about. Null
  * without data.
+ * @internal
  */
 export function crossValidatedCut(
   keep: ReadonlyArray<JointPoint>,

@@ -41,10 +41,11 @@ import {
 /** Default share of answerable tickets the cut-offs may escalate (a tenant setting can change it). */
 export const DEFAULT_BUDGET = 0.1
 /** Folds of every cross-validation. */
-export const FOLDS = 5
+const FOLDS = 5
 /**
  * Labelled samples a fit needs before it may be adopted: answerable and unanswerable ones for the cut-offs
  * (each fold of the nested cross-validation must hold a few of both), decided ones for the map.
+ * @internal
  */
 export const MIN_SAMPLES = { answerable: 20, unanswerable: 10, confidence: 30 } as const
 /**
@@ -52,9 +53,9 @@ export const MIN_SAMPLES = { answerable: 20, unanswerable: 10, confidence: 30 } 
  * history is a few hundred tickets at most, and steps of a handful of drafts overfit (cross-validated ECE on
  * the eval set's desk simulation: 0.11 with 1, 0.06 with 3).
  */
-export const PRIOR = 3
+const PRIOR = 3
 /** How much lower the cross-validated ECE of a fitted map must be to replace the map in force. */
-export const ECE_MARGIN = 0.01
+const ECE_MARGIN = 0.01
 
 /** One labelled sample: a shadow (or live) draft's signals and its labels (shared/trust/labels.ts). */
 export interface FitSample {
@@ -73,7 +74,7 @@ export interface FitSample {
 }
 
 /** What a calibration escalates of answerable and unanswerable samples, and how its map calibrates. */
-export interface FitFigures {
+interface FitFigures {
   answerableEscalated: number | null
   unanswerableCaught: number | null
   ece: number | null
@@ -106,7 +107,7 @@ const point = (s: FitSample, caughtAnyway: boolean): JointPoint => ({
 })
 
 /** The samples' escalation points: answerable ones (kept) and unanswerable ones (to escalate). */
-export function escalationPoints(samples: readonly FitSample[]): {
+function escalationPoints(samples: readonly FitSample[]): {
   keep: JointPoint[]
   escalate: JointPoint[]
 } {
@@ -117,7 +118,7 @@ export function escalationPoints(samples: readonly FitSample[]): {
 }
 
 /** Rates of fixed cut-offs on points: what a calibration not fitted on them escalates. */
-export function rates(
+function rates(
   keep: readonly JointPoint[],
   escalate: readonly JointPoint[],
   cut: { lowRetrievalThreshold: number; minCoverage: number },

@@ -35,7 +35,7 @@
 import { fold, STOP_WORDS, stem, words } from '../text/words.ts'
 import { isSpecificTerm } from './unmentioned.ts'
 
-export type FactKind = 'number' | 'path' | 'address' | 'name' | 'term'
+type FactKind = 'number' | 'path' | 'address' | 'name' | 'term'
 
 /** One fact of a staff reply; `key` is what matching compares. */
 export interface Fact {
@@ -56,9 +56,9 @@ export interface CheckedFact extends Fact {
 }
 
 /** Share of the facts' weight the sources must hold more than for the ticket to count as answerable. */
-export const ANSWERABLE_SHARE = 0.5
+const ANSWERABLE_SHARE = 0.5
 /** Share of the strong facts the draft must hold to count as usable. */
-export const USABLE_SHARE = 0.5
+const USABLE_SHARE = 0.5
 
 const UNITS =
   /^(?:%|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|business|weeks?|months?|years?|yrs?|kb|mb|gb|tb|k|m|g|ms|gb\/s|mbit|cores?|vcpus?|ram|inodes?|messages?|recipients?|websites?|sites?|accounts?|characters?|digits?|mailbox(?:es)?|processes|connections|times|per|usd|eur|gbp|dollars?|euros?|€|\$|£)$/i
@@ -99,7 +99,10 @@ const NOT_NAMES = new Set(
 
 const stems = (text: string) => words(text).map(stem)
 
-/** A number's comparable form: "1,000" → "1000", "13,95" → "13.95", "8.30" stays "8.30". */
+/**
+ * A number's comparable form: "1,000" → "1000", "13,95" → "13.95", "8.30" stays "8.30".
+ * @internal
+ */
 export function numberKey(raw: string): string {
   if (/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(raw)) return raw.replace(/,/g, '')
   return raw.replace(',', '.')
@@ -350,7 +353,10 @@ export function matchText(text: string, lexemes: readonly string[] = []): MatchT
   }
 }
 
-/** Whether `text` holds `fact` (see the module comment). */
+/**
+ * Whether `text` holds `fact` (see the module comment).
+ * @internal
+ */
 export function factFound(fact: Fact, text: MatchText): boolean {
   switch (fact.kind) {
     case 'number':

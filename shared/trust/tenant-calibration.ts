@@ -8,7 +8,7 @@ import type { Db } from '../db/sql.ts'
 import type { Calibration, ReliabilityBin, ScoreSpace } from './calibration.ts'
 
 /** A `tenant_calibrations` row as read here. */
-export interface TenantCalibrationRow {
+interface TenantCalibrationRow {
   id: number
   tenantId: number
   version: number
@@ -30,12 +30,12 @@ export interface TenantCalibrationRow {
 }
 
 /** The columns {@link TenantCalibrationRow} reads (alias `tc`). */
-export const TENANT_CALIBRATION_COLUMNS = (sql: Db) => sql`
+const TENANT_CALIBRATION_COLUMNS = (sql: Db) => sql`
   tc.id, tc.tenant_id, tc.version, tc.source, tc.space, tc.low_retrieval_threshold, tc.min_coverage,
   tc.min_source_score, tc.confidence_map, tc.reliability, tc.metrics, tc.created_at`
 
 /** A tenant's fit as the calibration a draft applies; its id names the tenant and the version. */
-export function asCalibration(row: TenantCalibrationRow): Calibration {
+function asCalibration(row: TenantCalibrationRow): Calibration {
   const cv = row.metrics.crossValidated
   return {
     id: `tenant:${row.tenantId}/v${row.version}`,

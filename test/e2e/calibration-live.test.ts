@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queueDueRefits, REFIT_AFTER } from '#shared/calibration/live'
-import { flushOutbox } from '#shared/queue/outbox'
+import { type ClaimedJob, publishJobs } from '#shared/queue/outbox'
 import { loadDataset } from '../../eval/run.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
@@ -58,8 +58,9 @@ describe('Function: live recalibration from reviewed drafts (API tenant)', () =>
     const before = await app.call('GET', '/calibration', undefined, { token: desk.admin })
 
     // Act
-    const queued = await queueDueRefits(app.rt.deps.sql)
-    await flushOutbox(app.rt.deps)
+    const jobs: ClaimedJob[] = []
+    const queued = await queueDueRefits(app.rt.deps.sql, jobs)
+    await publishJobs(app.rt.deps, jobs)
     await app.rt.queues.idle(IDLE_MS)
     const after = await app.call('GET', '/calibration', undefined, { token: desk.admin })
     const samples = await app.rt.deps.sql<
@@ -68,7 +69,7 @@ describe('Function: live recalibration from reviewed drafts (API tenant)', () =>
       SELECT a.status, ar.edited, s.usable, s.answerable FROM calibration_samples s
       JOIN ai_replies a ON a.id = s.ai_reply_id LEFT JOIN approved_replies ar ON ar.ai_reply_id = a.id
       WHERE s.tenant_id = ${desk.id} AND s.origin = 'live'`
-    const again = await queueDueRefits(app.rt.deps.sql)
+    const again = await queueDueRefits(app.rt.deps.sql, [])
 
     // Assess
     expect(before.body.live.newOutcomes).toBe(decided.length)

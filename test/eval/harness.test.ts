@@ -3,7 +3,7 @@
  * figures asserted about escalation and calibration are out of sample: the desk simulation fits a desk's
  * own calibration on part of the set, labelled from the staff replies by a replay's rules, and judges it on
  * the rest (eval/desk.ts). In-sample figures of the built-in entry (fitted on this very set) pass by
- * construction and are not asserted. See README "Evaluation".
+ * construction and are not asserted. See docs/evaluation.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CALIBRATIONS } from '#shared/trust/calibration'
