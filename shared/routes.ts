@@ -151,6 +151,7 @@ export const routes: readonly RouteDef[] = [
   r('POST', '/calibration/versions/{id}/pin', 'calibration-pin', 'admin'),
   r('POST', '/calibration/rollback', 'calibration-rollback', 'admin'),
   r('DELETE', '/calibration/pin', 'calibration-unpin', 'admin'),
+  r('PUT', '/calibration/settings', 'calibration-settings', 'admin'),
   r('GET', '/knowledge-gaps', 'knowledge-gaps-list', 'admin'),
   r('POST', '/knowledge-gaps/{id}/suggestion', 'knowledge-gaps-suggestion', 'admin'),
 ]

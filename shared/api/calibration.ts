@@ -194,6 +194,15 @@ export const calibrationContract = {
     query: tenantScope,
     response: calibrationView,
   },
+  'PUT /calibration/settings': {
+    status: 200,
+    summary:
+      'The desk’s budget: the largest share of answerable tickets the fitted cut-offs may escalate for low ' +
+      'retrieval (default 0.1); the next fit (replay or live refit) fits to it',
+    query: tenantScope,
+    body: z.object({ budget: z.number().min(0.01).max(0.5) }).strict(),
+    response: calibrationView,
+  },
   'GET /knowledge-gaps': {
     summary:
       'Questions the KB could not answer, grouped into topics: from replays (staff replies whose facts the KB ' +

@@ -35,6 +35,7 @@ type AuditAction =
   | 'calibration_pinned'
   | 'calibration_rolled_back'
   | 'calibration_unpinned'
+  | 'calibration_budget_changed'
 
 export interface AuditEntry {
   tenantId: number

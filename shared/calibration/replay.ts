@@ -30,9 +30,13 @@ import { labelDraft } from './labelling.ts'
 import { refitLive } from './live.ts'
 import { advanceRun, claimRun, failRun, RunMoved, type RunRow } from './runs.ts'
 
-/** Tickets drafted per job, and at once within it (the default concurrency of a replay). */
-const REPLAY_CHUNK = 20
-const REPLAY_CONCURRENCY = 4
+/**
+ * Tickets drafted per job, and at once within it (the default concurrency of a replay; bench/replay.ts).
+ * @internal
+ */
+export const REPLAY_CHUNK = 20
+/** @internal */
+export const REPLAY_CONCURRENCY = 4
 
 type CalibrateDeps = Pick<Deps, 'sql' | 'ai' | 'config' | 'dataKey'>
 

@@ -209,6 +209,32 @@ export async function unpin(sql: Sql, auth: AuthContext, tenantId: number) {
   })
 }
 
+/**
+ * `PUT /calibration/settings`: the tenant's budget of answerable tickets escalated, kept in
+ * `settings.calibration.budget` beside the tenant's other settings (read by `budgetOf`).
+ */
+export async function setBudget(sql: Sql, auth: AuthContext, tenantId: number, budget: number) {
+  await sql.begin(async (tx) => {
+    found(await tx`SELECT id FROM tenants WHERE id = ${tenantId} FOR UPDATE`, 'tenant')
+    const before = await budgetOf(tx, tenantId)
+    await tx`
+      UPDATE tenants SET settings = jsonb_set(
+        CASE WHEN jsonb_typeof(settings->'calibration') = 'object' THEN settings
+             ELSE coalesce(settings, '{}'::jsonb) || '{"calibration": {}}'::jsonb END,
+        '{calibration,budget}', to_jsonb(${budget}::float8))
+      WHERE id = ${tenantId}`
+    await auditAs(
+      tx,
+      { ...auth, tenantId },
+      {
+        action: 'calibration_budget_changed',
+        entityType: 'calibration',
+        details: { from: before, to: budget },
+      },
+    )
+  })
+}
+
 async function setInForce(tx: Db, tenantId: number, calibrationId: number | null, pinned: boolean) {
   await tx`
     INSERT INTO tenant_calibration_state (tenant_id, calibration_id, pinned)

@@ -54,7 +54,9 @@ describe('Function: live recalibration from reviewed drafts (API tenant)', () =>
   })
 
   it('samples every decision with the label of what the agent did and refits once enough arrived', async () => {
-    // Prepare
+    // Prepare: the desk asks for a looser budget than the default 10%
+    const tooLoose = await app.call('PUT', '/calibration/settings', { budget: 0.9 }, { token: desk.admin })
+    const set = await app.call('PUT', '/calibration/settings', { budget: 0.15 }, { token: desk.admin })
     const before = await app.call('GET', '/calibration', undefined, { token: desk.admin })
 
     // Act
@@ -72,6 +74,9 @@ describe('Function: live recalibration from reviewed drafts (API tenant)', () =>
     const again = await queueDueRefits(app.rt.deps.sql, [])
 
     // Assess
+    expect(tooLoose.status).toBe(400)
+    expect(set.status).toBe(200)
+    expect(set.body.budget).toBe(0.15)
     expect(before.body.live.newOutcomes).toBe(decided.length)
     expect(queued).toBeGreaterThanOrEqual(1)
     expect(samples).toHaveLength(decided.length)
@@ -82,7 +87,7 @@ describe('Function: live recalibration from reviewed drafts (API tenant)', () =>
     expect(samples.some((s) => s.status === 'approved' && s.usable === true && s.answerable === true)).toBe(
       true,
     )
-    expect(after.body.latestFit).toMatchObject({ version: 1, source: 'live', runId: null })
+    expect(after.body.latestFit).toMatchObject({ version: 1, source: 'live', runId: null, budget: 0.15 })
     expect(after.body.latestFit.reason).toMatch(/^(adopted|not adopted)/)
     expect(after.body.live).toMatchObject({ newOutcomes: 0, lastFitAt: expect.any(String) })
     expect(again).toBe(0)

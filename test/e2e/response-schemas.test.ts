@@ -406,6 +406,10 @@ describe('Every route answers what its response schema says', () => {
       'POST /calibration/rollback',
       await app.call('POST', '/calibration/rollback', undefined, as(t.admin)),
     )
+    holds(
+      'PUT /calibration/settings',
+      await app.call('PUT', '/calibration/settings', { budget: 0.12 }, as(t.admin)),
+    )
     holds('DELETE /calibration/pin', await app.call('DELETE', '/calibration/pin', undefined, as(t.admin)))
     const gaps = holds(
       'GET /knowledge-gaps',
