@@ -10,6 +10,14 @@ import { type FakeWhmcs, startFakeWhmcs } from '../fakes/whmcs-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const CREDS = { identifier: 'calib-ident-7a1c', secret: 'calib-secret-Z4x9q' }
+/** A ticket of the history whose staff reply holds personal data beside knowledge the KB lacks. */
+const PERSONAL = {
+  subject: 'Zone check failing',
+  message: 'My domain fails the zone check, what can I do? Thanks, Jane',
+  reply:
+    'I have looked at the account of jane.roe@example.org. Run Zonemaster under Domains → Zonemaster → Test ' +
+    'to see which record fails; if you are stuck, call me on +1 415 555 0199.',
+}
 const IDLE_MS = 120_000
 
 /** Everything a replay must not touch, counted per tenant. */
@@ -57,6 +65,7 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
         daysAgo: 1 + (i % 30),
       })),
     )
+    fake.store.seedHistory([PERSONAL])
     // Outside the default 90-day window: never imported.
     fake.store.seedHistory([
       { subject: 'Old one', message: 'How long does DNS take?', reply: 'About 24 hours.', daysAgo: 200 },
@@ -97,8 +106,9 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
       status: 'running',
       params: { days: 90, limit: 500, source: 'whmcs' },
     })
-    expect(view.run).toMatchObject({ id: started.body.id, status: 'done', total: tickets.length, errors: 0 })
-    expect(view.run.done).toBe(tickets.length)
+    const history = tickets.length + 1
+    expect(view.run).toMatchObject({ id: started.body.id, status: 'done', total: history, errors: 0 })
+    expect(view.run.done).toBe(history)
     expect(view.latestFit).toMatchObject({ version: 1, source: 'replay', adopted: true })
     expect(view.inForce).toMatchObject({ source: 'replay', version: 1, id: `tenant:${desk.id}/v1` })
     // Adopted because a part of it beats the built-in entry out of sample on the desk's own labels
@@ -115,8 +125,8 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
     } else {
       expect(current.answerableEscalated).toBeLessThanOrEqual(budget)
     }
-    expect(view.inForce.samples).toMatchObject({ total: tickets.length })
-    expect(fake.callsOf('GetTicket')).toHaveLength(tickets.length)
+    expect(view.inForce.samples).toMatchObject({ total: history })
+    expect(fake.callsOf('GetTicket')).toHaveLength(history)
     expect(fake.calls.some((c) => c.action === 'AddTicketReply' || c.action === 'AddTicketNote')).toBe(false)
     // Nothing else: no drafts, sends, learning, tickets, audit rows, analytics or other jobs
     expect(await footprint(app, desk.id)).toEqual(before)
@@ -252,6 +262,26 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
     })
     const customerText = tickets.map((t) => t.content)
     for (const text of customerText) expect(suggestion.body.content).not.toContain(text.slice(0, 40))
+  })
+
+  it('leaves personal data out of a gap and its suggestion, and keeps what the agent knew', async () => {
+    // Act
+    const gaps = await app.call('GET', '/knowledge-gaps', undefined, { token: desk.admin })
+    const zone = gaps.body.items.find((g: { examples: Array<{ subject: string }> }) =>
+      g.examples.some((e) => e.subject === PERSONAL.subject),
+    )
+    const suggestion = await app.call('POST', `/knowledge-gaps/${zone.id}/suggestion`, undefined, {
+      token: desk.admin,
+    })
+
+    // Assess
+    expect(zone.terms.join(' ')).toMatch(/zonemaster/i)
+    expect(suggestion.body.content).toContain('Zonemaster')
+    for (const shown of [JSON.stringify(gaps.body), JSON.stringify(suggestion.body)]) {
+      expect(shown).not.toContain('jane.roe@example.org')
+      expect(shown).not.toContain('555 0199')
+      expect(shown).not.toContain('Jane')
+    }
   })
 
   it('draws the reliability diagram, live beside the calibration in force, as SVG', async () => {
