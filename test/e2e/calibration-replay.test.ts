@@ -15,8 +15,10 @@ const PERSONAL = {
   subject: 'Zone check failing',
   message: 'My domain fails the zone check, what can I do? Thanks, Jane',
   reply:
-    'I have looked at the account of jane.roe@example.org. Run Zonemaster under Domains → Zonemaster → Test ' +
-    'to see which record fails; if you are stuck, call me on +1 415 555 0199.',
+    'I have looked at the account of jane.roe@example.org. Run the check under Domains → Zonemaster to see ' +
+    'which record fails; if you are stuck, call me on +1 415 555 0199.',
+  // Answered today: a replay of the last day imports it alone.
+  daysAgo: 0,
 }
 const IDLE_MS = 120_000
 
@@ -65,7 +67,6 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
         daysAgo: 1 + (i % 30),
       })),
     )
-    fake.store.seedHistory([PERSONAL])
     // Outside the default 90-day window: never imported.
     fake.store.seedHistory([
       { subject: 'Old one', message: 'How long does DNS take?', reply: 'About 24 hours.', daysAgo: 200 },
@@ -106,7 +107,7 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
       status: 'running',
       params: { days: 90, limit: 500, source: 'whmcs' },
     })
-    const history = tickets.length + 1
+    const history = tickets.length
     expect(view.run).toMatchObject({ id: started.body.id, status: 'done', total: history, errors: 0 })
     expect(view.run.done).toBe(history)
     expect(view.latestFit).toMatchObject({ version: 1, source: 'replay', adopted: true })
@@ -265,7 +266,13 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
   })
 
   it('leaves personal data out of a gap and its suggestion, and keeps what the agent knew', async () => {
-    // Act
+    // Prepare
+    fake.store.seedHistory([PERSONAL])
+
+    // Act: a replay of the last day, too small a sample to adopt, still finds the gap
+    const started = await app.call('POST', '/calibration/replay', { days: 1 }, { token: desk.admin })
+    await app.rt.queues.idle(IDLE_MS)
+    const view = await finished(app, desk.admin)
     const gaps = await app.call('GET', '/knowledge-gaps', undefined, { token: desk.admin })
     const zone = gaps.body.items.find((g: { examples: Array<{ subject: string }> }) =>
       g.examples.some((e) => e.subject === PERSONAL.subject),
@@ -275,7 +282,9 @@ describe('Function: replay of a WHMCS desk’s history (fake WHMCS, built-in pro
     })
 
     // Assess
-    expect(zone.terms.join(' ')).toMatch(/zonemaster/i)
+    expect(view.run).toMatchObject({ id: started.body.id, status: 'done', total: 1 })
+    expect(view.latestFit.reason).toMatch(/^not adopted: too few labelled samples/)
+    expect(zone.terms.join(' ')).toMatch(/zonemast/i)
     expect(suggestion.body.content).toContain('Zonemaster')
     for (const shown of [JSON.stringify(gaps.body), JSON.stringify(suggestion.body)]) {
       expect(shown).not.toContain('jane.roe@example.org')
