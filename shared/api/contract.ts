@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { calibrationContract } from './calibration.ts'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
 import { integrationsContract } from './integrations.ts'
@@ -27,6 +28,8 @@ export interface RouteSpec {
    * answers to these schemas.
    */
   response: z.ZodType
+  /** The success body's media type when it is not JSON (an SVG diagram). */
+  contentType?: string
 }
 
 /** Request and response schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */
@@ -39,6 +42,7 @@ export const contract = {
   ...promptsContract,
   ...reviewContract,
   ...integrationsContract,
+  ...calibrationContract,
 } as const satisfies Record<string, RouteSpec>
 
 export type RouteKey = keyof typeof contract

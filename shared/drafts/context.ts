@@ -10,6 +10,7 @@ import { clip, normaliseWhitespace } from '../text/fold.ts'
 import { detectLanguage } from '../text/language.ts'
 import { maskPii } from '../text/pii.ts'
 import { type TenantEscalationRules, tenantEscalationRulesSchema } from '../trust/escalation.ts'
+import { tenantCalibrations } from '../trust/tenant-calibration.ts'
 import { loadActivePrompt } from './prompt-versions.ts'
 import { hasApprovedReply, skipAnswered } from './requests.ts'
 import type { DraftContext, DraftOutcome, StageContext, ThreadMessage, TicketRow } from './types.ts'
@@ -45,13 +46,14 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
   }
   // Customer and agent messages only: assistant rows are unsent drafts, system rows internal notes.
   // Independent reads: sent at once (a pipeline on one connection, or side by side on a server's pool).
-  const [thread, rerankCfg, promptVersion] = await Promise.all([
+  const [thread, rerankCfg, promptVersion, calibrations] = await Promise.all([
     sql<ThreadMessage[]>`
       SELECT id, role, content FROM messages
       WHERE tenant_id = ${job.tenantId} AND ticket_id = ${ticket.id} AND role IN ('user', 'agent')
       ORDER BY id`,
     loadRerankingConfig(sql, job.tenantId),
     loadActivePrompt(sql, job.tenantId),
+    tenantCalibrations(sql, job.tenantId),
   ])
   const tenantRules = escalationRulesOf(ticket.settings, job.tenantId)
 
@@ -73,6 +75,7 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
     tenantRules,
     question,
     earlier,
+    tenantCalibrations: calibrations,
   })
   return { ...stage, job, ticket, target }
 }
@@ -89,6 +92,8 @@ export interface StageInput {
   /** Earlier messages of the thread, oldest first. */
   earlier: readonly ThreadMessage[]
   excludeLearningOfTicket?: number
+  tenantCalibrations?: StageContext['tenantCalibrations']
+  calibrationTable?: StageContext['calibrationTable']
 }
 
 /** The masked question, query and thread summary of a ticket's customer message, with the tenant's settings. */
@@ -121,6 +126,8 @@ export function stageContext(input: StageInput): StageContext {
     ...(input.excludeLearningOfTicket === undefined
       ? {}
       : { excludeLearningOfTicket: input.excludeLearningOfTicket }),
+    ...(input.tenantCalibrations ? { tenantCalibrations: input.tenantCalibrations } : {}),
+    ...(input.calibrationTable ? { calibrationTable: input.calibrationTable } : {}),
     customerTexts,
     vault,
     maskedSubject,

@@ -13,7 +13,7 @@ import type { SearchHit } from '../knowledge/search.ts'
 import type { DraftJob } from '../queue/jobs.ts'
 import type { CitationResult } from '../text/citations.ts'
 import type { Language } from '../text/language.ts'
-import type { AppliedCalibration } from '../trust/calibration.ts'
+import type { AppliedCalibration, Calibration } from '../trust/calibration.ts'
 import type { scoreConfidence } from '../trust/confidence.ts'
 import type { QueryLexemes } from '../trust/coverage.ts'
 import type { evaluateEscalation, TenantEscalationRules } from '../trust/escalation.ts'
@@ -93,6 +93,10 @@ export interface StageContext {
   tenantRules: TenantEscalationRules | undefined
   /** Learning chunks of this ticket's own approved replies are left out of retrieval (a replay of history). */
   excludeLearningOfTicket?: number
+  /** The tenant's own calibrations in force (shared/trust/tenant-calibration.ts), applied before the built-in. */
+  tenantCalibrations?: readonly Calibration[]
+  /** A calibration table to apply instead of the tenant's and the built-in ones (a replay's own). */
+  calibrationTable?: readonly Calibration[]
   /** Customer texts of the thread up to the answered message, unmasked (escalation reads them). */
   customerTexts: string[]
   /** Placeholder → original text, for restoring the reply; never leaves this process. */

@@ -241,6 +241,35 @@ export class FakeWhmcsStore {
     return created
   }
 
+  /**
+   * Seeds a desk's history: answered or closed tickets, each with the customer's opening message and the
+   * staff reply that answered it (by `admin`), dated `daysAgo` days back (a replay imports a window).
+   */
+  seedHistory(
+    items: ReadonlyArray<{
+      subject: string
+      message: string
+      reply: string
+      status?: 'Answered' | 'Closed'
+      daysAgo?: number
+      admin?: string
+    }>,
+  ): FakeTicket[] {
+    return items.map((item, i) => {
+      const at = Date.now() - (item.daysAgo ?? 1) * 86_400_000 - i * 60_000
+      const opened = formatDate(new Date(at - 30 * 60_000))
+      const answered = formatDate(new Date(at))
+      return this.addTicket({
+        subject: item.subject,
+        message: item.message,
+        date: opened,
+        status: item.status ?? (i % 2 === 0 ? 'Answered' : 'Closed'),
+        replies: [{ admin: item.admin ?? 'Sarah Agent', message: item.reply, date: answered }],
+        lastreply: answered,
+      })
+    })
+  }
+
   departmentName(deptid: number): string {
     return this.departments.find((d) => d.id === deptid)?.name ?? ''
   }
