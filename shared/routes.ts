@@ -161,8 +161,8 @@ const q = (
 
 export const queues: readonly QueueDef[] = [
   q('embed', 5, 3, 120),
-  // An escalated draft queues its WHMCS note.
-  q('draft', 1, 3, 180, { sends: ['send'] }),
+  // An escalated draft queues its WHMCS note; account facts read the tenant's WHMCS (its credentials).
+  q('draft', 1, 3, 180, { sends: ['send'], ...withDataKey }),
   q('sync', 1, 3, 300, { sends: ['draft', 'embed'], ...withDataKey }),
   q('send', 5, 5, 60, withDataKey),
 ]

@@ -1,11 +1,12 @@
 import * as z from 'zod'
+import { accountSummary } from './account.ts'
 import { idParams } from './common.ts'
 import { SOURCE_KINDS } from './kb.ts'
 
 const score = z.number().nullable()
 
-/** A source the draft was shown, as a stored draft lists it. */
-const shownSource = z.object({
+/** A knowledge source the draft was shown, as a stored draft lists it. */
+const chunkSource = z.object({
   ref: z.number().int(),
   chunkId: z.number().int(),
   articleId: z.number().int().nullable(),
@@ -20,6 +21,20 @@ const shownSource = z.object({
   belowThreshold: z.boolean(),
   excerpt: z.string(),
 })
+
+/**
+ * An account fact the draft was given (issue 30): kind `account`, citable like a knowledge source but no
+ * retrievable chunk (`SOURCE_KINDS` are the chunks' kinds). Customer-facing text never lists it.
+ */
+const accountSource = chunkSource.extend({
+  chunkId: z.null(),
+  articleId: z.null(),
+  approvedReplyId: z.null(),
+  sourceKind: z.literal('account'),
+})
+
+/** What a draft's `[n]` can point at, as a stored draft lists it. */
+const shownSource = z.union([chunkSource, accountSource])
 
 /** A draft made for a question alone and never stored (`POST /drafts/preview`). */
 const draftPreview = z.object({
@@ -46,6 +61,8 @@ const draftPreview = z.object({
   language: z.string(),
   provider: z.string(),
   model: z.string(),
+  /** The customer's account facts, when the preview drafted for a ticket's WHMCS client. */
+  account: accountSummary.nullable(),
 })
 
 export const draftsContract = {

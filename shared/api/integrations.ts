@@ -36,6 +36,8 @@ export const whmcsWebhookBody = z.object({
     status: optional(text),
     admin: optional(text),
     adminid: optional(intish),
+    /** The ticket's related service (`S12`, `D3`), which hook 1.3 reads for TicketOpen. */
+    service: optional(text),
   }),
 })
 export type WhmcsWebhookBody = z.output<typeof whmcsWebhookBody>
@@ -69,7 +71,8 @@ export const integrationsContract = {
     summary:
       'The current draft of the ticket with this WHMCS ticket id, for the WHMCS admin panel ' +
       '({ draftState, draft: null | { id, body, confidence, confidenceComponents, escalated, escalationReasons, ' +
-      'sources, ... } }); marks a pending draft as shown in WHMCS; 404 for an unknown ticket',
+      'sources, account, ... } }, account: what the draft knew about the client’s WHMCS account); marks a ' +
+      'pending draft as shown in WHMCS; 404 for an unknown ticket',
     params: z.object({ whmcsTicketId: id }),
   },
   'POST /integrations/whmcs/tickets/{whmcsTicketId}/drafts': {

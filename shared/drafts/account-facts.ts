@@ -78,7 +78,7 @@ export interface AccountInvoice {
 }
 
 /** Which kinds of facts a tenant lets into drafts. */
-export const ACCOUNT_FACT_KINDS = ['client', 'services', 'domains', 'invoices'] as const
+const ACCOUNT_FACT_KINDS = ['client', 'services', 'domains', 'invoices'] as const
 export type AccountFactKind = (typeof ACCOUNT_FACT_KINDS)[number]
 
 /** A client's account as read from WHMCS, already stripped to the fields above. */
@@ -121,6 +121,7 @@ export interface AccountFactsSettings {
   budgetMs: number
 }
 
+/** @internal */
 export const DEFAULT_ACCOUNT_SETTINGS: AccountFactsSettings = {
   enabled: true,
   kinds: [...ACCOUNT_FACT_KINDS],

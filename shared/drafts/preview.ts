@@ -5,10 +5,13 @@
  * pending draft, a send, learning or an analytics count.
  */
 
+import type { AccountSummary } from '../api/account.ts'
 import type { Priority } from '../api/tickets.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
 import { loadRerankingConfig } from '../knowledge/reranking-config.ts'
+import { lookupAccount, showAccount, utcDay } from './account-stage.ts'
+import { accountSources, accountSummaryOf } from './account-text.ts'
 import { escalationRulesOf, stageContext } from './context.ts'
 import { loadActivePrompt } from './prompt-versions.ts'
 import { rerankCandidates, retrieveCandidates } from './retrieval.ts'
@@ -26,13 +29,18 @@ interface PreviewInput {
   department?: string | null
   /** A replay: the ticket whose answer must not be retrieved (its own approved replies' learning). */
   excludeLearningOfTicket?: number
+  /**
+   * A replay of a ticket from a WHMCS client: its client id and related service (`S12`), so the preview gets
+   * the account facts a draft would (through `deps.accountFacts`).
+   */
+  account?: { clientId: number | null; attached?: string | null }
 }
 
 /** Everything a stored draft would record, and the stage results a replay labels. */
 export interface DraftPreview {
   reply: string
-  /** The shown sources as a stored draft lists them (`cited` says which the reply cites). */
-  sources: ReturnType<typeof storedSource>[]
+  /** The shown sources as a stored draft lists them (`cited` says which the reply cites), account facts last. */
+  sources: Array<ReturnType<typeof storedSource> | ReturnType<typeof accountSources>[number]>
   confidence: number
   confidenceRaw: number
   confidenceBreakdown: DraftScores['confidence']['breakdown']
@@ -43,6 +51,8 @@ export interface DraftPreview {
   language: string
   provider: string
   model: string
+  /** The account facts the preview was given; null when it drafted for a question alone. */
+  account: AccountSummary | null
   /** The stage results, for callers that need more than the summary (a replay's labels). */
   stages: { ranking: Ranking; written: ModelReply; verified: VerifiedReply; scores: DraftScores }
 }
@@ -77,14 +87,30 @@ export async function previewDraft(
     earlier: [],
     excludeLearningOfTicket: input.excludeLearningOfTicket,
   })
+  const today = utcDay()
+  const account = input.account
+    ? lookupAccount(deps, {
+        tenantId,
+        settings,
+        clientId: input.account.clientId,
+        attached: input.account.attached ?? null,
+        texts: [ctx.ticket.subject, ...ctx.customerTexts],
+        today,
+      })
+    : null
   const retrieved = await retrieveCandidates(sql, ai, ctx)
   const ranking = await rerankCandidates(deps, ctx, retrieved)
+  if (account) ranking.account = showAccount(await account, ranking.shown.length, today)
   const written = await writeReply(ai, ctx, ranking)
   const verified = verifyCitations(ctx, ranking, written)
   const scores = scoreDraft(ctx, ranking, verified)
+  const shown = ranking.account
   return {
     reply: verified.reply,
-    sources: ranking.shown.map((s) => storedSource(s, verified.cited.has(s.rank))),
+    sources: [
+      ...ranking.shown.map((s) => storedSource(s, verified.cited.has(s.rank))),
+      ...(shown ? accountSources(shown.facts, verified.cited) : []),
+    ],
     confidence: scores.calibratedConfidence,
     confidenceRaw: scores.confidence.score,
     confidenceBreakdown: scores.confidence.breakdown,
@@ -94,6 +120,7 @@ export async function previewDraft(
     language: ctx.language,
     provider: ai.name,
     model: written.result.model,
+    account: shown ? accountSummaryOf(shown.context, shown.facts, verified.cited) : null,
     stages: { ranking, written, verified, scores },
   }
 }

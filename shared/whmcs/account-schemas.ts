@@ -130,10 +130,7 @@ const clientSchema = z
     language: /^[a-z][a-z_-]{1,30}$/i.test(c.language) ? c.language.toLowerCase() : '',
   }))
 
-/**
- * `GetClientsDetails`: the client under `client`, or (deprecated, older installs) at the top level.
- * @internal
- */
+/** `GetClientsDetails`: the client under `client`, or (deprecated, older installs) at the top level. */
 export const getClientsDetailsSchema = z.preprocess(
   unflattened,
   z.looseObject({ client: z.unknown().optional() }).transform((answer, ctx): AccountClient => {
@@ -244,9 +241,9 @@ function pageSchema<T>(list: string, row: string, rowSchema: z.ZodType<T>) {
   )
 }
 
-/** @internal */
+/** `GetClientsProducts`: a page of the client's services. */
 export const getClientsProductsSchema = pageSchema('products', 'product', serviceSchema)
-/** @internal */
+/** `GetClientsDomains`: a page of the client's domains. */
 export const getClientsDomainsSchema = pageSchema('domains', 'domain', domainSchema)
-/** @internal */
+/** `GetInvoices`: a page of the client's invoices of one status. */
 export const getInvoicesSchema = pageSchema('invoices', 'invoice', invoiceSchema)

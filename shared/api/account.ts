@@ -1,0 +1,44 @@
+import * as z from 'zod'
+
+/**
+ * What a draft knew about the customer's WHMCS account (issue 30), as stored with the draft
+ * (`ai_replies.account_facts`) and shown in the draft API, the WHMCS panel and the console:
+ * - `read`: WHMCS was read (or its cached answer reused, `cached`) at `readAt`; `facts` are the ones that
+ *   concern the ticket (possibly none);
+ * - `unavailable`: WHMCS failed or did not answer within the tenant's time budget; `detail` says which;
+ * - `off`: the tenant turned account facts off; `no_client`: the ticket did not come from a WHMCS client;
+ *   `not_configured`: the tenant has no WHMCS connection.
+ */
+const ACCOUNT_STATES = ['read', 'unavailable', 'off', 'no_client', 'not_configured'] as const
+
+const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
+
+/** One fact the draft was given (or, `ref` null, one shown to agents only: a Fraud or Collections flag). */
+const accountFact = z.object({
+  ref: z
+    .number()
+    .int()
+    .nullable()
+    .describe('its number in the draft ([n]); null for facts shown to agents only, never to the model'),
+  kind: z.enum(['client', 'service', 'domain', 'invoice']),
+  whmcsId: z.number().int(),
+  title: z.string(),
+  status: z.string().describe('the WHMCS status (Active, Suspended, Unpaid, Pending Transfer, …)'),
+  text: z.string().describe('the line the model read'),
+  why: z.string().describe('why it concerns the ticket (named, attached, only_service, renewal, …)'),
+  cited: z.boolean(),
+  fields: z.record(z.string(), fieldValue),
+})
+
+/** The "Account" summary of a draft; null on drafts made before account facts existed. */
+export const accountSummary = z.object({
+  state: z.enum(ACCOUNT_STATES),
+  detail: z.string().nullable().describe('why there are no facts, e.g. "WHMCS did not answer within 3 s"'),
+  readAt: z.string().nullable().describe('when WHMCS was read (ISO date-time)'),
+  cached: z.boolean(),
+  clientId: z.number().int().nullable().describe('the WHMCS client id the ticket came from'),
+  facts: z.array(accountFact),
+})
+
+export type AccountSummary = z.infer<typeof accountSummary>
+export type AccountFactView = z.infer<typeof accountFact>
