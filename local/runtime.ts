@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { selectProvider } from '#shared/ai/select'
-import { type Config, parseConfig } from '#shared/config'
+import { type Config, environmentWith, parseConfig } from '#shared/config'
 import { type Deps, setDeps } from '#shared/deps'
 import { seedDefaults } from '#shared/drafts/defaults'
 import { bootstrapSuperadmin } from '#shared/identity/bootstrap'
@@ -48,7 +48,7 @@ export interface RuntimeOptions {
    */
   dataDir: string | null
   port?: number
-  /** Extra environment (merged over process.env) for config parsing. */
+  /** Extra environment (over the process environment) for config parsing. */
   env?: Record<string, string | undefined>
   queue?: LocalQueueOptions
   /** Start queue pollers and schedules (default true). */
@@ -77,7 +77,7 @@ export interface Runtime {
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const started = performance.now()
-  const config = parseConfig({ ...process.env, ...options.env })
+  const config = parseConfig(environmentWith(options.env))
   logger.setLogLevel(config.LOG_LEVEL)
   // Only an embedded database needs it: processes sharing a server coordinate through advisory locks.
   const lock = options.dataDir && !config.DATABASE_URL ? lockDataDir(options.dataDir) : undefined
@@ -116,7 +116,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const deps: Deps = { config, sql: db.sql, queue: queues, ai, jwtKey, dataKey, now: () => new Date() }
     setDeps(deps)
 
-    const server = createApiServer(routes, (def) => loadHandler(def.handler))
+    const server = createApiServer(routes, (def) => loadHandler(def.handler), config.CORS_ORIGINS)
     await new Promise<void>((resolve) => server.listen(options.port ?? config.PORT, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const workers = options.workers ?? true

@@ -11,9 +11,9 @@ import { whmcsAccountFacts } from '#shared/whmcs/account'
  * the job only exists in the dead-letter queue, where agents do not look. Drafts of tickets from a WHMCS
  * client read the client's account through the tenant's WHMCS (account facts, issue 30).
  */
-export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt }) => {
+export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt, jobs }) => {
   try {
-    const outcome = await generateDraft({ ...deps, accountFacts: whmcsAccountFacts(deps) }, job)
+    const outcome = await generateDraft({ ...deps, accountFacts: whmcsAccountFacts(deps) }, job, jobs)
     if (outcome.status === 'created') {
       recordDraft({
         confidence: outcome.confidence,

@@ -42,3 +42,20 @@ export const accountSummary = z.object({
 
 export type AccountSummary = z.infer<typeof accountSummary>
 export type AccountFactView = z.infer<typeof accountFact>
+
+/** The Account summary as the WHMCS admin panel shows it (integrations/whmcs/draftdesk.php): no ids. */
+export const panelAccount = z.object({
+  state: z.enum(ACCOUNT_STATES),
+  detail: z.string().nullable().describe('why the draft was made without account facts'),
+  readAt: z.string().nullable().describe('when WHMCS was read (ISO date-time)'),
+  cached: z.boolean(),
+  facts: z.array(
+    z.object({
+      title: z.string(),
+      status: z.string(),
+      text: z.string(),
+      cited: z.boolean(),
+      agentsOnly: z.boolean().describe('a Fraud or Collections flag: shown to agents, never to the model'),
+    }),
+  ),
+})

@@ -5,7 +5,8 @@
  * by their WHMCS id only, so every call resolves it within the caller's tenant first.
  */
 
-import type { AccountSummary } from '../api/account.ts'
+import type * as z from 'zod'
+import type { AccountSummary, panelAccount } from '../api/account.ts'
 import type { SourceKind } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
@@ -14,6 +15,7 @@ import { type DraftView, markDraftsShown } from '../drafts/view.ts'
 import { found } from '../errors.ts'
 import { SOURCE_KIND_LABEL } from '../knowledge/rerank.ts'
 import { STAFF_REPLY_TITLE } from '../knowledge/search.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { citableSources } from '../review/customer-reply.ts'
 import { rejectDraft } from '../review/review.ts'
 import { type CitableSource, collapseDuplicateMarkers, customerFacingReply } from '../text/citations.ts'
@@ -51,13 +53,7 @@ export interface PanelDraft {
 }
 
 /** The panel's "Account" summary: the facts the draft was given and when WHMCS was read, or why none. */
-interface PanelAccount {
-  state: AccountSummary['state']
-  detail: string | null
-  readAt: string | null
-  cached: boolean
-  facts: Array<{ title: string; status: string; text: string; cited: boolean; agentsOnly: boolean }>
-}
+type PanelAccount = z.infer<typeof panelAccount>
 
 interface PanelConfidenceComponent {
   label: string
@@ -139,7 +135,7 @@ export async function getWhmcsTicketDraft(
       escalationReasons: reasonTexts(row.escalationReasons),
       confidenceComponents: topComponents(row.confidenceBreakdown),
       sources: panelSources(row.rerankedSources, cited),
-      account: panelAccount(row.accountFacts),
+      account: panelAccountOf(row.accountFacts),
       createdAt: row.createdAt,
     },
   }
@@ -156,15 +152,16 @@ async function panelTicket(sql: Sql, tenantId: number, whmcsTicketId: number) {
 /**
  * *Regenerate* in the panel: queues a new draft for the ticket's latest customer message (as
  * `POST /tickets/{id}/drafts` does). The current draft stays until the new one replaces it; the panel polls
- * the draft route for a newer id. The caller flushes the outbox after commit.
+ * the draft route for a newer id. The job goes into `jobs`, for the caller to publish after commit.
  */
 export async function regenerateWhmcsTicketDraft(
   sql: Sql,
   auth: AuthContext,
   whmcsTicketId: number,
+  jobs: ClaimedJob[],
 ): Promise<{ queued: true; jobId: string; ticketId: number }> {
   const ticket = await panelTicket(sql, auth.tenantId, whmcsTicketId)
-  return { ...(await requestRegeneration(sql, auth, ticket.id)), ticketId: ticket.id }
+  return { ...(await requestRegeneration(sql, auth, ticket.id, jobs)), ticketId: ticket.id }
 }
 
 /** *Not helpful* in the panel: rejects the draft with the agent's reason, channel `whmcs`. */
@@ -178,7 +175,7 @@ export async function markDraftNotHelpful(
 }
 
 /** The stored Account summary as the panel shows it: no ids or internal fields. */
-function panelAccount(summary: AccountSummary | null): PanelAccount | null {
+function panelAccountOf(summary: AccountSummary | null): PanelAccount | null {
   if (!summary || typeof summary !== 'object' || !Array.isArray(summary.facts)) return null
   return {
     state: summary.state,
