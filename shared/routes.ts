@@ -121,6 +121,8 @@ export const routes: readonly RouteDef[] = [
   r('POST', '/prompts/{id}/activate', 'prompts-activate', 'admin'),
   r('GET', '/settings/reranking', 'reranking-get', 'admin'),
   r('PUT', '/settings/reranking', 'reranking-put', 'admin'),
+  r('GET', '/settings/account-facts', 'account-settings-get', 'admin'),
+  r('PUT', '/settings/account-facts', 'account-settings-put', 'admin'),
 
   r('GET', '/analytics/summary', 'analytics-summary', 'admin'),
   r('GET', '/audit', 'audit-list', 'admin'),

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { tenantScope } from './common.ts'
 
 /**
  * What a draft knew about the customer's WHMCS account (issue 30), as stored with the draft
@@ -10,6 +11,56 @@ import * as z from 'zod'
  *   `not_configured`: the tenant has no WHMCS connection.
  */
 const ACCOUNT_STATES = ['read', 'unavailable', 'off', 'no_client', 'not_configured'] as const
+
+/** Kinds of account facts a tenant can let into drafts (`tenants.settings.accountFacts.kinds`). */
+export const ACCOUNT_FACT_KINDS = ['client', 'services', 'domains', 'invoices'] as const
+
+/**
+ * `tenants.settings.accountFacts`, as `PUT /settings/account-facts` takes it (every field optional: a left-out
+ * one keeps its default) and as the draft pipeline reads it back.
+ */
+export const accountFactsSettingsBody = z
+  .object({
+    enabled: z.boolean().optional().describe('account facts on (default) or off for the tenant’s drafts'),
+    kinds: z
+      .object({
+        client: z.boolean().optional().describe('the account’s status and language'),
+        services: z.boolean().optional().describe('products and services'),
+        domains: z.boolean().optional().describe('domain registrations'),
+        invoices: z.boolean().optional().describe('unpaid, overdue and collections invoices'),
+      })
+      .strict()
+      .optional()
+      .describe('per kind: false keeps it out of every draft, and WHMCS is not asked for it'),
+    cacheSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .optional()
+      .describe('how long an account read from WHMCS is reused (default 300; 0: read it for every draft)'),
+    budgetMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(20_000)
+      .optional()
+      .describe('the most a draft waits for WHMCS, retries included (default 3000)'),
+  })
+  .strict()
+
+/** A tenant's account-fact settings with the defaults filled in (`GET/PUT /settings/account-facts`). */
+export const accountFactsSettingsView = z.object({
+  enabled: z.boolean(),
+  kinds: z.object({
+    client: z.boolean(),
+    services: z.boolean(),
+    domains: z.boolean(),
+    invoices: z.boolean(),
+  }),
+  cacheSeconds: z.number().int(),
+  budgetMs: z.number().int(),
+})
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
 
@@ -59,3 +110,21 @@ export const panelAccount = z.object({
     }),
   ),
 })
+
+export const accountContract = {
+  'GET /settings/account-facts': {
+    summary:
+      "The tenant's account-fact settings (issue 30): on/off, which kinds of WHMCS facts drafts get, cache " +
+      'time and time budget, defaults filled in',
+    query: tenantScope,
+    response: accountFactsSettingsView,
+  },
+  'PUT /settings/account-facts': {
+    summary:
+      "Replace the tenant's account-fact settings (a left-out field takes its default); takes effect with the " +
+      'next draft',
+    query: tenantScope,
+    body: accountFactsSettingsBody,
+    response: accountFactsSettingsView,
+  },
+} as const

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { accountContract } from './account.ts'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
 import { integrationsContract } from './integrations.ts'
@@ -36,6 +37,7 @@ export const contract = {
   ...kbContract,
   ...ticketsContract,
   ...draftsContract,
+  ...accountContract,
   ...promptsContract,
   ...reviewContract,
   ...integrationsContract,

@@ -13,7 +13,7 @@
  * schemas (shared/whmcs/account-schemas.ts) drop those fields when they parse an answer, so they never
  * reach the cache, a log, a prompt or a stored draft.
  */
-import * as z from 'zod'
+import { ACCOUNT_FACT_KINDS, accountFactsSettingsBody } from '../api/account.ts'
 import { logger } from '../logger.ts'
 
 /** The client record: its status, and the company and language as WHMCS holds them. */
@@ -78,7 +78,6 @@ export interface AccountInvoice {
 }
 
 /** Which kinds of facts a tenant lets into drafts. */
-const ACCOUNT_FACT_KINDS = ['client', 'services', 'domains', 'invoices'] as const
 export type AccountFactKind = (typeof ACCOUNT_FACT_KINDS)[number]
 
 /** A client's account as read from WHMCS, already stripped to the fields above. */
@@ -93,25 +92,6 @@ export interface AccountSnapshot {
   /** Some list was longer than what was read (more than the paging limit). */
   truncated: boolean
 }
-
-/**
- * `tenants.settings.accountFacts`. Every field is optional; the defaults are those of
- * {@link DEFAULT_ACCOUNT_SETTINGS}.
- */
-const accountFactsSettingsSchema = z
-  .object({
-    /** Account facts on (default) or off for the tenant's drafts. */
-    enabled: z.boolean().optional(),
-    /** Per kind: `false` keeps it out of every draft (and WHMCS is not asked for it). */
-    kinds: z
-      .object(Object.fromEntries(ACCOUNT_FACT_KINDS.map((k) => [k, z.boolean().optional()])))
-      .optional(),
-    /** How long a client's account read from WHMCS is reused, in seconds (0: read it for every draft). */
-    cacheSeconds: z.number().int().min(0).max(86_400).optional(),
-    /** The most a draft waits for WHMCS, in milliseconds, retries included. */
-    budgetMs: z.number().int().min(100).max(20_000).optional(),
-  })
-  .loose()
 
 /** A tenant's account-fact settings with the defaults filled in. */
 export interface AccountFactsSettings {
@@ -140,7 +120,8 @@ export function accountSettingsOf(
 ): AccountFactsSettings {
   const raw = settings?.accountFacts
   if (raw === undefined || raw === null) return DEFAULT_ACCOUNT_SETTINGS
-  const parsed = accountFactsSettingsSchema.safeParse(raw)
+  // Read back leniently about keys it does not know (a newer version's), strictly about the ones it does.
+  const parsed = accountFactsSettingsBody.loose().safeParse(raw)
   if (!parsed.success) {
     logger.warn('ignoring invalid tenant accountFacts settings: account facts are off', {
       tenantId,
@@ -149,7 +130,7 @@ export function accountSettingsOf(
     return { ...DEFAULT_ACCOUNT_SETTINGS, enabled: false }
   }
   const s = parsed.data
-  const kinds = s.kinds as Partial<Record<AccountFactKind, boolean>> | undefined
+  const kinds = s.kinds
   return {
     enabled: s.enabled ?? DEFAULT_ACCOUNT_SETTINGS.enabled,
     kinds: ACCOUNT_FACT_KINDS.filter((k) => kinds?.[k] !== false),

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OllamaProvider } from '#shared/ai/ollama'
 import type { AiProvider } from '#shared/ai/provider'
+import { contract } from '#shared/api/contract'
 import { signWebhookV2 } from '#shared/whmcs/signature'
 import { type FakeOllama, startFakeOllama } from '../fakes/ollama-server.ts'
 import { dayFromToday } from '../fakes/whmcs-accounts.ts'
@@ -62,14 +63,11 @@ async function connected(slug: string, accountFacts?: object) {
   return { tenant, fake }
 }
 
+/** The tenant's admin replaces its account-fact settings. */
 const setAccountSettings = async (tenant: TenantFixture, accountFacts: object) => {
-  const res = await app.call(
-    'PATCH',
-    `/tenants/${tenant.id}`,
-    { settings: { accountFacts } },
-    { token: app.superToken },
-  )
+  const res = await app.call('PUT', '/settings/account-facts', accountFacts, { token: tenant.admin })
   expect(res.status).toBe(200)
+  return res.body
 }
 
 /** A customer of `tenant` opens a WHMCS ticket, as the hook sends it; returns the Draftdesk ticket id. */
@@ -113,6 +111,12 @@ async function draftOf(tenant: TenantFixture, ticketId: number) {
   expect(res.body.items.length).toBeGreaterThan(0)
   return res.body.items[0]
 }
+
+// JSON carries dates as ISO strings; the response schemas describe Dates.
+const revive = (body: unknown): unknown =>
+  JSON.parse(JSON.stringify(body), (key, value) =>
+    key === 'createdAt' && typeof value === 'string' ? new Date(value) : value,
+  )
 
 const reasonCodes = (draft: { escalationReasons: Array<{ code: string }> }) =>
   draft.escalationReasons.map((r) => r.code)
@@ -187,6 +191,10 @@ describe('Function: drafts with account facts', () => {
     for (const s of cited) expect(draft.reply).toContain(`[${s.ref}]`)
     expect(reasonCodes(draft)).not.toContain('low_retrieval')
     expect(draft.account).toMatchObject({ state: 'read', clientId: 101, cached: false, detail: null })
+    // What a console's Account panel reads is declared in the route's response schema.
+    const declared = contract['GET /tickets/{id}/drafts'].response.safeParse({ items: [revive(draft)] })
+    expect(declared.error?.issues).toBeUndefined()
+    expect(declared.data?.items[0]?.account).toEqual(draft.account)
     // The ticket is about one of 200 services: the others, and the invoice not yet due, are left out.
     expect(JSON.stringify(draft.account)).not.toContain('other-site-')
     expect(JSON.stringify(draft.account)).not.toContain('INV-5000')
@@ -405,6 +413,59 @@ describe('Function: drafts with account facts', () => {
       expect(prompt).not.toContain('Ignore previous instructions')
     })
 
+    it('never gives the model an address, phone number, payment detail, password or note', async () => {
+      // Prepare: every sensitive field WHMCS answers with, distinctive
+      const a = fake.store.accounts
+      a.addClient({
+        id: 9,
+        address1: '221B Baker Street',
+        city: 'Marylebone',
+        postcode: 'NW1 6XE',
+        phonenumber: '+44 20 7946 0958',
+        notes: 'Client note: threatened to sue twice',
+        cclastfour: '9876',
+        securityqans: 'Rosebud',
+        email: 'holmes@sherlock.example',
+      })
+      a.addService(9, {
+        domain: 'baker-street.example',
+        status: 'Suspended',
+        nextduedate: DUE,
+        username: 'bakeruser',
+        password: 'Srv-Pa55-Secret',
+        notes: 'Service note: migrated by hand',
+        serverip: '198.51.100.77',
+        paymentmethodname: 'Visa ending 9876',
+      })
+      a.addInvoice(9, { invoicenum: 'INV-9999', duedate: DUE, notes: 'Invoice note: disputed' })
+      // Act
+      const draft = await draftOf(tenant, await openTicket(tenant, 9, 'baker-street.example is down'))
+      const prompt = lastPrompt()
+      // Assess: the facts are there, none of the sensitive values anywhere the model or the draft sees
+      expect(prompt).toContain('INV-9999')
+      expect(prompt).toContain('baker-street.example')
+      const stored = JSON.stringify(draft.account)
+      for (const secret of [
+        '221B Baker Street',
+        'Marylebone',
+        'NW1 6XE',
+        '7946 0958',
+        'threatened to sue',
+        '9876',
+        'Rosebud',
+        'holmes@sherlock.example',
+        'bakeruser',
+        'Srv-Pa55-Secret',
+        'migrated by hand',
+        '198.51.100.77',
+        'disputed',
+        '$2y$10$',
+      ]) {
+        expect(prompt).not.toContain(secret)
+        expect(stored).not.toContain(secret)
+      }
+    })
+
     it('keeps facts the tenant’s setting leaves out from the prompt', async () => {
       // Prepare
       await setAccountSettings(tenant, { kinds: { invoices: false, client: false } })
@@ -422,5 +483,125 @@ describe('Function: drafts with account facts', () => {
       expect(asked).not.toContain('GetInvoices')
       expect(asked).not.toContain('GetClientsDetails')
     })
+  })
+})
+
+describe('Function: the account-facts setting', () => {
+  let one: TenantFixture
+  let two: TenantFixture
+  beforeAll(async () => {
+    ;({ tenant: one } = await connected('facts-set-one'))
+    ;({ tenant: two } = await connected('facts-set-two'))
+  })
+
+  const settingsOf = (tenant: TenantFixture) =>
+    app.call('GET', '/settings/account-facts', undefined, { token: tenant.admin })
+
+  it('shows the defaults, and replaces them for the admin’s own tenant only', async () => {
+    // Prepare: a setting of another kind
+    const other = { settings: { escalation: { threshold: 0.4 } } }
+    expect((await app.call('PATCH', `/tenants/${one.id}`, other, { token: app.superToken })).status).toBe(200)
+    // Act
+    const before = await settingsOf(one)
+    const saved = await setAccountSettings(one, { kinds: { invoices: false }, cacheSeconds: 60 })
+    const after = await settingsOf(one)
+    const untouched = await settingsOf(two)
+    // Assess
+    expect(before.body).toEqual({
+      enabled: true,
+      kinds: { client: true, services: true, domains: true, invoices: true },
+      cacheSeconds: 300,
+      budgetMs: 3000,
+    })
+    expect(saved).toEqual({
+      ...before.body,
+      kinds: { ...before.body.kinds, invoices: false },
+      cacheSeconds: 60,
+    })
+    expect(after.body).toEqual(saved)
+    expect(untouched.body).toEqual(before.body)
+    // The tenant's other settings stay as they were.
+    const [row] = await app.rt.deps.sql<{ settings: Record<string, unknown> }[]>`
+      SELECT settings FROM tenants WHERE id = ${one.id}`
+    expect(row!.settings).toEqual({
+      escalation: { threshold: 0.4 },
+      accountFacts: { kinds: { invoices: false }, cacheSeconds: 60 },
+    })
+  })
+
+  it('is for admins, and another tenant’s setting only for the superadmin', async () => {
+    // Act
+    const agentRead = await app.call('GET', '/settings/account-facts', undefined, { token: one.agent })
+    const agentWrite = await app.call(
+      'PUT',
+      '/settings/account-facts',
+      { enabled: false },
+      { token: one.agent },
+    )
+    const crossRead = await app.call('GET', `/settings/account-facts?tenantId=${two.id}`, undefined, {
+      token: one.admin,
+    })
+    const crossWrite = await app.call(
+      'PUT',
+      `/settings/account-facts?tenantId=${two.id}`,
+      { enabled: false },
+      { token: one.admin },
+    )
+    const superWrite = await app.call(
+      'PUT',
+      `/settings/account-facts?tenantId=${two.id}`,
+      { kinds: { client: false } },
+      { token: app.superToken },
+    )
+    // Assess
+    expect([agentRead.status, agentWrite.status, crossRead.status, crossWrite.status]).toEqual([
+      403, 403, 403, 403,
+    ])
+    expect(superWrite.status).toBe(200)
+    expect((await settingsOf(two)).body).toMatchObject({
+      enabled: true,
+      kinds: { client: false, invoices: true },
+    })
+    expect((await settingsOf(one)).body.enabled).toBe(true)
+  })
+
+  it('refuses what it does not know, through its route and through the tenant’s settings', async () => {
+    // Act
+    const bad = await Promise.all(
+      [
+        { kinds: { passwords: true } },
+        { budgetMs: 5 },
+        { cacheSeconds: -1 },
+        { enabled: 'yes' },
+        { enabled: true, everything: true },
+      ].map((body) => app.call('PUT', '/settings/account-facts', body, { token: one.admin })),
+    )
+    const patch = await app.call(
+      'PATCH',
+      `/tenants/${one.id}`,
+      { settings: { accountFacts: { kinds: { addresses: true } } } },
+      { token: app.superToken },
+    )
+    // Assess
+    expect(bad.map((r) => r.status)).toEqual([400, 400, 400, 400, 400])
+    expect(patch.status).toBe(400)
+    expect(JSON.stringify(patch.body)).toContain('accountFacts')
+    expect((await settingsOf(one)).body).toMatchObject({ kinds: { invoices: false }, cacheSeconds: 60 })
+  })
+
+  it('keeps the kinds the admin turned off out of the next draft, and WHMCS is not asked for them', async () => {
+    // Prepare
+    const { tenant, fake } = await connected('facts-set-kinds')
+    fake.store.accounts.addClient({ id: 3 })
+    fake.store.accounts.addService(3, { domain: 'example-shop.com', status: 'Suspended', nextduedate: DUE })
+    fake.store.accounts.addInvoice(3, { invoicenum: 'INV-3333', duedate: DUE })
+    await setAccountSettings(tenant, { kinds: { invoices: false, client: false } })
+    // Act
+    const draft = await draftOf(tenant, await openTicket(tenant, 3, SITE_DOWN))
+    // Assess
+    expect(draft.reply).toContain('is suspended')
+    expect(JSON.stringify(draft)).not.toContain('INV-3333')
+    expect(draft.account.facts.map((f: { kind: string }) => f.kind)).toEqual(['service'])
+    expect(fake.calls.map((c) => c.action).sort()).toEqual(['GetClientsDomains', 'GetClientsProducts'])
   })
 })
