@@ -132,6 +132,7 @@ describe('Function: drafts with account facts', () => {
   let acmeWhmcs: FakeWhmcs
   let bare: TenantFixture
   let bareWhmcs: FakeWhmcs
+  let suspendedService: { id: number }
 
   beforeAll(async () => {
     ;({ tenant: acme, fake: acmeWhmcs } = await connected('facts-acme'))
@@ -143,7 +144,7 @@ describe('Function: drafts with account facts', () => {
     a.addClient({ id: 101 })
     for (let i = 0; i < 199; i++)
       a.addService(101, { domain: `other-site-${i}.example`, nextduedate: dayFromToday(40) })
-    a.addService(101, {
+    suspendedService = a.addService(101, {
       name: 'Starter',
       domain: 'example-shop.com',
       status: 'Suspended',
@@ -198,6 +199,27 @@ describe('Function: drafts with account facts', () => {
     // The ticket is about one of 200 services: the others, and the invoice not yet due, are left out.
     expect(JSON.stringify(draft.account)).not.toContain('other-site-')
     expect(JSON.stringify(draft.account)).not.toContain('INV-5000')
+  })
+
+  it('starts from the service WHMCS attached to the ticket when the text names none', async () => {
+    // Act: the hook sends the related service the client picked (S<id>); the text names no domain
+    const ticketId = await openTicket(acme, 101, 'my website is not loading, please help', {
+      service: `S${suspendedService.id}`,
+    })
+    const draft = await draftOf(acme, ticketId)
+    // Assess
+    expect(draft.account.facts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'service',
+          whmcsId: suspendedService.id,
+          why: 'attached',
+          cited: true,
+        }),
+      ]),
+    )
+    expect(draft.reply).toContain('Your Starter service for example-shop.com is suspended')
+    expect(JSON.stringify(draft.account)).not.toContain('other-site-')
   })
 
   it('gives the same ticket from a client whose service is active the knowledge base’s troubleshooting answer', async () => {

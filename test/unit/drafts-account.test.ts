@@ -26,6 +26,7 @@ import {
 import { customerFacingReply } from '#shared/text/citations'
 import { escalateWithAccount } from '#shared/trust/account'
 import { evaluateEscalation } from '#shared/trust/escalation'
+import { relatedService } from '#shared/whmcs/inbound'
 
 const TODAY = '2026-12-10'
 let nextId = 1
@@ -468,5 +469,15 @@ describe('Function: escalateWithAccount', () => {
         { code: 'account_collections', detail: 'Invoice #77 is in Collections in WHMCS' },
       ],
     })
+  })
+})
+
+describe('Function: relatedService', () => {
+  it('keeps a WHMCS related service (S<id> a product, D<id> a domain), normalised, and nothing else', () => {
+    // Assess
+    expect(relatedService('S12')).toBe('S12')
+    expect(relatedService(' d007 ')).toBe('D7')
+    for (const other of [undefined, '', '0', 'S0', 'S', 'X12', 'S12; DROP', 'S99999999999'])
+      expect(relatedService(other)).toBeUndefined()
   })
 })
