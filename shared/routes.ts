@@ -121,6 +121,8 @@ export const routes: readonly RouteDef[] = [
   r('POST', '/prompts/{id}/activate', 'prompts-activate', 'admin'),
   r('GET', '/settings/reranking', 'reranking-get', 'admin'),
   r('PUT', '/settings/reranking', 'reranking-put', 'admin'),
+  r('GET', '/settings/account-facts', 'account-settings-get', 'admin'),
+  r('PUT', '/settings/account-facts', 'account-settings-put', 'admin'),
 
   r('GET', '/analytics/summary', 'analytics-summary', 'admin'),
   r('GET', '/audit', 'audit-list', 'admin'),
@@ -174,8 +176,8 @@ const q = (
 
 export const queues: readonly QueueDef[] = [
   q('embed', 5, 3, 120),
-  // An escalated draft queues its WHMCS note.
-  q('draft', 1, 3, 180, { sends: ['send'] }),
+  // An escalated draft queues its WHMCS note; account facts read the tenant's WHMCS (its credentials).
+  q('draft', 1, 3, 180, { sends: ['send'], ...withDataKey }),
   q('sync', 1, 3, 300, { sends: ['draft', 'embed'], ...withDataKey }),
   q('send', 5, 5, 60, withDataKey),
   // One chunk of a replay (or a live refit) per job; a chunk queues the next. WHMCS history needs the

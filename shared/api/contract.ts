@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { accountContract } from './account.ts'
 import { calibrationContract } from './calibration.ts'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
@@ -39,6 +40,7 @@ export const contract = {
   ...kbContract,
   ...ticketsContract,
   ...draftsContract,
+  ...accountContract,
   ...promptsContract,
   ...reviewContract,
   ...integrationsContract,

@@ -145,6 +145,8 @@ async function shadow(
 ): Promise<Shadowed> {
   try {
     const question = plainReply(sample.question)
+    // No account facts: WHMCS answers with the account as it is today, not as it was when the customer asked,
+    // so they would label a past ticket against the wrong services and invoices.
     const preview = await previewDraft(deps, tenantId, {
       question,
       subject: sample.subject || undefined,

@@ -34,10 +34,13 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
     SELECT id FROM ai_replies WHERE tenant_id = ${job.tenantId} AND request_id = ${job.jobId}`
   if (existing) return { status: 'skipped', reason: 'duplicate' }
   const [ticket] = await sql<TicketRow[]>`
-    SELECT t.id, t.subject, t.content, t.status, t.priority, t.department, tn.settings
+    SELECT t.id, t.subject, t.content, t.status, t.priority, t.department, tn.settings,
+           t.metadata_json->'whmcsUserId' AS whmcs_user_id, t.metadata_json->>'whmcsService' AS whmcs_service
     FROM tickets t JOIN tenants tn ON tn.id = t.tenant_id
     WHERE t.id = ${job.ticketId} AND t.tenant_id = ${job.tenantId}`
   if (!ticket) return { status: 'skipped', reason: 'ticket_missing' }
+  // The metadata is JSON: only a whole number is a client id.
+  if (!Number.isSafeInteger(ticket.whmcsUserId)) ticket.whmcsUserId = null
   if (ticket.status === 'closed') {
     await sql`
       UPDATE tickets SET draft_state = NULL

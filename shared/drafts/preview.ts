@@ -36,7 +36,7 @@ interface PreviewInput {
 export interface DraftPreview {
   reply: string
   /** The shown sources as a stored draft lists them (`cited` says which the reply cites). */
-  sources: ReturnType<typeof storedSource>[]
+  sources: Array<ReturnType<typeof storedSource>>
   confidence: number
   confidenceRaw: number
   confidenceBreakdown: DraftScores['confidence']['breakdown']

@@ -17,6 +17,9 @@ import type { AppliedCalibration, Calibration } from '../trust/calibration.ts'
 import type { scoreConfidence } from '../trust/confidence.ts'
 import type { QueryLexemes } from '../trust/coverage.ts'
 import type { evaluateEscalation, TenantEscalationRules } from '../trust/escalation.ts'
+import type { AccountFactsPort } from './account-facts.ts'
+import type { AccountShown } from './account-stage.ts'
+import type { NumberedFact } from './account-text.ts'
 import type { detectIntent } from './intent.ts'
 import type { PromptSource } from './prompt.ts'
 import type { ActivePrompt } from './prompt-versions.ts'
@@ -27,6 +30,8 @@ export interface DraftDeps {
   ai: AiProvider
   config: Pick<Config, 'RERANKER_URL'>
   fetch?: typeof globalThis.fetch
+  /** Reads the ticket's WHMCS account (shared/whmcs/account.ts); without it drafts have no account facts. */
+  accountFacts?: AccountFactsPort
 }
 
 /**
@@ -37,6 +42,8 @@ export interface DraftTimings {
   loadMs: number
   retrievalMs: number
   rerankMs: number
+  /** Waiting for the account facts after reranking: what WHMCS added to the draft's time. */
+  accountWaitMs: number
   modelMs: number
   scoringMs: number
   storeMs: number
@@ -63,6 +70,10 @@ export interface TicketRow {
   priority: Priority
   department: string | null
   settings: Record<string, unknown>
+  /** The WHMCS client (`userid`) the ticket came from, when it came from WHMCS. */
+  whmcsUserId: number | null
+  /** The ticket's related service in WHMCS (`S12`, `D3`), when WHMCS gave one. */
+  whmcsService: string | null
 }
 
 export interface ThreadMessage {
@@ -139,6 +150,8 @@ export interface Ranking {
   untranslatedSources: { customer: Language; sources: Language } | null
   /** The language of the shown sources taken together; null when none are shown. */
   sourcesLanguage: Language | null
+  /** The customer's account facts, numbered after the shown sources; unset when none were looked up. */
+  account?: AccountShown
 }
 
 /** Stage 4's result. */
@@ -153,6 +166,8 @@ export interface VerifiedReply {
   reply: string
   cited: Set<number>
   citedSources: Reranked<Candidate>[]
+  /** The account facts the reply cites. */
+  citedFacts: NumberedFact[]
   /** The drafter said the sources do not answer the question (its marker is removed from `reply`). */
   noAnswer: boolean
 }

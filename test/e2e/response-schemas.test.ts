@@ -286,6 +286,14 @@ describe('Every route answers what its response schema says', () => {
       'PUT /settings/reranking',
       await app.call('PUT', '/settings/reranking', { ...config, topKRerank: 4 }, as(t.admin)),
     )
+    holds(
+      'GET /settings/account-facts',
+      await app.call('GET', '/settings/account-facts', undefined, as(t.admin)),
+    )
+    holds(
+      'PUT /settings/account-facts',
+      await app.call('PUT', '/settings/account-facts', { kinds: { client: false } }, as(t.admin)),
+    )
     holds('GET /analytics/summary', await app.call('GET', '/analytics/summary', undefined, as(t.admin)))
     holds('GET /audit', await app.call('GET', '/audit', undefined, as(t.admin)))
   })

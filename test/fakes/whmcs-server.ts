@@ -7,12 +7,16 @@
  * first `replies.reply` entry with `replyid` "0", ids and counters arrive partly as strings, and a bad
  * credential is answered with HTTP 403 and `{"result":"error","message":"Authentication Failed"}`.
  *
+ * Client accounts (clients, services, domains, invoices) live in `store.accounts` (./whmcs-accounts.ts) and
+ * answer `GetClientsDetails`, `GetClientsProducts`, `GetClientsDomains` and `GetInvoices`.
+ *
  * Tests steer it with `failOn` (500s, hung calls, `result=error`, non-JSON), `setLatency` and
  * `respondWith` (hand-made answers, e.g. the odd shapes some WHMCS versions produce).
  */
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { FakeAccounts } from './whmcs-accounts.ts'
 
 export interface FakeReply {
   replyid: number
@@ -104,6 +108,8 @@ function formatDate(d: Date): string {
 /** In-memory WHMCS data. Mutations stamp dates from a clock that never repeats a second. */
 export class FakeWhmcsStore {
   readonly tickets = new Map<number, FakeTicket>()
+  /** Clients with their services, domains and invoices. */
+  readonly accounts = new FakeAccounts()
   readonly departments: FakeDepartment[] = [
     { id: 1, name: 'Technical Support' },
     { id: 2, name: 'Billing' },
@@ -513,7 +519,7 @@ function dispatch(store: FakeWhmcsStore, action: string, p: Record<string, strin
     case 'GetSupportDepartments':
       return getSupportDepartments(store)
     default:
-      return error('Command Not Found')
+      return store.accounts.dispatch(action, p) ?? error('Command Not Found')
   }
 }
 
