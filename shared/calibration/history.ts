@@ -14,12 +14,11 @@
  */
 import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { outboundFetch } from '../http/outbound.ts'
-import { whmcsPolicy } from '../http/outbound-policy.ts'
 import { loadWhmcsCredentials } from '../identity/tenants.ts'
 import { clip } from '../text/fold.ts'
-import { WhmcsClient, type WhmcsClientOptions, type WhmcsTicket } from '../whmcs/client.ts'
+import type { WhmcsClient, WhmcsClientOptions, WhmcsTicket } from '../whmcs/client.ts'
 import { parseWhmcsDate } from '../whmcs/mapping.ts'
+import { tenantWhmcsClient } from '../whmcs/tenant-client.ts'
 import type { ImportCursor, RunRow } from './runs.ts'
 
 /** The WHMCS statuses a replay imports, in order. */
@@ -117,14 +116,7 @@ export async function importWhmcsPage(
 ): Promise<{ items: HistoryItem[]; step: ImportStep }> {
   const creds = await loadWhmcsCredentials(deps.sql, deps.dataKey, run.tenantId)
   if (!creds) return { items: [], step: { cursor: run.cursor, complete: true } }
-  const client = new WhmcsClient({
-    fetch: outboundFetch(whmcsPolicy(deps.config)),
-    url: creds.url,
-    identifier: creds.identifier,
-    secret: creds.secret,
-    accessKey: creds.accessKey,
-    ...clientOptions,
-  })
+  const client = tenantWhmcsClient(deps.config, creds, clientOptions)
   const statusIndex = run.cursor.statusIndex ?? 0
   const limitstart = run.cursor.limitstart ?? 0
   const since = Date.now() - run.params.days * 86_400_000

@@ -33,8 +33,16 @@ import {
   getClientsProductsSchema,
   getInvoicesSchema,
 } from './account-schemas.ts'
-import { WhmcsApiError, WhmcsClient, type WhmcsClientOptions, WhmcsError, type WhmcsFetch } from './client.ts'
+import {
+  parseWhmcsAnswer,
+  WhmcsApiError,
+  type WhmcsClient,
+  type WhmcsClientOptions,
+  WhmcsError,
+  type WhmcsFetch,
+} from './client.ts'
 import { redactCredentials } from './redact.ts'
+import { tenantWhmcsClient } from './tenant-client.ts'
 
 /** Rows per page of the list actions, and pages read at most: a client with 1000 services is read whole. */
 const PAGE_SIZE = 250
@@ -82,11 +90,7 @@ async function readAccount(
     budget.signal.aborted
       ? Promise.reject(new OutboundError('protocol', 'the time budget for account facts is spent'))
       : base(url, { ...init, signal: AbortSignal.any([init.signal, budget.signal]) })
-  const client = new WhmcsClient({
-    url: creds.url,
-    identifier: creds.identifier,
-    secret: creds.secret,
-    accessKey: creds.accessKey,
+  const client = tenantWhmcsClient(deps.config, creds, {
     timeoutMs: settings.budgetMs,
     retries: 2,
     minBackoffMs: 100,
@@ -142,7 +146,7 @@ async function fetchAccount(
   const [details, services, domains, unpaid, collections] = await Promise.all([
     kinds.includes('client')
       ? client.call('GetClientsDetails', { clientid: clientId, stats: false }).then((data) => {
-          return parse('GetClientsDetails', getClientsDetailsSchema, data)
+          return parseWhmcsAnswer('GetClientsDetails', getClientsDetailsSchema, data)
         })
       : null,
     kinds.includes('services')
@@ -189,7 +193,7 @@ async function readAll<T>(
   const rows: T[] = []
   let offset = 0
   for (let page = 1; ; page++) {
-    const data = parse(
+    const data = parseWhmcsAnswer(
       action,
       schema,
       await client.call(action, { ...params, limitstart: offset, limitnum: pageSize }),
@@ -199,16 +203,6 @@ async function readAll<T>(
     if (data.rows.length === 0 || offset >= data.total) return { rows, truncated: false }
     if (page >= MAX_PAGES || pageSize < PAGE_SIZE) return { rows, truncated: true }
   }
-}
-
-function parse<T>(action: string, schema: z.ZodType<T>, data: unknown): T {
-  const parsed = schema.safeParse(data)
-  if (parsed.success) return parsed.data
-  const where = parsed.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ')
-  throw new WhmcsError('protocol', action, `WHMCS ${action} returned an unexpected shape: ${where}`)
 }
 
 /** A fresh enough cached snapshot holding every kind asked for, or null. */
