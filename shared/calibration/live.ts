@@ -28,7 +28,11 @@ interface Decided {
   id: number
   ticketId: number
   status: (typeof DECIDED)[number]
-  updatedAt: Date
+  /**
+   * `updated_at` as Postgres prints it, passed back as text: a JS Date (and postgres.js's timestamptz
+   * serialiser) drops the microseconds, and a watermark short of the last decision would count it again.
+   */
+  decidedAt: string
   edited: boolean | null
   reply: string | null
   draft: string
@@ -69,7 +73,7 @@ export async function queueDueRefits(sql: Sql, jobs: ClaimedJob[]): Promise<numb
 /** Reads decided drafts not sampled yet, oldest decision first. */
 async function decidedSince(sql: Db, tenantId: number): Promise<Decided[]> {
   return sql<Decided[]>`
-    SELECT a.id, a.ticket_id, a.status, a.updated_at, ar.edited,
+    SELECT a.id, a.ticket_id, a.status, a.updated_at::text AS decided_at, ar.edited,
       coalesce(ar.learning_text, ar.final_reply) AS reply, a.ai_reply AS draft, m.content AS question,
       t.subject, (SELECT max((s->>'relevance')::float8) FROM jsonb_array_elements(a.context_sources) s)
         AS best_similarity,
@@ -140,7 +144,7 @@ async function collectLiveSamples(sql: Sql, tenantId: number): Promise<number> {
       gap_terms: sql.json(labels.gapTerms as never),
     })
   }
-  const last = decided.at(-1)!.updatedAt
+  const last = decided.at(-1)!.decidedAt
   await sql.begin(async (tx) => {
     await tx`
       INSERT INTO calibration_samples ${tx(rows as never)}
@@ -148,8 +152,9 @@ async function collectLiveSamples(sql: Sql, tenantId: number): Promise<number> {
         answerable = EXCLUDED.answerable, usable = EXCLUDED.usable, facts = EXCLUDED.facts,
         gap_terms = EXCLUDED.gap_terms, staff_reply = EXCLUDED.staff_reply, labelled_at = now()`
     await tx`
-      INSERT INTO tenant_calibration_state (tenant_id, live_sampled_at) VALUES (${tenantId}, ${last})
-      ON CONFLICT (tenant_id) DO UPDATE SET live_sampled_at = GREATEST(tenant_calibration_state.live_sampled_at, ${last})`
+      INSERT INTO tenant_calibration_state (tenant_id, live_sampled_at) VALUES (${tenantId}, ${last}::text::timestamptz)
+      ON CONFLICT (tenant_id) DO UPDATE
+      SET live_sampled_at = GREATEST(tenant_calibration_state.live_sampled_at, ${last}::text::timestamptz)`
   })
   return decided.length
 }
