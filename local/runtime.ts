@@ -10,6 +10,8 @@ import { bootstrapSuperadmin } from '#shared/identity/bootstrap'
 import { logger, providerLogger } from '#shared/logger'
 import { queues as queueDefs, routes, schedules } from '#shared/routes'
 import { migrate } from '../migrations/runner.ts'
+import { CONSOLE_DIST } from './console-build.ts'
+import { consoleHandler } from './console-static.ts'
 import { lockDataDir } from './data-lock.ts'
 import { type LocalDb, openDb } from './db.ts'
 import { type LocalQueueOptions, LocalQueues } from './queues.ts'
@@ -53,6 +55,8 @@ export interface RuntimeOptions {
   queue?: LocalQueueOptions
   /** Start queue pollers and schedules (default true). */
   workers?: boolean
+  /** The built console served under /app/ (default console/dist). */
+  consoleDir?: string
 }
 
 export interface Runtime {
@@ -116,9 +120,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const deps: Deps = { config, sql: db.sql, queue: queues, ai, jwtKey, dataKey, now: () => new Date() }
     setDeps(deps)
 
-    const server = createApiServer(routes, (def) => loadHandler(def.handler))
-    await new Promise<void>((resolve) => server.listen(options.port ?? config.PORT, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const server = createApiServer(
+      routes,
+      (def) => loadHandler(def.handler),
+      consoleHandler(options.consoleDir ?? CONSOLE_DIST),
+    )
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? config.PORT, config.HOST, resolve)
+    })
+    const url = `http://${localHost(config.HOST)}:${(server.address() as AddressInfo).port}`
     const workers = options.workers ?? true
     const scheduler = workers ? startScheduler(schedules, (def) => loadHandler(def.handler)) : undefined
     if (workers) queues.start()
@@ -153,6 +164,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     lock?.release()
     throw error
   }
+}
+
+/** How this machine reaches the server: a wildcard address listens on loopback too. */
+function localHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
 }
 
 /**

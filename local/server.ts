@@ -33,6 +33,8 @@ function compile(def: RouteDef): CompiledRoute {
 export function createApiServer(
   routes: readonly RouteDef[],
   load: (def: RouteDef) => Promise<HttpHandler>,
+  /** Paths served before the API's (the console under /app/); true when it answered the request. */
+  serveStatic?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean,
 ): Server {
   const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length)
   return createServer(async (req, res) => {
@@ -41,6 +43,7 @@ export function createApiServer(
     try {
       const url = new URL(req.url ?? '/', 'http://local')
       const method = req.method ?? 'GET'
+      if (serveStatic?.(req, res, url)) return
       if (method === 'OPTIONS') return preflight(res)
       const matches = compiled.filter((r) => r.pattern.test(url.pathname))
       const route = matches.find((r) => r.def.method === method)

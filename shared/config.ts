@@ -9,6 +9,23 @@ import * as z from 'zod'
 const schema = z.object({
   DRAFTDESK_ENV: z.enum(['local', 'test', 'aws']).default('local'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * The address the local runtime listens on: loopback by default, so nothing is exposed by accident;
+   * `0.0.0.0` (or a LAN address) when WHMCS on another machine, or a reverse proxy there, must reach it.
+   */
+  HOST: z
+    .string()
+    .default('127.0.0.1')
+    .refine((h) => isIP(h) !== 0 || /^[a-z0-9.-]+$/i.test(h), 'an IP address or a host name'),
+  /**
+   * The URL people and WHMCS reach Draftdesk at (behind a reverse proxy: its https URL), without a trailing
+   * slash. The WHMCS panel's *Review in Draftdesk* links to `<PUBLIC_URL>/app/tickets/<id>`; unset, no link.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL such as https://desk.example.com' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'no query string or fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   DRAFTDESK_DATA_DIR: z.string().default('.data'),
   /** A PostgreSQL server (with pgvector) for the local runtime and `npm run migrate`; unset = embedded. */
   DATABASE_URL: z.string().optional(),
