@@ -24,12 +24,25 @@ const whmcsUrl = z
 /** Customer-facing accounts cannot be created as superadmin through the API. */
 const assignableRole = roleSchema.refine((r) => r !== 'superadmin', 'superadmin cannot be assigned')
 
+const role = z.enum(['user', 'support_agent', 'admin', 'superadmin'])
+
 export const identityContract = {
   'POST /auth/login': {
     public: true,
     status: 200,
     summary: 'Log in with tenant slug, email and password; returns a JWT',
     body: z.object({ tenant: slug, email, password: z.string().min(1).max(200) }).strict(),
+    response: z.object({
+      token: z.string(),
+      expiresAt: z.date(),
+      user: z.object({
+        id: z.number().int(),
+        tenantId: z.number().int(),
+        email: z.string(),
+        fullName: z.string().nullable(),
+        role,
+      }),
+    }),
   },
   'GET /me': { summary: 'The current user or API key' },
   'POST /tenants': {

@@ -1,5 +1,25 @@
 import * as z from 'zod'
 import { cursor, idParams, instant, pageQuery, tenantScope } from './common.ts'
+import { draftView } from './drafts.ts'
+
+/** An approval: the reply as approved, how far it was edited, and what the customer gets. */
+const approval = z.object({
+  id: z.number().int(),
+  ticketId: z.number().int(),
+  messageId: z.number().int().nullable(),
+  aiReplyId: z.number().int(),
+  finalReply: z.string(),
+  edited: z.boolean(),
+  /** Levenshtein similarity to the draft (1 = unchanged). */
+  editDistance: z.number(),
+  editSummary: z.string().nullable(),
+  isCorrection: z.boolean(),
+  sendToWhmcs: z.boolean(),
+  channel: z.enum(['api', 'whmcs']),
+  createdAt: z.date(),
+  /** The reply as the customer gets it: no citation markers, cited articles under "References:". */
+  customerReply: z.string(),
+})
 
 export const reviewContract = {
   'POST /drafts/{id}/approve': {
@@ -13,12 +33,14 @@ export const reviewContract = {
         sendToWhmcs: z.boolean().default(false),
       })
       .strict(),
+    response: approval.loose(),
   },
   'POST /drafts/{id}/reject': {
     status: 200,
     summary: 'Reject a pending draft with a reason (shown in analytics)',
     params: idParams,
     body: z.object({ reason: z.string().trim().min(1).max(2000) }).strict(),
+    response: draftView,
   },
   'GET /analytics/summary': {
     summary:
