@@ -64,10 +64,31 @@ export const kbArticleInput = z
   })
   .strict()
 
+/** An article with where its indexing stands (`isIndexed`, `indexError`). */
+const articleView = z.object({
+  id: z.number().int(),
+  tenantId: z.number().int().nullable(),
+  /** Shared by every tenant; only a superadmin may change it. */
+  global: z.boolean(),
+  title: z.string(),
+  content: z.string(),
+  category,
+  tags: z.array(z.string()),
+  isActive: z.boolean(),
+  isIndexed: z.boolean(),
+  indexError: z.string().nullable(),
+  publicUrl: z.string().nullable(),
+  version: z.number().int(),
+  createdBy: z.number().int().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+})
+
 export const kbContract = {
   'POST /kb/articles': {
     summary: 'Create a KB article; `global: true` (superadmin) shares it with every tenant. Queues indexing',
     body: kbArticleInput.extend({ global: z.boolean().default(false) }).extend(tenantScope.shape),
+    response: articleView,
   },
   'GET /kb/articles': {
     summary: "List the tenant's articles and the global ones, newest first",
@@ -75,8 +96,13 @@ export const kbContract = {
       q: z.string().trim().min(1).max(200).optional(),
       category: category.optional(),
     }),
+    response: z.object({ items: z.array(articleView), nextCursor: z.string().nullable() }),
   },
-  'GET /kb/articles/{id}': { summary: 'One article with its indexing state', params: idParams },
+  'GET /kb/articles/{id}': {
+    summary: 'One article with its indexing state',
+    params: idParams,
+    response: articleView,
+  },
   'PATCH /kb/articles/{id}': {
     summary: 'Update an article (global ones: superadmin only); a content change queues re-indexing',
     params: idParams,
@@ -88,6 +114,7 @@ export const kbContract = {
       isActive: z.boolean(),
       publicUrl: publicUrl.nullable(),
     }),
+    response: articleView,
   },
   'DELETE /kb/articles/{id}': {
     status: 204,
@@ -118,6 +145,20 @@ export const kbContract = {
         (b) => (b.articles ? 1 : 0) + (b.markdown ? 1 : 0) === 1,
         'send either `articles` or `markdown`',
       ),
+    response: z.object({
+      created: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      /** Embed jobs queued: created and updated articles, and unchanged ones not yet indexed. */
+      queued: z.number().int(),
+      items: z.array(
+        z.object({
+          id: z.number().int(),
+          title: z.string(),
+          status: z.enum(['created', 'updated', 'unchanged']),
+        }),
+      ),
+    }),
   },
   'POST /kb/search': {
     status: 200,

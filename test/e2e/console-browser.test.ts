@@ -41,6 +41,20 @@ describe.skipIf(missing.length > 0 && !ci)(
       await ensureConsoleBuilt()
       app = await startTestApp()
       t = await createTenant(app, 'console')
+    const article = await app.call(
+      'POST',
+      '/kb/articles',
+      {
+        title: 'Reset a mailbox password',
+        category: 'faq',
+        content:
+          'To reset the password of a mailbox, open cPanel and choose Email Accounts. Click Manage next to the ' +
+          'mailbox, enter a new password and save. Webmail then accepts the new password at once.',
+      },
+      { token: t.agent },
+    )
+    expect(article.status).toBe(201)
+    await app.rt.queues.idle(60_000)
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: [
@@ -180,6 +194,95 @@ describe.skipIf(missing.length > 0 && !ci)(
       expect(after[0]).toMatchObject({ trigger: 'regenerate', status: 'pending' })
       expect(after[1].status).toBe('superseded')
       await page.getByText('made by Regenerate').waitFor()
+      await page.context().close()
+    })
+
+    it('creates an article with a Markdown preview and shows it indexed', async () => {
+      const page = await signedIn(`admin@${t.slug}.test`, '/app/kb')
+      await page.getByRole('link', { name: 'New article' }).click()
+      await page.getByLabel('Title').fill('Move a WordPress site to us')
+      await page.getByLabel('Category').selectOption('faq')
+      await page.getByLabel('Tags').fill('wordpress, migration')
+      await page
+        .getByLabel('Content (Markdown)')
+        .fill(
+          '## Steps\n\nInstall the **Duplicator** plugin, create a package, then upload the installer to public_html.',
+        )
+      await page.getByRole('region', { name: 'Preview' }).getByRole('heading', { name: 'Steps' }).waitFor()
+      expect(await page.getByRole('region', { name: 'Preview' }).locator('strong').textContent()).toBe(
+        'Duplicator',
+      )
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('Indexed', { exact: true }).waitFor()
+      await shot(page, 'kb-article')
+      await page.getByRole('link', { name: '← Knowledge base' }).click()
+      const row = page.getByRole('row').filter({ hasText: 'Move a WordPress site to us' })
+      await row.getByText('Indexed', { exact: true }).waitFor()
+      await shot(page, 'kb-list')
+      const list = await app.call('GET', '/kb/articles?q=WordPress', undefined, { token: t.agent })
+      expect(list.body.items).toEqual([
+        expect.objectContaining({ title: 'Move a WordPress site to us', isIndexed: true }),
+      ])
+      await page.context().close()
+    })
+
+    it("imports two Markdown files dropped on the page, with each file's result", async () => {
+      const page = await signedIn(`admin@${t.slug}.test`, '/app/kb/import')
+      const files = [
+        {
+          name: 'email-quota.md',
+          text: '---\ntitle: Raise a mailbox quota\ncategory: faq\ntags: [email]\n---\nOpen cPanel, Email Accounts, Manage, then set the quota.',
+        },
+        {
+          name: 'ftp.md',
+          text: '---\ntitle: Connect with FTP\ncategory: product\n---\nUse FileZilla with your cPanel user name on port 21.',
+        },
+      ]
+      // A real drop: a DataTransfer holding both files, dispatched on the drop zone.
+      const transfer = await page.evaluateHandle((list) => {
+        const g = globalThis as any
+        const dt = new g.DataTransfer()
+        for (const f of list) dt.items.add(new g.File([f.text], f.name, { type: 'text/markdown' }))
+        return dt
+      }, files)
+      await page
+        .getByRole('region', { name: 'Drop files to import' })
+        .dispatchEvent('drop', { dataTransfer: transfer })
+      const results = page.getByRole('list', { name: 'Import results' })
+      await results.getByText('email-quota.md').waitFor()
+      await page.getByRole('status').filter({ hasText: '2 of 2 files: 2 created' }).waitFor()
+      await results
+        .getByRole('listitem')
+        .filter({ hasText: 'ftp.md: created as Connect with FTP, indexed' })
+        .waitFor()
+      await results
+        .getByRole('listitem')
+        .filter({ hasText: 'email-quota.md: created as Raise a mailbox quota, indexed' })
+        .waitFor()
+      expect(await page.getByRole('progressbar', { name: 'Import progress' }).getAttribute('value')).toBe('2')
+      await shot(page, 'kb-import')
+      const list = await app.call('GET', '/kb/articles?limit=50', undefined, { token: t.agent })
+      const titles = list.body.items.map((a: any) => a.title)
+      expect(titles).toEqual(expect.arrayContaining(['Raise a mailbox quota', 'Connect with FTP']))
+      await page.context().close()
+    })
+
+    it('shows the article a question would draft from in Try a question, storing nothing', async () => {
+      const before = await app.rt.deps
+        .sql`SELECT count(*)::int AS n FROM ai_replies WHERE tenant_id = ${t.id}`
+      const page = await signedIn(`support_agent@${t.slug}.test`, '/app/try')
+      await page.getByLabel('Question', { exact: true }).fill('How do I move my WordPress site to your hosting?')
+      await page.getByRole('button', { name: 'Try it' }).click()
+      const result = page.getByRole('region', { name: 'What the drafter would do' })
+      await result
+        .getByRole('list', { name: 'Sources' })
+        .getByText('Move a WordPress site to us')
+        .first()
+        .waitFor()
+      await result.getByText('Duplicator').first().waitFor()
+      await shot(page, 'try-a-question')
+      const after = await app.rt.deps.sql`SELECT count(*)::int AS n FROM ai_replies WHERE tenant_id = ${t.id}`
+      expect(after).toEqual(before)
       await page.context().close()
     })
 

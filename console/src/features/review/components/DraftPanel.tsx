@@ -1,8 +1,7 @@
-import { Link } from 'react-router'
+import { CitedReply } from '../../../components/CitedReply.tsx'
+import { ConfidenceDetails, EscalationReasons, SourceList } from '../../../components/DraftDetails.tsx'
 import type { Draft, Ticket } from '../api/ticket.ts'
-import { CitedReply } from './CitedReply.tsx'
 import { DecisionBar } from './DecisionBar.tsx'
-import { COMPONENT, confidenceWords, REASON, SOURCE_KIND } from './words.ts'
 
 const STATUS: Record<Draft['status'], string> = {
   pending: 'Waiting for review',
@@ -36,78 +35,16 @@ export function DraftPanel({ ticket, drafts }: { ticket: Ticket; drafts: Draft[]
       {ticket.draftState === 'failed' && ticket.draftError && (
         <p className="error">The last drafting attempt failed: {ticket.draftError}</p>
       )}
-      <Escalation draft={draft} />
+      {draft.escalated && <EscalationReasons reasons={draft.escalationReasons ?? []} />}
       <CitedReply reply={draft.reply} linkSources />
       <DecisionBar ticket={ticket} draft={draft} />
-      <Confidence draft={draft} />
-      <Sources draft={draft} />
+      <ConfidenceDetails score={draft.confidenceScore} breakdown={draft.confidenceBreakdown ?? []} />
+      <SourceList sources={draft.sources ?? []} />
       {/* Account facts from WHMCS (services, invoices) join here once the draft API carries them. */}
       <p className="muted">
         {draft.provider} · {draft.model} · {draft.latencyMs ?? '—'} ms · made by{' '}
         {draft.trigger === 'regenerate' ? 'Regenerate' : 'the customer’s message'}
       </p>
     </div>
-  )
-}
-
-function Escalation({ draft }: { draft: Draft }) {
-  if (!draft.escalated) return null
-  return (
-    <div className="notice" style={{ background: 'var(--warn-bg)', borderColor: '#f5c77e' }}>
-      <strong>Escalated to a person.</strong>
-      <ul aria-label="Escalation reasons">
-        {(draft.escalationReasons ?? []).map((r) => (
-          <li key={`${r.code}-${r.category ?? ''}-${r.detail ?? ''}`}>
-            {REASON[r.code] ?? r.code}
-            {r.category ? ` (${r.category})` : ''}
-            {r.detail ? `: ${r.detail}` : ''}
-          </li>
-        ))}
-      </ul>
-    </div>
-  )
-}
-
-function Confidence({ draft }: { draft: Draft }) {
-  const score = Math.round(draft.confidenceScore)
-  const parts = (draft.confidenceBreakdown ?? []).filter((c) => c.points !== 0)
-  return (
-    <>
-      <h3>
-        Confidence {score} of 100 <span className="muted">({confidenceWords(score)})</span>
-      </h3>
-      <ul aria-label="Confidence components">
-        {parts.map((c) => (
-          <li key={c.component}>
-            <strong>{COMPONENT[c.component] ?? c.component}</strong> {c.points > 0 ? '+' : ''}
-            {Math.round(c.points)}: {c.detail}
-          </li>
-        ))}
-      </ul>
-    </>
-  )
-}
-
-function Sources({ draft }: { draft: Draft }) {
-  const sources = draft.sources ?? []
-  if (sources.length === 0) return <p className="muted">No knowledge source was shown to the drafter.</p>
-  return (
-    <>
-      <h3>Sources</h3>
-      <ol className="sources" aria-label="Sources">
-        {sources.map((s) => (
-          <li key={s.ref} id={`source-${s.ref}`} value={s.ref}>
-            <strong>{s.title ?? SOURCE_KIND[s.sourceKind] ?? 'Source'}</strong>{' '}
-            <span className="muted">
-              {SOURCE_KIND[s.sourceKind] ?? s.sourceKind} · score{' '}
-              {s.score === null ? '—' : s.score.toFixed(2)}
-            </span>{' '}
-            {s.cited ? <span className="badge ok">cited</span> : <span className="badge">not cited</span>}{' '}
-            {s.articleId !== null && <Link to={`/kb/articles/${s.articleId}`}>Open article</Link>}
-            <div className="excerpt">{s.excerpt}</div>
-          </li>
-        ))}
-      </ol>
-    </>
   )
 }

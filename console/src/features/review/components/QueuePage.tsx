@@ -2,10 +2,10 @@ import { useMemo, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { ErrorNote, Field, Loading, PageHeader } from '../../../components/ui.tsx'
 import { waitingFor } from '../../../lib/format.ts'
+import { CHANNEL } from '../../../lib/words.ts'
 import { type QueueItem, useReviewQueue } from '../api/queue.ts'
 import { QuickDecision } from './QuickDecision.tsx'
 import { useQueueKeys } from './use-queue-keys.ts'
-import { CHANNEL } from './words.ts'
 
 interface Filters {
   status: string

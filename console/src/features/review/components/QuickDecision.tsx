@@ -1,8 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { CitedReply } from '../../../components/CitedReply.tsx'
 import { ErrorNote, Field, Loading } from '../../../components/ui.tsx'
 import type { QueueItem } from '../api/queue.ts'
 import { useApprove, useDrafts, useReject } from '../api/ticket.ts'
-import { CitedReply } from './CitedReply.tsx'
 
 interface Props {
   ticket: QueueItem

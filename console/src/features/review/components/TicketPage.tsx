@@ -1,9 +1,9 @@
 import { Link, useParams } from 'react-router'
 import { ErrorNote, Loading, PageHeader } from '../../../components/ui.tsx'
 import { formatDateTime } from '../../../lib/format.ts'
+import { CHANNEL } from '../../../lib/words.ts'
 import { type Ticket, useDrafts, useTicket } from '../api/ticket.ts'
 import { DraftPanel } from './DraftPanel.tsx'
-import { CHANNEL } from './words.ts'
 
 /** One ticket: the thread on the left, the current draft with its sources and the decisions on the right. */
 export function TicketPage() {
