@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -120,16 +121,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const deps: Deps = { config, sql: db.sql, queue: queues, ai, jwtKey, dataKey, now: () => new Date() }
     setDeps(deps)
 
-    const server = createApiServer(
-      routes,
-      (def) => loadHandler(def.handler),
-      consoleHandler(options.consoleDir ?? CONSOLE_DIST),
-    )
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(options.port ?? config.PORT, config.HOST, resolve)
-    })
-    const url = `http://${localHost(config.HOST)}:${(server.address() as AddressInfo).port}`
+    const serveConsole = consoleHandler(options.consoleDir ?? CONSOLE_DIST)
+    const server = createApiServer(routes, (def) => loadHandler(def.handler), serveConsole)
+    const url = await listen(server, options.port ?? config.PORT, config.HOST)
     const workers = options.workers ?? true
     const scheduler = workers ? startScheduler(schedules, (def) => loadHandler(def.handler)) : undefined
     if (workers) queues.start()
@@ -166,11 +160,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 }
 
-/** How this machine reaches the server: a wildcard address listens on loopback too. */
-function localHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1'
-  if (host === '::') return '[::1]'
-  return host.includes(':') ? `[${host}]` : host
+/**
+ * Listens on `host` (HOST: loopback unless the operator opens it) and returns the URL this machine reaches
+ * it at: a wildcard address listens on loopback too.
+ */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  const local =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host
+  return `http://${local}:${(server.address() as AddressInfo).port}`
 }
 
 /**

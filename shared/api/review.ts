@@ -21,6 +21,105 @@ const approval = z.object({
   customerReply: z.string(),
 })
 
+const n = z.number()
+const rate = z.number().nullable()
+const range = { bucket: z.string(), min: n, max: n }
+const channelMetrics = z.object({
+  shown: n,
+  decided: n,
+  usedAsIs: n,
+  usedEdited: n,
+  replaced: n,
+  rejected: n,
+  usedRate: rate,
+  similarity: z.object({ mean: rate, distribution: z.array(z.object({ ...range, count: n })) }),
+})
+/** The review figures of a group of drafts (the window, or one prompt version). */
+const reviewMetrics = z.object({
+  drafts: n,
+  byStatus: z.object({
+    pending: n,
+    approved: n,
+    rejected: n,
+    superseded: n,
+    sentAsDrafted: n,
+    sentEdited: n,
+    replaced: n,
+  }),
+  approvalRate: rate,
+  approvedUneditedRate: rate,
+  correctionRate: rate,
+  meanEditSimilarity: rate,
+  meanEditDistance: rate,
+  meanConfidence: rate,
+  rejectionReasons: z.array(z.object({ reason: z.string(), count: n })),
+  escalation: z.object({
+    escalated: n,
+    rate,
+    byReason: z.array(z.object({ code: z.string(), category: z.string().nullable(), drafts: n, rate: n })),
+  }),
+  calibration: z.array(
+    z.object({ ...range, drafts: n, approved: n, rejected: n, approvalRate: rate, meanConfidence: rate }),
+  ),
+  latencyMs: z.object({ p50: rate, p95: rate, mean: rate }),
+  tokens: z.object({ total: n, mean: rate }),
+  byChannel: z.object({ api: channelMetrics, whmcs: channelMetrics }),
+})
+const analyticsSummary = z.object({
+  tenantId: n,
+  from: z.date(),
+  to: z.date(),
+  overall: reviewMetrics,
+  /** Drafts per UTC day (days with drafts only), with how they were used. */
+  byDay: z.array(
+    z.object({
+      day: z.string(),
+      drafts: n,
+      escalated: n,
+      usedAsIs: n,
+      usedEdited: n,
+      replaced: n,
+      rejected: n,
+    }),
+  ),
+  byPromptVersion: z.array(
+    reviewMetrics.extend({
+      promptVersionId: n.nullable(),
+      version: z.string().nullable(),
+      name: z.string().nullable(),
+      scope: z.enum(['tenant', 'global']).nullable(),
+    }),
+  ),
+  refreshedPromptVersionIds: z.array(n),
+  /** Decided drafts per 10-point confidence bucket beside the evaluation set's accuracy. */
+  liveCalibration: z.object({
+    decided: n,
+    right: n,
+    ece: rate,
+    buckets: z.array(
+      z.object({
+        ...range,
+        decided: n,
+        right: n,
+        observed: rate,
+        meanConfidence: rate,
+        evalAccuracy: rate,
+        evalDrafts: n,
+      }),
+    ),
+    calibrations: z.array(
+      z.object({ id: z.string().nullable(), drafts: n, derivedFrom: z.string().nullable() }),
+    ),
+    eval: z
+      .object({
+        id: z.string(),
+        derivedFrom: z.string(),
+        reliability: z.array(z.object({ ...range, drafts: n, meanConfidence: rate, accuracy: rate })),
+      })
+      .nullable(),
+  }),
+})
+
 export const reviewContract = {
   'POST /drafts/{id}/approve': {
     summary:
@@ -54,6 +153,7 @@ export const reviewContract = {
         message: 'from must be before to',
         path: ['from'],
       }),
+    response: analyticsSummary,
   },
   'GET /audit': {
     summary: 'Audit log of the tenant, newest first: who did what, when',

@@ -131,7 +131,8 @@ export const customerTicketDetail = customerTicket.extend({ messages: z.array(cu
 /** One success body per audience: OpenAPI shows both, titled. */
 const views = <S extends z.ZodType, C extends z.ZodType>(staff: S, customer: C) =>
   z.union([staff.meta({ title: 'Staff view' }), customer.meta({ title: 'Customer view (role user)' })])
-const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: text.nullable() })
+const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: text.nullable() })
 
 export const ticketsContract = {
   'GET /tickets': {

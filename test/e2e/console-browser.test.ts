@@ -41,20 +41,20 @@ describe.skipIf(missing.length > 0 && !ci)(
       await ensureConsoleBuilt()
       app = await startTestApp()
       t = await createTenant(app, 'console')
-    const article = await app.call(
-      'POST',
-      '/kb/articles',
-      {
-        title: 'Reset a mailbox password',
-        category: 'faq',
-        content:
-          'To reset the password of a mailbox, open cPanel and choose Email Accounts. Click Manage next to the ' +
-          'mailbox, enter a new password and save. Webmail then accepts the new password at once.',
-      },
-      { token: t.agent },
-    )
-    expect(article.status).toBe(201)
-    await app.rt.queues.idle(60_000)
+      const article = await app.call(
+        'POST',
+        '/kb/articles',
+        {
+          title: 'Reset a mailbox password',
+          category: 'faq',
+          content:
+            'To reset the password of a mailbox, open cPanel and choose Email Accounts. Click Manage next to the ' +
+            'mailbox, enter a new password and save. Webmail then accepts the new password at once.',
+        },
+        { token: t.agent },
+      )
+      expect(article.status).toBe(201)
+      await app.rt.queues.idle(60_000)
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: [
@@ -271,7 +271,9 @@ describe.skipIf(missing.length > 0 && !ci)(
       const before = await app.rt.deps
         .sql`SELECT count(*)::int AS n FROM ai_replies WHERE tenant_id = ${t.id}`
       const page = await signedIn(`support_agent@${t.slug}.test`, '/app/try')
-      await page.getByLabel('Question', { exact: true }).fill('How do I move my WordPress site to your hosting?')
+      await page
+        .getByLabel('Question', { exact: true })
+        .fill('How do I move my WordPress site to your hosting?')
       await page.getByRole('button', { name: 'Try it' }).click()
       const result = page.getByRole('region', { name: 'What the drafter would do' })
       await result

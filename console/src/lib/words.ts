@@ -26,6 +26,15 @@ export const REASON: Record<string, string> = {
   urgent_priority: 'Urgent ticket',
 }
 
+/** The same reasons, short enough for a chart's labels. */
+export const REASON_SHORT: Record<string, string> = {
+  keyword: 'Keyword',
+  low_retrieval: 'Low retrieval',
+  no_answer: 'No answer',
+  language_mismatch: 'Language',
+  urgent_priority: 'Urgent',
+}
+
 export const CHANNEL: Record<string, string> = { web: 'Console / API', api: 'API key', whmcs: 'WHMCS' }
 
 /** A confidence score in words, as a lead would read it. */

@@ -48,11 +48,9 @@ function EditorForm({ id, article }: { id: number | null; article: Article | und
   const navigate = useNavigate()
   const admin = hasRole(useSession(), 'admin')
   const save = useSaveArticle(id)
-  const remove = useDeleteArticle()
   // The form keeps what was typed whatever the API answers: a failed save loses nothing.
   const [form, setForm] = useState<Form>(() => (article ? formOf(article) : EMPTY))
-  const [confirmDelete, setConfirmDelete] = useState(false)
-  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }))
+  const set: Setter = (key, value) => setForm((f) => ({ ...f, [key]: value }))
   const fieldError = (path: string) =>
     save.error instanceof ApiError ? save.error.fieldMessage(path) : undefined
   useEffect(() => {
@@ -73,7 +71,8 @@ function EditorForm({ id, article }: { id: number | null; article: Article | und
       content: form.content,
     })
   }
-  const current = save.data ?? article
+  // The loaded article polls while it is indexed; right after creating one, the save's answer stands in.
+  const current = article ?? save.data
   return (
     <section>
       <p>
@@ -83,57 +82,7 @@ function EditorForm({ id, article }: { id: number | null; article: Article | und
         {current && <IndexState article={current} />}
       </PageHeader>
       <form onSubmit={submit} aria-label="Article">
-        <div className="grid-2">
-          <Field label="Title" error={fieldError('title')}>
-            {(p) => (
-              <input
-                {...p}
-                value={form.title}
-                onChange={(e) => set('title', e.target.value)}
-                required
-                maxLength={500}
-              />
-            )}
-          </Field>
-          <Field label="Category" error={fieldError('category')}>
-            {(p) => (
-              <select
-                {...p}
-                value={form.category}
-                onChange={(e) => set('category', e.target.value as Category)}
-              >
-                {CATEGORIES.map((c) => (
-                  <option key={c}>{c}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Tags" hint="Comma-separated, e.g. dns, nameservers" error={fieldError('tags')}>
-            {(p) => <input {...p} value={form.tags} onChange={(e) => set('tags', e.target.value)} />}
-          </Field>
-          <Field
-            label="Public URL"
-            hint="Listed under References in replies customers get"
-            error={fieldError('publicUrl')}
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="url"
-                value={form.publicUrl}
-                onChange={(e) => set('publicUrl', e.target.value)}
-              />
-            )}
-          </Field>
-        </div>
-        <label>
-          <input
-            type="checkbox"
-            checked={form.isActive}
-            onChange={(e) => set('isActive', e.target.checked)}
-          />{' '}
-          Active (drafts may use it)
-        </label>
+        <ArticleFields form={form} set={set} fieldError={fieldError} />
         <div className="grid-2">
           <Field label="Content (Markdown)" error={fieldError('content')}>
             {(p) => (
@@ -159,23 +108,91 @@ function EditorForm({ id, article }: { id: number | null; article: Article | und
           <button type="submit" className="primary" disabled={save.isPending}>
             {save.isPending ? 'Saving…' : 'Save'}
           </button>
-          {admin && id !== null && !confirmDelete && (
-            <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-              Delete…
-            </button>
-          )}
-          {admin && id !== null && confirmDelete && (
-            <button
-              type="button"
-              className="danger"
-              onClick={() => remove.mutate(id, { onSuccess: () => navigate('/kb') })}
-            >
-              Delete for good
-            </button>
-          )}
+          {admin && id !== null && <DeleteButton id={id} />}
         </div>
-        <ErrorNote error={remove.error} prefix="Not deleted" />
       </form>
     </section>
+  )
+}
+
+type Setter = <K extends keyof Form>(key: K, value: Form[K]) => void
+
+function ArticleFields(props: { form: Form; set: Setter; fieldError: (path: string) => string | undefined }) {
+  const { form, set, fieldError } = props
+  return (
+    <>
+      <div className="grid-2">
+        <Field label="Title" error={fieldError('title')}>
+          {(p) => (
+            <input
+              {...p}
+              value={form.title}
+              onChange={(e) => set('title', e.target.value)}
+              required
+              maxLength={500}
+            />
+          )}
+        </Field>
+        <Field label="Category" error={fieldError('category')}>
+          {(p) => (
+            <select
+              {...p}
+              value={form.category}
+              onChange={(e) => set('category', e.target.value as Category)}
+            >
+              {CATEGORIES.map((c) => (
+                <option key={c}>{c}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Tags" hint="Comma-separated, e.g. dns, nameservers" error={fieldError('tags')}>
+          {(p) => <input {...p} value={form.tags} onChange={(e) => set('tags', e.target.value)} />}
+        </Field>
+        <Field
+          label="Public URL"
+          hint="Listed under References in replies customers get"
+          error={fieldError('publicUrl')}
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="url"
+              value={form.publicUrl}
+              onChange={(e) => set('publicUrl', e.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <label>
+        <input type="checkbox" checked={form.isActive} onChange={(e) => set('isActive', e.target.checked)} />{' '}
+        Active (drafts may use it)
+      </label>
+    </>
+  )
+}
+
+/** *Delete…*, then *Delete for good*: an article's chunks are archived at once. */
+function DeleteButton({ id }: { id: number }) {
+  const navigate = useNavigate()
+  const remove = useDeleteArticle()
+  const [confirm, setConfirm] = useState(false)
+  return (
+    <>
+      {confirm ? (
+        <button
+          type="button"
+          className="danger"
+          onClick={() => remove.mutate(id, { onSuccess: () => navigate('/kb') })}
+        >
+          Delete for good
+        </button>
+      ) : (
+        <button type="button" className="danger" onClick={() => setConfirm(true)}>
+          Delete…
+        </button>
+      )}
+      <ErrorNote error={remove.error} prefix="Not deleted" />
+    </>
   )
 }
