@@ -14,7 +14,7 @@ import pgvector from 'pgvector'
 import { hashedEmbedding } from '#shared/ai/hashed-embedding'
 import { generateDraft } from '#shared/drafts/pipeline'
 import type { DraftTimings } from '#shared/drafts/types'
-import { drainOutbox } from '#shared/queue/outbox'
+import { type ClaimedJob, publishJobs } from '#shared/queue/outbox'
 import { queueDraft } from '#shared/tickets/tickets'
 import { startFakeOllama } from '../test/fakes/ollama-server.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
@@ -127,12 +127,12 @@ await sql.unsafe(hnswIndex)
 // The state autovacuum leaves a KB in after a bulk load, which is the state drafts meet for most of its life:
 // statistics, the visibility map (the coverage count is an index-only scan) and an empty GIN pending list.
 // Right after the load the 10,000 rows' full-text entries still sit in that list (fastupdate), and every
-// text search scans it linearly until a vacuum merges it: ~0.5 ms more per lexeme looked up (README).
+// text search scans it linearly until a vacuum merges it: ~0.5 ms more per lexeme looked up (docs/benchmarks.md).
 await sql`VACUUM ANALYZE kb_chunks`
 const loadMs = performance.now() - loadStarted
 
-/** Tickets with one customer message each; returns [ticketId, messageId]. */
-async function makeTickets(n: number, enqueue: boolean): Promise<Array<[number, number]>> {
+/** Tickets with one customer message each, their draft jobs queued into `enqueue` when given; returns [ticketId, messageId]. */
+async function makeTickets(n: number, enqueue: ClaimedJob[] | null): Promise<Array<[number, number]>> {
   const made: Array<[number, number]> = []
   for (let i = 0; i < n; i++) {
     const [topic] = pick(TOPICS)
@@ -144,7 +144,7 @@ async function makeTickets(n: number, enqueue: boolean): Promise<Array<[number, 
         INSERT INTO messages (tenant_id, ticket_id, role, content)
         VALUES (${tenant.id}, ${ticket!.id}, 'user', ${`Hello, how do I set up ${topic} for my site? Thanks`})
         RETURNING id`
-      if (enqueue) await queueDraft(tx, tenant.id, ticket!.id, message!.id, 'auto')
+      if (enqueue) await queueDraft(tx, enqueue, tenant.id, ticket!.id, message!.id, 'auto')
       made.push([ticket!.id, message!.id])
     })
   }
@@ -165,16 +165,20 @@ ai.embed = async (...args) => {
     embedMs.push(performance.now() - t0)
   }
 }
-const tickets = await makeTickets(OVERHEAD_DRAFTS + 5, false)
+const tickets = await makeTickets(OVERHEAD_DRAFTS + 5, null)
 for (const [i, [ticketId, messageId]] of tickets.entries()) {
-  const outcome = await generateDraft(app.rt.deps, {
-    jobId: crypto.randomUUID(),
-    tenantId: tenant.id,
-    ticketId,
-    messageId,
-    trigger: 'auto',
-    userId: null,
-  })
+  const outcome = await generateDraft(
+    app.rt.deps,
+    {
+      jobId: crypto.randomUUID(),
+      tenantId: tenant.id,
+      ticketId,
+      messageId,
+      trigger: 'auto',
+      userId: null,
+    },
+    [],
+  )
   if (outcome.status !== 'created') throw new Error(`draft skipped: ${outcome.reason}`)
   if (i >= 5) timings.push(outcome.timings) // the first few warm up compiled rules and prepared statements
 }
@@ -187,9 +191,10 @@ const stage = (name: string, pickMs: (t: DraftTimings) => number) => ({
 app.rt.queues.start()
 async function throughput(modelMs: number) {
   fake.setLatency(modelMs, '/api/chat')
-  const made = await makeTickets(QUEUE_DRAFTS, true)
+  const jobs: ClaimedJob[] = []
+  const made = await makeTickets(QUEUE_DRAFTS, jobs)
   const started = performance.now()
-  await drainOutbox(sql, app.rt.queues)
+  await publishJobs(app.rt.deps, jobs)
   await app.rt.queues.idle(170_000)
   const elapsed = performance.now() - started
   const [done] = await sql<{ n: number }[]>`

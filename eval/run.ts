@@ -11,7 +11,8 @@
  *   --prompt <file.json>  also evaluate this prompt version (POST /prompts body), repeatable
  *   --no-fit              skip deriving a calibration (the second round below)
  *   --budget <share>      most answerable tickets the suggested cut-offs may escalate (default 0.1)
- *   --out <dir>           where report.json and reliability.svg go (default eval/results/<space>)
+ *   --out <dir>           where report.json and reliability.svg go (default eval/out/<space>, git-ignored)
+ *   --update              write them to the committed reports in eval/results/<space> instead
  *   --tickets <file>      draft these tickets instead of eval/dataset/tickets.json, against the same
  *                         articles (eval/holdout/tickets.json: checks the shipped cut-offs, with --no-fit)
  *
@@ -466,6 +467,21 @@ export function markdownTable(report: EvalReport): string {
   ].join('\n')
 }
 
+/**
+ * Where a run's report goes unless `--out` says: the committed reports in eval/results only when asked
+ * (`--update`), so that trying a change never rewrites them; else the git-ignored eval/out. Another tickets
+ * file gets its own folder: eval/holdout/tickets.json → <space>-holdout.
+ * @internal
+ */
+export function reportDir(
+  provider: { name: string; embedModel: string },
+  options: { ticketsFile?: string; update: boolean },
+): string {
+  const space = `${provider.name}-${provider.embedModel}`.replace(/[^a-z0-9.-]+/gi, '-')
+  const folder = options.ticketsFile ? `${space}-${basename(dirname(options.ticketsFile))}` : space
+  return join(ROOT, 'eval', options.update ? 'results' : 'out', folder)
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
   const prompts: Array<Record<string, unknown>> = []
@@ -485,10 +501,7 @@ async function main(): Promise<void> {
     fit: !args.includes('--no-fit'),
     log: (l) => console.log(l),
   })
-  const space = `${report.provider.name}-${report.provider.embedModel}`.replace(/[^a-z0-9.-]+/gi, '-')
-  // Another tickets file gets its own folder: eval/holdout/tickets.json → eval/results/<space>-holdout.
-  const dir =
-    out ?? join(ROOT, 'eval', 'results', ticketsFile ? `${space}-${basename(dirname(ticketsFile))}` : space)
+  const dir = out ?? reportDir(report.provider, { ticketsFile, update: args.includes('--update') })
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
   const configured = report.rounds[0]!

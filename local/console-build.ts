@@ -38,7 +38,7 @@ function newestMtime(path: string): number {
 }
 
 /** True when `console/dist` is missing or older than any of its sources. */
-export function consoleIsStale(dist = CONSOLE_DIST): boolean {
+function consoleIsStale(dist = CONSOLE_DIST): boolean {
   const index = join(dist, 'index.html')
   if (!existsSync(index)) return true
   const built = statSync(index).mtimeMs

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, resolve, sep } from 'node:path'
 
 /** The path the console is served under, locally and behind CloudFront. */
-export const APP_PREFIX = '/app/'
+const APP_PREFIX = '/app/'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
  * The console talks to this origin's API only, loads nothing from elsewhere and is never framed. Inline
  * styles set through the DOM (React's `style`) are not affected by `style-src 'self'`.
  */
-export const CONSOLE_CSP =
+const CONSOLE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 

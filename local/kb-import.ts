@@ -4,7 +4,8 @@
  * with a progress bar. Articles are upserted by title, so running it again after editing a few files
  * updates only those. With `--wait` it also follows indexing until every article is searchable.
  *
- *   --url <http://127.0.0.1:3000>   Draftdesk base URL (env DRAFTDESK_URL)
+ *   --url <base URL>                Draftdesk base URL (env DRAFTDESK_URL; else, like the runtime,
+ *                                   PUBLIC_URL or http://127.0.0.1:<PORT>, PORT default 3000)
  *   --tenant <slug>                 tenant to log in to (env DRAFTDESK_TENANT)
  *   --email <e> --password <p>      user login (env DRAFTDESK_EMAIL, DRAFTDESK_PASSWORD)
  *   --api-key <key>                 or an admin API key (env DRAFTDESK_API_KEY)
@@ -18,6 +19,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { MAX_IMPORT_ARTICLES } from '#shared/api/kb'
+import { type Config, parseConfig, parseKbImportEnv } from '#shared/config'
 import type { ArticleInput } from '#shared/knowledge/articles'
 import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 
@@ -25,7 +27,7 @@ import { parseMarkdownArticle } from '#shared/knowledge/markdown'
 const MAX_BATCH_BYTES = 900 * 1024
 
 const USAGE =
-  'usage: npm run kb:import -- <folder> [--tenant slug] [--url http://127.0.0.1:3000] ' +
+  'usage: npm run kb:import -- <folder> [--tenant slug] [--url http://127.0.0.1:$PORT] ' +
   '[--email e --password p | --api-key k] [--global] [--batch n] [--wait]'
 
 class CliError extends Error {}
@@ -40,6 +42,34 @@ interface Options {
   global: boolean
   batch: number
   wait: boolean
+}
+
+/**
+ * The Draftdesk to import into: `--url`, else `DRAFTDESK_URL`, else where a runtime started with the same
+ * environment answers: `PUBLIC_URL` when set, else `npm start`'s own address, 127.0.0.1 on `PORT`.
+ * @internal
+ */
+export function targetUrl(
+  flag: string | undefined,
+  env: { DRAFTDESK_URL?: string } & Pick<Config, 'PUBLIC_URL' | 'PORT'>,
+): string {
+  const url = flag ?? env.DRAFTDESK_URL ?? env.PUBLIC_URL
+  if (url) return url.replace(/\/+$/, '')
+  // PORT=0 lets the runtime pick any free port; only the runtime knows which one it got.
+  if (env.PORT === 0) {
+    throw new CliError('PORT is 0 (any free port): give --url with the port Draftdesk printed')
+  }
+  return `http://127.0.0.1:${env.PORT}`
+}
+
+/** The CLI's variables and the runtime's PORT and PUBLIC_URL; a bad value is a usage error, not a crash. */
+function environment() {
+  try {
+    const { PORT, PUBLIC_URL } = parseConfig()
+    return { env: parseKbImportEnv(), PORT, PUBLIC_URL }
+  } catch (error) {
+    throw new CliError((error as Error).message)
+  }
 }
 
 function parseOptions(argv: string[]): Options {
@@ -63,10 +93,10 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_IMPORT_ARTICLES) {
     throw new CliError(`--batch must be an integer from 1 to ${MAX_IMPORT_ARTICLES}`)
   }
-  const env = process.env
+  const { env, PORT, PUBLIC_URL } = environment()
   const options: Options = {
     folder: positionals[0]!,
-    url: (values.url ?? env.DRAFTDESK_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    url: targetUrl(values.url, { DRAFTDESK_URL: env.DRAFTDESK_URL, PUBLIC_URL, PORT }),
     tenant: values.tenant ?? env.DRAFTDESK_TENANT,
     email: values.email ?? env.DRAFTDESK_EMAIL,
     password: values.password ?? env.DRAFTDESK_PASSWORD,

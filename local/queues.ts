@@ -239,7 +239,11 @@ export class LocalQueues implements QueuePort {
       // A thrown handler fails the whole batch, exactly as Lambda does.
       failed = new Set(jobs.map((j) => String(j.id)))
       thrown = error instanceof Error ? error.message : String(error)
-      logger.error('worker threw', { queue: def.name, error: error as Error })
+      logger.error('worker threw', {
+        queue: def.name,
+        messageId: jobs.map((j) => String(j.id)),
+        error: error as Error,
+      })
     }
     const errors = batchErrors.get(event)
     const done = jobs.filter((j) => !failed.has(String(j.id))).map((j) => j.id)
@@ -249,7 +253,7 @@ export class LocalQueues implements QueuePort {
       if (job.receiveCount >= def.maxReceiveCount) {
         await this
           .sql`UPDATE local_runtime.jobs SET dead_at = now(), claimed_at = NULL, last_error = ${error} WHERE id = ${job.id}`
-        logger.error('job moved to the dead-letter list', { queue: def.name, jobId: job.id, error })
+        logger.error('job moved to the dead-letter list', { queue: def.name, ...whose(job), error })
       } else {
         const delay = Math.min(this.opts.retryBaseMs * 2 ** (job.receiveCount - 1), 30_000)
         await this.sql`
@@ -263,6 +267,22 @@ export class LocalQueues implements QueuePort {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * The keys a job's log lines carry (shared/handlers/sqs-worker.ts), for this file's own line about it:
+ * read from the body as far as it parses, since a dead letter may be a body that never did.
+ */
+function whose(message: { id: number; body: string }): Record<string, unknown> {
+  let body: { jobId?: unknown; tenantId?: unknown } = {}
+  try {
+    body = JSON.parse(message.body) ?? {}
+  } catch {}
+  return {
+    messageId: String(message.id),
+    tenantId: typeof body.tenantId === 'number' ? body.tenantId : null,
+    ...(typeof body.jobId === 'string' ? { jobId: body.jobId } : {}),
+  }
+}
 
 function lambdaContext(def: QueueDef): Context {
   const deadline = Date.now() + def.timeoutSeconds * 1000

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { selectProvider } from '#shared/ai/select'
-import { type Config, parseConfig } from '#shared/config'
+import { type Config, environmentWith, parseConfig } from '#shared/config'
 import { type Deps, setDeps } from '#shared/deps'
 import { seedDefaults } from '#shared/drafts/defaults'
 import { bootstrapSuperadmin } from '#shared/identity/bootstrap'
@@ -51,7 +51,7 @@ export interface RuntimeOptions {
    */
   dataDir: string | null
   port?: number
-  /** Extra environment (merged over process.env) for config parsing. */
+  /** Extra environment (over the process environment) for config parsing. */
   env?: Record<string, string | undefined>
   queue?: LocalQueueOptions
   /** Start queue pollers and schedules (default true). */
@@ -82,7 +82,7 @@ export interface Runtime {
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const started = performance.now()
-  const config = parseConfig({ ...process.env, ...options.env })
+  const config = parseConfig(environmentWith(options.env))
   logger.setLogLevel(config.LOG_LEVEL)
   // Only an embedded database needs it: processes sharing a server coordinate through advisory locks.
   const lock = options.dataDir && !config.DATABASE_URL ? lockDataDir(options.dataDir) : undefined
@@ -108,21 +108,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(db.session ? { session: db.session } : {}),
     })
     const bootstrap = await prepareDatabase(db, queues, config, dataKey)
-    const ai = await selectProvider(
-      {
-        ollamaHost: config.OLLAMA_HOST,
-        embedModel: config.OLLAMA_EMBED_MODEL,
-        chatModel: config.OLLAMA_CHAT_MODEL,
-        timeoutMs: config.OLLAMA_TIMEOUT_MS,
-        retries: config.OLLAMA_RETRIES,
-      },
-      providerLogger,
-    )
+    const ai = await selectProvider(providerOptions(config), providerLogger)
     const deps: Deps = { config, sql: db.sql, queue: queues, ai, jwtKey, dataKey, now: () => new Date() }
     setDeps(deps)
 
     const serveConsole = consoleHandler(options.consoleDir ?? CONSOLE_DIST)
-    const server = createApiServer(routes, (def) => loadHandler(def.handler), serveConsole)
+    const server = createApiServer(
+      routes,
+      (def) => loadHandler(def.handler),
+      config.CORS_ORIGINS,
+      serveConsole,
+    )
     const url = await listen(server, options.port ?? config.PORT, config.HOST)
     const workers = options.workers ?? true
     const scheduler = workers ? startScheduler(schedules, (def) => loadHandler(def.handler)) : undefined
@@ -159,6 +155,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw error
   }
 }
+
+/** The AI provider's settings from the parsed config. */
+const providerOptions = (config: Config) => ({
+  ollamaHost: config.OLLAMA_HOST,
+  embedModel: config.OLLAMA_EMBED_MODEL,
+  chatModel: config.OLLAMA_CHAT_MODEL,
+  timeoutMs: config.OLLAMA_TIMEOUT_MS,
+  retries: config.OLLAMA_RETRIES,
+})
 
 /**
  * Listens on `host` (HOST: loopback unless the operator opens it) and returns the URL this machine reaches

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import { MAX_BODY_BYTES } from '#shared/handlers/http-route'
-import { logger } from '#shared/logger'
+import { logger, withLogKeys } from '#shared/logger'
 import type { RouteDef } from '#shared/routes'
 
 type HttpHandler = (
@@ -33,18 +33,19 @@ function compile(def: RouteDef): CompiledRoute {
 export function createApiServer(
   routes: readonly RouteDef[],
   load: (def: RouteDef) => Promise<HttpHandler>,
+  corsOrigins = '*',
   /** Paths served before the API's (the console under /app/); true when it answered the request. */
   serveStatic?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean,
 ): Server {
   const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length)
-  return createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now()
     const requestId = randomUUID()
     try {
       const url = new URL(req.url ?? '/', 'http://local')
       const method = req.method ?? 'GET'
       if (serveStatic?.(req, res, url)) return
-      if (method === 'OPTIONS') return preflight(res)
+      if (method === 'OPTIONS') return preflight(res, corsOrigins)
       const matches = compiled.filter((r) => r.pattern.test(url.pathname))
       const route = matches.find((r) => r.def.method === method)
       if (!route) {
@@ -74,7 +75,9 @@ export function createApiServer(
         ms: Math.round(performance.now() - started),
       })
     }
-  })
+  }
+  // One log scope per request; the route's handler joins it, so this file's lines carry its tenant too.
+  return createServer((req, res) => withLogKeys({ tenantId: null }, () => serve(req, res)))
 }
 
 /** Percent-decoded path parameters, or null when one is not valid percent-encoded UTF-8 (`%E0%A4%A`). */
@@ -172,9 +175,9 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2, re
   res.end(result.body ?? '')
 }
 
-function preflight(res: ServerResponse): void {
+function preflight(res: ServerResponse, corsOrigins: string): void {
   res.writeHead(204, {
-    'access-control-allow-origin': process.env.CORS_ORIGINS ?? '*',
+    'access-control-allow-origin': corsOrigins,
     'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
     'access-control-allow-headers': 'authorization,content-type,x-api-key',
     'access-control-max-age': '600',

@@ -17,15 +17,6 @@ const schema = z.object({
     .string()
     .default('127.0.0.1')
     .refine((h) => isIP(h) !== 0 || /^[a-z0-9.-]+$/i.test(h), 'an IP address or a host name'),
-  /**
-   * The URL people and WHMCS reach Draftdesk at (behind a reverse proxy: its https URL), without a trailing
-   * slash. The WHMCS panel's *Review in Draftdesk* links to `<PUBLIC_URL>/app/tickets/<id>`; unset, no link.
-   */
-  PUBLIC_URL: z
-    .url({ protocol: /^https?$/, error: 'an http(s) URL such as https://desk.example.com' })
-    .refine((u) => !u.includes('?') && !u.includes('#'), 'no query string or fragment')
-    .transform((u) => u.replace(/\/+$/, ''))
-    .optional(),
   DRAFTDESK_DATA_DIR: z.string().default('.data'),
   /** A PostgreSQL server (with pgvector) for the local runtime and `npm run migrate`; unset = embedded. */
   DATABASE_URL: z.string().optional(),
@@ -67,6 +58,17 @@ const schema = z.object({
    */
   WHMCS_ALLOWED_NETWORKS: z.string().default('').transform(cidrList),
   CORS_ORIGINS: z.string().default('*'),
+  /**
+   * The URL people and WHMCS reach Draftdesk at, e.g. `https://desk.example.com` behind a reverse proxy,
+   * without a trailing slash: the WHMCS panel's *Review in Draftdesk* link (`<PUBLIC_URL>/app/tickets/<id>`;
+   * unset, no link), the OpenAPI document's `servers` entry and the default target of `npm run kb:import`.
+   * Unset: the request's own origin (OpenAPI) and `http://127.0.0.1:<PORT>` (kb:import).
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL such as https://desk.example.com' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'no query string or fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   DRAFTDESK_BOOTSTRAP_EMAIL: z.string().email().optional(),
   DRAFTDESK_BOOTSTRAP_PASSWORD: z.string().min(8).optional(),
@@ -75,9 +77,29 @@ const schema = z.object({
   QUEUE_URL_DRAFT: z.string().optional(),
   QUEUE_URL_SYNC: z.string().optional(),
   QUEUE_URL_SEND: z.string().optional(),
+  /** The deploy-time migration function's SQL folder (CDK sets it; the default is beside the bundle). */
+  MIGRATIONS_DIR: z.string().optional(),
+  /** The generated first-superadmin secret the deploy-time migration reads on the very first deploy. */
+  BOOTSTRAP_SECRET_ARN: z.string().optional(),
 })
 
 export type Config = z.infer<typeof schema>
+
+/** The `npm run kb:import` CLI's own variables: defaults for its flags (local/kb-import.ts). */
+const kbImportSchema = z.object({
+  DRAFTDESK_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  DRAFTDESK_TENANT: z.string().optional(),
+  DRAFTDESK_EMAIL: z.string().optional(),
+  DRAFTDESK_PASSWORD: z.string().optional(),
+  DRAFTDESK_API_KEY: z.string().optional(),
+})
+
+/** Parses the kb:import CLI's variables; throws a ConfigError naming every bad one. */
+export function parseKbImportEnv(
+  env: Record<string, string | undefined> = process.env,
+): z.infer<typeof kbImportSchema> {
+  return parseWith(kbImportSchema, env)
+}
 
 /** A comma-separated list of CIDRs; a bare address or a shorthand like `10/8` is refused, not guessed at. */
 function cidrList(value: string, ctx: z.core.$RefinementCtx<string>): string[] {
@@ -104,11 +126,73 @@ class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+/**
+ * What the logger, metrics and tracer need when their modules load, before any handler has parsed the
+ * full configuration (and in processes that never do, such as a worker that fails its cold start): a
+ * few variables only, so that a bad value elsewhere cannot break logging. Parsed once, at first import.
+ */
+const processSchema = z.object({
+  POWERTOOLS_SERVICE_NAME: z.string().default('draftdesk'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().default('Draftdesk'),
+  LOG_LEVEL: schema.shape.LOG_LEVEL,
+  /** Powertools' tracing switch: on unless `false` (and only inside Lambda, see `tracing`). */
+  POWERTOOLS_TRACE_ENABLED: z.string().optional(),
+  POWERTOOLS_METRICS_DISABLED: z.string().optional(),
+  /** Set by Lambda in every function; absent locally. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  AWS_EXECUTION_ENV: z.string().optional(),
+  AWS_SAM_LOCAL: z.string().optional(),
+})
+
+/** The parsed {@link processSchema}, plus the two facts derived from it. */
+interface ProcessEnv {
+  serviceName: string
+  metricsNamespace: string
+  logLevel: Config['LOG_LEVEL']
+  /** Powertools' own rule for tracing: inside Lambda (not SAM local), unless turned off. */
+  tracing: boolean
+}
+
+function readProcessEnv(env: Record<string, string | undefined>): ProcessEnv {
+  const e = parseWith(processSchema, env)
+  // Powertools' Metrics reads its documented switch from the environment itself (no option for it):
+  // outside Lambda (`npm start`, tests, benchmarks) metrics are off unless someone chose, so the local
+  // log stays readable.
+  if (!e.AWS_LAMBDA_FUNCTION_NAME && e.POWERTOOLS_METRICS_DISABLED === undefined)
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true'
+  return {
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    logLevel: e.LOG_LEVEL,
+    tracing:
+      Boolean(e.AWS_EXECUTION_ENV) &&
+      !e.AWS_SAM_LOCAL &&
+      e.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false',
+  }
+}
+
+/** The process environment the logger and observability modules read at load (shared/logger.ts). */
+export const processEnv: ProcessEnv = readProcessEnv(process.env)
+
+/**
+ * The environment of this process with `overrides` on top: what the local runtime parses its
+ * configuration from (`startRuntime({ env })`, so tests and tools can set variables per runtime).
+ */
+export function environmentWith(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return { ...process.env, ...overrides }
+}
+
 /** Parses `env`; throws a ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseWith(schema, env)
+}
+
+function parseWith<S extends z.ZodType>(s: S, env: Record<string, string | undefined>): z.output<S> {
   // An empty variable means "unset" (`OLLAMA_HOST= npm start`), as shells and .env files intend.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  const result = schema.safeParse(present)
+  const result = s.safeParse(present)
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)

@@ -5,7 +5,8 @@
  *
  * Metrics are CloudWatch EMF lines on stdout, flushed by `logMetrics` after every invocation (see
  * `handlerMiddlewares`). Outside Lambda (`npm start`, tests, benchmarks) they are off unless
- * `POWERTOOLS_METRICS_DISABLED=false` is set, so the local log stays readable.
+ * `POWERTOOLS_METRICS_DISABLED=false` is set, so the local log stays readable (shared/config.ts,
+ * `processEnv`, which holds every variable this module reads).
  *
  * Tracing follows Powertools' own rule (on only inside Lambda, off with `POWERTOOLS_TRACE_ENABLED=false`)
  * and only in workers, which load the Tracer with {@link useTracer} (shared/handlers/sqs-worker.ts). A job is
@@ -20,12 +21,10 @@ import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types'
 import type { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import type middy from '@middy/core'
-import { logger } from './logger.ts'
+import { processEnv } from './config.ts'
+import { logger, logKeys } from './logger.ts'
 
-export const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'draftdesk'
-
-// Powertools' documented switch; set only when nobody chose, and only outside Lambda.
-if (!process.env.AWS_LAMBDA_FUNCTION_NAME) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'
+export const serviceName = processEnv.serviceName
 
 /**
  * Powertools warns on every flush that has no application metrics; most HTTP requests record none, so in
@@ -44,7 +43,7 @@ const metricsLogger = {
 
 /** The one Metrics instance; exported for the handler middlewares and tests only. */
 const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Draftdesk',
+  namespace: processEnv.metricsNamespace,
   serviceName,
   logger: metricsLogger,
 })
@@ -53,11 +52,7 @@ let tracer: Tracer | undefined
 
 /** Whether this process should trace: Powertools' own rule, checked before anything is loaded. */
 export function tracingWanted(): boolean {
-  return (
-    Boolean(process.env.AWS_EXECUTION_ENV) &&
-    !process.env.AWS_SAM_LOCAL &&
-    process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false'
-  )
+  return processEnv.tracing
 }
 
 /** Installs the Tracer `traced`, `captureAwsClient` and the worker middlewares use from now on. */
@@ -88,12 +83,18 @@ export function handlerMiddlewares(kind: 'http' | 'worker'): middy.MiddlewareObj
 }
 
 /**
- * Runs `fn` in an X-Ray subsegment called `name` (a no-op passthrough when tracing is off). Errors mark
- * the subsegment: client errors (an exposed 4xx) as `error`, anything else as `fault`.
+ * Runs `fn` in an X-Ray subsegment called `name` (a no-op passthrough when tracing is off), annotated with
+ * the keys of the log scope it runs in (tenant, job, ticket or article: shared/logger.ts), so each
+ * subsegment of a job says whose it is and traces can be searched by them. Errors mark the subsegment:
+ * client errors (an exposed 4xx) as `error`, anything else as `fault`.
  */
 export async function traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
   if (!tracer) return fn()
   return tracer.provider.captureAsyncFunc(name, async (subsegment) => {
+    for (const [key, value] of Object.entries(logKeys())) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        subsegment?.addAnnotation(key, value)
+    }
     try {
       return await fn()
     } catch (error) {

@@ -21,13 +21,13 @@ const bootstrapSecret = z.object({
  * bundle; MIGRATIONS_DIR overrides. Throwing fails the deployment, as a bad or edited migration should.
  */
 export const handler = async (): Promise<{ applied: string[]; bootstrapped: boolean }> => {
-  const { sql, dataKey } = await getDeps()
-  const dir = process.env.MIGRATIONS_DIR ?? join(import.meta.dirname, 'migrations')
+  const { sql, dataKey, config } = await getDeps()
+  const dir = config.MIGRATIONS_DIR ?? join(import.meta.dirname, 'migrations')
   const applied = await migrate(sql, await loadMigrations(dir))
   await seedDefaults(sql)
   let bootstrapped = false
-  if (process.env.BOOTSTRAP_SECRET_ARN) {
-    const out = await secrets.send(new GetSecretValueCommand({ SecretId: process.env.BOOTSTRAP_SECRET_ARN }))
+  if (config.BOOTSTRAP_SECRET_ARN) {
+    const out = await secrets.send(new GetSecretValueCommand({ SecretId: config.BOOTSTRAP_SECRET_ARN }))
     const input = bootstrapSecret.parse(JSON.parse(out.SecretString ?? '{}'))
     bootstrapped = (await bootstrapSuperadmin(sql, dataKey, input)) !== null
   }

@@ -8,6 +8,6 @@ export const handler = httpRoute('GET /health', async ({ deps }) => {
     embedModel: deps.ai.embedModel,
     db: db?.ok === 1 ? 'ok' : 'error',
     queues: await deps.queue.depths(),
-    time: deps.now().toISOString(),
+    time: deps.now(),
   }
 })

@@ -1,9 +1,7 @@
 import { httpRoute } from '#shared/handlers/http-route'
-import { flushOutbox } from '#shared/queue/outbox'
 import { createTicket, ticketFor } from '#shared/tickets/tickets'
 
-export const handler = httpRoute('POST /tickets', async ({ deps, auth, body }) => {
-  const ticket = await createTicket(deps.sql, auth, body)
-  await flushOutbox(deps)
+export const handler = httpRoute('POST /tickets', async ({ deps, auth, body, jobs }) => {
+  const ticket = await createTicket(deps.sql, auth, body, jobs)
   return ticketFor(auth, ticket)
 })

@@ -1,13 +1,9 @@
 import { httpRoute } from '#shared/handlers/http-route'
-import { flushOutbox } from '#shared/queue/outbox'
 import { regenerateWhmcsTicketDraft } from '#shared/whmcs/panel'
 
 /** The WHMCS panel's Regenerate (x-api-key): a new draft for the ticket WHMCS knows by this id. */
 export const handler = httpRoute(
   'POST /integrations/whmcs/tickets/{whmcsTicketId}/drafts',
-  async ({ deps, auth, params }) => {
-    const queued = await regenerateWhmcsTicketDraft(deps.sql, auth, params.whmcsTicketId)
-    await flushOutbox(deps)
-    return queued
-  },
+  async ({ deps, auth, params, jobs }) =>
+    regenerateWhmcsTicketDraft(deps.sql, auth, params.whmcsTicketId, jobs),
 )

@@ -9,9 +9,9 @@ import { draftJobSchema } from '#shared/queue/jobs'
  * the last attempt the ticket is marked `draft_state = 'failed'` with the error first, because after that
  * the job only exists in the dead-letter queue, where agents do not look.
  */
-export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt }) => {
+export const handler = sqsWorker('draft', draftJobSchema, async (job, { deps, isLastAttempt, jobs }) => {
   try {
-    const outcome = await generateDraft(deps, job)
+    const outcome = await generateDraft(deps, job, jobs)
     if (outcome.status === 'created') {
       recordDraft({
         confidence: outcome.confidence,

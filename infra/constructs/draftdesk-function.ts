@@ -4,6 +4,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources'
 import {
+  LogLevel,
   NodejsFunction,
   type NodejsFunctionProps,
   OutputFormat,
@@ -95,6 +96,9 @@ export class DraftdeskFunction extends NodejsFunction {
         mainFields,
         banner: esmBanner,
         externalModules,
+        // esbuild's CLI defaults to `info`: a size table and "Done" per function, ~300 lines a synth.
+        // Warnings and errors still print.
+        logLevel: LogLevel.WARNING,
         ...bundling,
       },
       environment: {

@@ -46,12 +46,16 @@ const TASK_PREFIX: Record<EmbedKind, string> = {
   query: 'search_query: ',
 }
 
-/** A `fetch` that aborts each request (including reading its body) after `timeoutMs`. */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
+/**
+ * A `fetch` that aborts each request (including reading its body) after `timeoutMs`, or as soon as the
+ * caller's `abandon` signal fires.
+ */
+function fetchWithTimeout(timeoutMs: number, abandon?: AbortSignal): typeof fetch {
   return (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
-    return fetch(input, { ...init, signal })
+    const signals = [AbortSignal.timeout(timeoutMs)]
+    if (init?.signal) signals.push(init.signal)
+    if (abandon) signals.push(abandon)
+    return fetch(input, { ...init, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] })
   }
 }
 
@@ -191,8 +195,17 @@ export class OllamaProvider implements AiProvider {
     const modelOptions: { temperature?: number; num_predict?: number } = {}
     if (options.temperature !== undefined) modelOptions.temperature = options.temperature
     if (options.maxTokens !== undefined) modelOptions.num_predict = options.maxTokens
-    const response = await this.withRetry('chat', model, this.chatTimeoutMs, () =>
-      this.chatClient.chat({ model, messages, stream: false, options: modelOptions }),
+    // The client takes its fetch per instance, so a call the caller may abandon gets a client of its own
+    // (a plain object, cheap) whose fetch also listens to the caller's signal.
+    const client = options.signal
+      ? new Ollama({ host: this.host, fetch: fetchWithTimeout(this.chatTimeoutMs, options.signal) })
+      : this.chatClient
+    const response = await this.withRetry(
+      'chat',
+      model,
+      this.chatTimeoutMs,
+      () => client.chat({ model, messages, stream: false, options: modelOptions }),
+      options.signal,
     )
     // A model can emit a NUL or a broken surrogate pair; Postgres would then refuse the whole draft.
     const content = cleanText(response.message?.content ?? '')
@@ -234,8 +247,9 @@ export class OllamaProvider implements AiProvider {
     model: string,
     timeoutMs: number,
     request: () => Promise<T>,
+    signal?: AbortSignal,
   ): Promise<T> {
-    return observeModelCall(op, () => this.retrying(op, model, timeoutMs, request))
+    return observeModelCall(op, () => this.retrying(op, model, timeoutMs, request, signal))
   }
 
   private async retrying<T>(
@@ -243,6 +257,7 @@ export class OllamaProvider implements AiProvider {
     model: string,
     timeoutMs: number,
     request: () => Promise<T>,
+    signal?: AbortSignal,
   ): Promise<T> {
     let attempts = 0
     try {
@@ -262,9 +277,18 @@ export class OllamaProvider implements AiProvider {
           factor: 2,
           randomize: true,
           shouldRetry: ({ error }) => error instanceof AiProviderError && error.retryable,
+          // Abandoned by the caller: no further attempt, and no waiting out a backoff first.
+          signal,
         },
       )
     } catch (error) {
+      if (signal?.aborted) {
+        throw new AiProviderError(`Ollama ${op} on ${this.host} abandoned by the caller`, {
+          retryable: false,
+          code: 'aborted',
+          cause: signal.reason,
+        })
+      }
       if (error instanceof AiProviderError && error.retryable && attempts > 1) {
         throw new AiProviderError(`${error.message} (gave up after ${attempts} attempts)`, {
           retryable: true,

@@ -46,6 +46,12 @@ export interface ChatOptions {
   /** Upper bound on generated tokens (Ollama `num_predict`). */
   maxTokens?: number
   grounding?: Grounding
+  /**
+   * Abandons the call: the request in flight is aborted and no retry starts after it. A caller with its own
+   * deadline passes one so that a late answer does not keep a connection and the model host busy. A
+   * provider without requests to abort (the built-in one) may ignore it.
+   */
+  signal?: AbortSignal
 }
 
 export interface ChatResult {
@@ -74,7 +80,14 @@ export interface AiProvider {
 }
 
 /** Why a provider call failed, for callers that branch on it (queues retry only `retryable` errors). */
-export type AiProviderErrorCode = 'model_not_found' | 'timeout' | 'unavailable' | 'http' | 'bad_response'
+export type AiProviderErrorCode =
+  | 'model_not_found'
+  | 'timeout'
+  | 'unavailable'
+  | 'http'
+  | 'bad_response'
+  /** The caller abandoned the call through `ChatOptions.signal`. */
+  | 'aborted'
 
 /**
  * A provider failure with an operator-readable message. `retryable` tells a worker whether running the same

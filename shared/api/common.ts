@@ -108,3 +108,25 @@ export const jsonObject = (maxBytes = 64 * 1024, maxDepth = 16) =>
 
 export const email = z.string().trim().toLowerCase().email().max(255)
 export const password = z.string().min(8, 'at least 8 characters').max(200)
+
+// Response building blocks. Response schemas describe what handlers return (OpenAPI and the console's types
+// come from them); dates are `z.date()`, which the OpenAPI document renders as date-time strings.
+
+/** A row id in a response. */
+export const rowId = z.number().int()
+
+/** A `{ items, nextCursor }` page of a list route (see {@link page}). */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
+  })
+
+/** The success "body" of a 204 route: there is none (the OpenAPI document shows no content). */
+export const noContent = z.null().meta({ description: 'No content' })
+
+/** `{ queued: true, jobId }`: what a route that queues background work answers (202). */
+export const queuedJob = z.object({
+  queued: z.literal(true),
+  jobId: z.string().describe('the queued job; its effects appear when a worker has run it'),
+})

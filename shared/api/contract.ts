@@ -9,8 +9,8 @@ import { systemContract } from './system.ts'
 import { ticketsContract } from './tickets.ts'
 
 /**
- * What a route accepts, and for some what it answers: zod schemas for path, query, body and response (the
- * single source for types and OpenAPI).
+ * What a route accepts and what it answers: zod schemas for path, query, body and response (the single
+ * source for types and OpenAPI).
  */
 export interface RouteSpec {
   summary: string
@@ -20,11 +20,16 @@ export interface RouteSpec {
   params?: z.ZodType
   query?: z.ZodType
   body?: z.ZodType
-  /** The success body, for OpenAPI (a union of titled views where the audience changes what is shown). */
-  response?: z.ZodType
+  /**
+   * The success body, as the handler returns it (dates as `Date`, which JSON carries as ISO strings): a
+   * union of titled views where the audience changes what is shown, `noContent` for a 204. Required, so a
+   * new route cannot leave its answer undocumented; test/e2e/response-schemas.test.ts holds real
+   * answers to these schemas.
+   */
+  response: z.ZodType
 }
 
-/** Request schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */
+/** Request and response schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */
 export const contract = {
   ...systemContract,
   ...identityContract,

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { idParams } from './common.ts'
+import { idParams, queuedJob, rowId } from './common.ts'
 import { SOURCE_KINDS } from './kb.ts'
 
 const score = z.number().nullable()
@@ -21,19 +21,72 @@ const shownSource = z.object({
   excerpt: z.string(),
 })
 
-/** One term of the confidence score, with its explanation in words. */
+/** One term of the confidence sum: what it measured and the points it gave. */
 const confidenceComponent = z.object({
-  component: z.string(),
+  component: z.enum([
+    'retrieval',
+    'agreement',
+    'coverage',
+    'groundedness',
+    'no_citations',
+    'escalation_keyword',
+    'reply_length',
+    'clamp',
+  ]),
   kind: z.enum(['signal', 'penalty', 'clamp']),
   weight: z.number(),
   value: z.number(),
   points: z.number(),
   detail: z.string(),
 })
-/** Why a draft was escalated: a code (`keyword`, `low_retrieval`, …) and the reason in words. */
-const escalationReason = z
-  .object({ code: z.string(), category: z.string().optional(), detail: z.string().optional() })
-  .loose()
+
+/** Why a draft is escalated: a rule's code, the keyword category for keyword rules, and a sentence. */
+const escalationReason = z.object({
+  code: z.enum(['keyword', 'low_retrieval', 'no_answer', 'language_mismatch', 'urgent_priority']),
+  category: z.string().optional().describe('keyword rules: refund, legal, abuse, …'),
+  match: z.string().optional().describe('keyword rules: the matched text, folded'),
+  detail: z.string(),
+})
+
+const DRAFT_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'superseded',
+  'sent_as_drafted',
+  'sent_edited',
+  'replaced',
+] as const
+
+/** A stored draft as agents see it (`GET /tickets/{id}/drafts`, a ticket's `latestDraft`, a rejection). */
+export const draftView = z.object({
+  id: rowId,
+  ticketId: rowId,
+  messageId: rowId.nullable().describe('the customer message it answers'),
+  reply: z.string().describe('the draft with its [n] citation markers'),
+  confidenceScore: z.number().describe('calibrated: about this share (%) of such drafts were right'),
+  confidenceRaw: z.number().nullable().describe('the points the breakdown adds up to, before calibration'),
+  confidenceBreakdown: z.array(confidenceComponent),
+  calibration: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('the calibration (scoring space, thresholds) and knowledge signals the scores used'),
+  language: z.string().nullable().describe("ISO 639-1 code of the customer's language"),
+  sources: z.array(shownSource),
+  escalated: z.boolean(),
+  escalationReasons: z.array(escalationReason),
+  intentDetected: z.string().nullable(),
+  provider: z.string(),
+  model: z.string(),
+  promptVersionId: rowId.nullable(),
+  tokensUsed: z.number().int().nullable(),
+  latencyMs: z.number().int().nullable(),
+  status: z.enum(DRAFT_STATUSES),
+  trigger: z.enum(['auto', 'regenerate']),
+  rejectReason: z.string().nullable(),
+  reviewChannel: z.enum(['api', 'whmcs']).nullable().describe('where it was decided; null while undecided'),
+  createdAt: z.date(),
+})
 
 /** A draft made for a question alone and never stored (`POST /drafts/preview`). */
 const draftPreview = z.object({
@@ -51,50 +104,12 @@ const draftPreview = z.object({
   model: z.string(),
 })
 
-const DRAFT_STATUSES = [
-  'pending',
-  'approved',
-  'rejected',
-  'superseded',
-  'sent_as_drafted',
-  'sent_edited',
-  'replaced',
-] as const
-
-/** A stored draft as agents see it (`GET /tickets/{id}/drafts`, a rejection's answer). */
-export const draftView = z.object({
-  id: z.number().int(),
-  ticketId: z.number().int(),
-  messageId: z.number().int().nullable(),
-  reply: z.string(),
-  /** Calibrated: about this share (in %) of such drafts were right on the evaluation set. */
-  confidenceScore: z.number(),
-  confidenceRaw: z.number().nullable(),
-  confidenceBreakdown: z.array(confidenceComponent).nullable(),
-  calibration: z.record(z.string(), z.unknown()).nullable(),
-  language: z.string().nullable(),
-  sources: z.array(shownSource).nullable(),
-  escalated: z.boolean(),
-  escalationReasons: z.array(escalationReason).nullable(),
-  intentDetected: z.string().nullable(),
-  provider: z.string(),
-  model: z.string(),
-  promptVersionId: z.number().int().nullable(),
-  tokensUsed: z.number().int().nullable(),
-  latencyMs: z.number().int().nullable(),
-  status: z.enum(DRAFT_STATUSES),
-  trigger: z.enum(['auto', 'regenerate']),
-  rejectReason: z.string().nullable(),
-  reviewChannel: z.enum(['api', 'whmcs']).nullable(),
-  createdAt: z.date(),
-})
-
 export const draftsContract = {
   'POST /tickets/{id}/drafts': {
     status: 202,
     summary: 'Regenerate the draft for the latest customer message (queued; answers { queued, jobId })',
     params: idParams,
-    response: z.object({ queued: z.literal(true), jobId: z.string() }),
+    response: queuedJob,
   },
   'GET /tickets/{id}/drafts': {
     summary: 'Drafts of a ticket, newest first, with sources, confidence breakdown and escalation reasons',

@@ -1,6 +1,18 @@
 import * as z from 'zod'
 import { roleSchema } from '../auth/roles.ts'
-import { email, id, idParams, jsonObject, pageQuery, password, patchBody, tenantScope } from './common.ts'
+import {
+  email,
+  id,
+  idParams,
+  jsonObject,
+  noContent,
+  pageOf,
+  pageQuery,
+  password,
+  patchBody,
+  rowId,
+  tenantScope,
+} from './common.ts'
 
 const slug = z
   .string()
@@ -24,7 +36,56 @@ const whmcsUrl = z
 /** Customer-facing accounts cannot be created as superadmin through the API. */
 const assignableRole = roleSchema.refine((r) => r !== 'superadmin', 'superadmin cannot be assigned')
 
-const role = z.enum(['user', 'support_agent', 'admin', 'superadmin'])
+// Responses. Roles are answered as stored (seed 000's `agent` is read as `support_agent`).
+
+const tenant = z.object({
+  id: rowId,
+  name: z.string(),
+  slug: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+  isActive: z.boolean(),
+  whmcsUrl: z.string().nullable(),
+  whmcsAdminUsername: z.string().nullable(),
+  whmcsConfigured: z.boolean().describe('a WHMCS URL and API credentials are saved (they are never shown)'),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+})
+const webhookSecret = z.string().describe('shown once; rotate it if lost')
+
+const user = z.object({
+  id: rowId,
+  tenantId: rowId,
+  email: z.string(),
+  fullName: z.string().nullable(),
+  role: roleSchema,
+  isActive: z.boolean(),
+  lastLoginAt: z.date().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+})
+
+const apiKey = z.object({
+  id: rowId,
+  name: z.string(),
+  prefix: z.string().describe('the first characters of the key, to tell keys apart'),
+  role: roleSchema,
+  lastUsedAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+  createdAt: z.date(),
+})
+
+const login = z.object({
+  token: z.string().describe('a JWT for `authorization: Bearer …`'),
+  expiresAt: z.date(),
+  user: user.pick({ id: true, tenantId: true, email: true, fullName: true, role: true }),
+})
+
+const me = z.discriminatedUnion('kind', [
+  user.extend({ kind: z.literal('user') }).meta({ title: 'A logged-in user' }),
+  z
+    .object({ kind: z.literal('api_key'), apiKeyId: rowId, tenantId: rowId, role: roleSchema })
+    .meta({ title: 'An API key' }),
+])
 
 export const identityContract = {
   'POST /auth/login': {
@@ -32,24 +93,15 @@ export const identityContract = {
     status: 200,
     summary: 'Log in with tenant slug, email and password; returns a JWT',
     body: z.object({ tenant: slug, email, password: z.string().min(1).max(200) }).strict(),
-    response: z.object({
-      token: z.string(),
-      expiresAt: z.date(),
-      user: z.object({
-        id: z.number().int(),
-        tenantId: z.number().int(),
-        email: z.string(),
-        fullName: z.string().nullable(),
-        role,
-      }),
-    }),
+    response: login,
   },
-  'GET /me': { summary: 'The current user or API key' },
+  'GET /me': { summary: 'The current user or API key', response: me },
   'POST /tenants': {
     summary: 'Create a tenant (superadmin); returns its webhook secret once',
     body: z.object({ name: z.string().trim().min(1).max(255), slug }).strict(),
+    response: tenant.extend({ webhookSecret }),
   },
-  'GET /tenants': { summary: 'List tenants (superadmin)', query: pageQuery },
+  'GET /tenants': { summary: 'List tenants (superadmin)', query: pageQuery, response: pageOf(tenant) },
   'PATCH /tenants/{id}': {
     summary: 'Update a tenant and its WHMCS connection (secrets are write-only)',
     params: idParams,
@@ -63,11 +115,13 @@ export const identityContract = {
       whmcsAccessKey: z.string().min(1).max(500).nullable(),
       whmcsAdminUsername: z.string().min(1).max(100).nullable(),
     }),
+    response: tenant,
   },
   'POST /tenants/{id}/webhook-secret': {
     status: 200,
     summary: 'Rotate the tenant webhook secret; the new one is shown once',
     params: idParams,
+    response: z.object({ webhookSecret }),
   },
   'POST /users': {
     summary: 'Create a user in your tenant (admin) or any tenant (superadmin with tenantId)',
@@ -75,8 +129,9 @@ export const identityContract = {
       .object({ email, password, fullName: z.string().trim().max(255).optional(), role: assignableRole })
       .extend(tenantScope.shape)
       .strict(),
+    response: user,
   },
-  'GET /users': { summary: 'List users', query: pageQuery.extend(tenantScope.shape) },
+  'GET /users': { summary: 'List users', query: pageQuery.extend(tenantScope.shape), response: pageOf(user) },
   'PATCH /users/{id}': {
     summary: 'Update a user',
     params: idParams,
@@ -86,13 +141,24 @@ export const identityContract = {
       role: assignableRole,
       isActive: z.boolean(),
     }),
+    response: user,
   },
   'POST /api-keys': {
     summary: 'Create a machine API key; the key is shown once',
     body: z
       .object({ name: z.string().trim().min(1).max(255), role: assignableRole.default('support_agent') })
       .strict(),
+    response: apiKey.extend({ key: z.string().describe('the key itself, shown once (`x-api-key` header)') }),
   },
-  'GET /api-keys': { summary: 'List API keys (never the keys themselves)', query: pageQuery },
-  'DELETE /api-keys/{id}': { status: 204, summary: 'Revoke an API key', params: z.object({ id }) },
+  'GET /api-keys': {
+    summary: 'List API keys (never the keys themselves)',
+    query: pageQuery,
+    response: pageOf(apiKey),
+  },
+  'DELETE /api-keys/{id}': {
+    status: 204,
+    summary: 'Revoke an API key',
+    params: z.object({ id }),
+    response: noContent,
+  },
 } as const

@@ -1,5 +1,6 @@
 import * as z from 'zod'
-import { id, idParams, pageQuery, tenantScope } from './common.ts'
+import { id, idParams, pageOf, pageQuery, queuedJob, rowId, tenantScope } from './common.ts'
+import { draftView } from './drafts.ts'
 
 /** WHMCS sends ids and counters as numbers or as strings, depending on version and hook. */
 const intish = z
@@ -42,16 +43,84 @@ export type WhmcsWebhookBody = z.output<typeof whmcsWebhookBody>
 
 const SYNC_LOG_STATUSES = ['pending', 'running', 'success', 'failed'] as const
 
+const syncLog = z.object({
+  id: rowId,
+  system: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  status: z.enum(SYNC_LOG_STATUSES),
+  recordsProcessed: z.number().int(),
+  errorMessage: z.string().nullable().describe("WHMCS's error, when the run failed"),
+  startedAt: z.date(),
+  completedAt: z.date().nullable(),
+  metadata: z.record(z.string(), z.unknown()).describe('progress and resume point (never credentials)'),
+})
+
+const webhookResult = z.union([
+  z.object({ duplicate: z.literal(true) }).meta({ title: 'A redelivery or replay: nothing changed' }),
+  z
+    .object({
+      duplicate: z.literal(false),
+      event: z.string(),
+      ticketId: rowId.nullable(),
+      ignored: z
+        .enum(['unknown_event', 'unknown_ticket', 'own_reply'])
+        .optional()
+        .describe('why nothing changed, when nothing did'),
+      draftQueued: z.boolean(),
+      review: z
+        .object({
+          outcome: z.enum(['sent_as_drafted', 'sent_edited', 'replaced']),
+          similarity: z.number().min(0).max(1),
+          approvedReplyId: rowId,
+          draftId: rowId,
+        })
+        .optional()
+        .describe('a staff reply that settled a pending draft: the outcome recorded'),
+    })
+    .meta({ title: 'An applied event' }),
+])
+
+/** What the WHMCS admin panel shows (field names as integrations/whmcs/draftdesk.php reads them). */
+const panelDraft = z.object({
+  ticketId: rowId,
+  draftState: z.enum(['queued', 'ready', 'failed']).nullable().describe('queued while a draft is being made'),
+  draft: z
+    .object({
+      id: rowId,
+      ticketId: rowId,
+      status: z.enum(['pending', 'approved']),
+      body: z.string().describe('the text with its [n] citation markers'),
+      customerBody: z.string().describe('what Insert draft puts in the reply box: no markers, References:'),
+      confidence: z.number().int(),
+      escalated: z.boolean(),
+      escalationReasons: z.array(z.string()),
+      confidenceComponents: z.array(z.object({ label: z.string(), points: z.number(), detail: z.string() })),
+      sources: z.array(
+        z.object({
+          title: z.string(),
+          kind: z.string().optional(),
+          score: z.number().optional(),
+          url: z.string().optional(),
+        }),
+      ),
+      createdAt: z.date(),
+    })
+    .nullable()
+    .describe('null when the ticket has no pending or approved draft'),
+})
+
 export const integrationsContract = {
   'GET /integrations/sync-logs': {
     summary:
       'Integration sync runs of your tenant, newest first (status, records, WHMCS error, resume point)',
     query: pageQuery.extend(tenantScope.shape).extend({ status: z.enum(SYNC_LOG_STATUSES).optional() }),
+    response: pageOf(syncLog),
   },
   'POST /integrations/whmcs/sync': {
     summary: 'Queue a WHMCS sync of your tenant now (202); 409 when WHMCS is not configured',
     status: 202,
     query: tenantScope,
+    response: queuedJob,
   },
   'POST /webhooks/whmcs/{tenantSlug}': {
     public: true,
@@ -64,6 +133,7 @@ export const integrationsContract = {
     // No body schema here on purpose: the signature is checked over the raw bytes before the body is parsed,
     // so unauthenticated senders get 401, never validation details (see whmcsWebhookBody).
     params: z.object({ tenantSlug: z.string().min(1).max(100) }),
+    response: webhookResult,
   },
   'GET /integrations/whmcs/tickets/{whmcsTicketId}/draft': {
     summary:
@@ -71,6 +141,7 @@ export const integrationsContract = {
       '({ draftState, draft: null | { id, body, confidence, confidenceComponents, escalated, escalationReasons, ' +
       'sources, ... } }); marks a pending draft as shown in WHMCS; 404 for an unknown ticket',
     params: z.object({ whmcsTicketId: id }),
+    response: panelDraft,
   },
   'POST /integrations/whmcs/tickets/{whmcsTicketId}/drafts': {
     status: 202,
@@ -78,6 +149,7 @@ export const integrationsContract = {
       'The WHMCS panel’s Regenerate: queue a new draft for the latest customer message of the ticket with this ' +
       'WHMCS ticket id (answers { queued, jobId, ticketId }; poll the draft route for a newer draft id)',
     params: z.object({ whmcsTicketId: id }),
+    response: queuedJob.extend({ ticketId: rowId }),
   },
   'POST /integrations/whmcs/drafts/{id}/not-helpful': {
     status: 200,
@@ -86,5 +158,6 @@ export const integrationsContract = {
       'rejection in the whmcs channel); 409 when the draft is no longer pending',
     params: idParams,
     body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
+    response: draftView,
   },
 } as const

@@ -1,5 +1,15 @@
 import * as z from 'zod'
-import { id, idParams, intParam, pageQuery, patchBody, tenantScope } from './common.ts'
+import {
+  id,
+  idParams,
+  intParam,
+  noContent,
+  pageOf,
+  pageQuery,
+  patchBody,
+  rowId,
+  tenantScope,
+} from './common.ts'
 
 const KB_CATEGORIES = ['product', 'pricing', 'policy', 'sla', 'faq', 'custom'] as const
 export type KbCategory = (typeof KB_CATEGORIES)[number]
@@ -64,31 +74,60 @@ export const kbArticleInput = z
   })
   .strict()
 
-/** An article with where its indexing stands (`isIndexed`, `indexError`). */
-const articleView = z.object({
-  id: z.number().int(),
-  tenantId: z.number().int().nullable(),
-  /** Shared by every tenant; only a superadmin may change it. */
-  global: z.boolean(),
+/** An article as the API answers it, with where indexing stands. */
+const article = z.object({
+  id: rowId,
+  tenantId: rowId.nullable().describe('null for a global article'),
+  global: z.boolean().describe('shared by every tenant; only a superadmin may change it'),
   title: z.string(),
   content: z.string(),
   category,
   tags: z.array(z.string()),
   isActive: z.boolean(),
-  isIndexed: z.boolean(),
-  indexError: z.string().nullable(),
+  isIndexed: z.boolean().describe('its current text is searchable'),
+  indexError: z.string().nullable().describe('why indexing failed, when it did'),
   publicUrl: z.string().nullable(),
   version: z.number().int(),
-  createdBy: z.number().int().nullable(),
+  createdBy: rowId.nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
+})
+
+const importResult = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  queued: z
+    .number()
+    .int()
+    .describe('embed jobs queued: new and changed articles, and unindexed unchanged ones'),
+  items: z.array(
+    z.object({ id: rowId, title: z.string(), status: z.enum(['created', 'updated', 'unchanged']) }),
+  ),
+})
+
+const score = z.number().min(0).max(1)
+const searchResult = z.object({
+  items: z.array(
+    z.object({
+      chunkId: rowId,
+      articleId: rowId.nullable(),
+      approvedReplyId: rowId.nullable().describe('a learnt staff reply rather than an article'),
+      title: z.string().nullable(),
+      sourceKind: z.enum(SOURCE_KINDS),
+      text: z.string(),
+      vectorScore: score.nullable().describe('cosine similarity to the question; null without a vector'),
+      textScore: score.nullable().describe('full-text rank; compare, do not threshold'),
+      fusedScore: score.describe('reciprocal rank fusion of both, 1 = first in both'),
+    }),
+  ),
 })
 
 export const kbContract = {
   'POST /kb/articles': {
     summary: 'Create a KB article; `global: true` (superadmin) shares it with every tenant. Queues indexing',
     body: kbArticleInput.extend({ global: z.boolean().default(false) }).extend(tenantScope.shape),
-    response: articleView,
+    response: article,
   },
   'GET /kb/articles': {
     summary: "List the tenant's articles and the global ones, newest first",
@@ -96,12 +135,12 @@ export const kbContract = {
       q: z.string().trim().min(1).max(200).optional(),
       category: category.optional(),
     }),
-    response: z.object({ items: z.array(articleView), nextCursor: z.string().nullable() }),
+    response: pageOf(article),
   },
   'GET /kb/articles/{id}': {
     summary: 'One article with its indexing state',
     params: idParams,
-    response: articleView,
+    response: article,
   },
   'PATCH /kb/articles/{id}': {
     summary: 'Update an article (global ones: superadmin only); a content change queues re-indexing',
@@ -114,12 +153,13 @@ export const kbContract = {
       isActive: z.boolean(),
       publicUrl: publicUrl.nullable(),
     }),
-    response: articleView,
+    response: article,
   },
   'DELETE /kb/articles/{id}': {
     status: 204,
     summary: 'Delete an article (global ones: superadmin only); its chunks are archived at once',
     params: idParams,
+    response: noContent,
   },
   'POST /kb/import': {
     summary:
@@ -145,20 +185,7 @@ export const kbContract = {
         (b) => (b.articles ? 1 : 0) + (b.markdown ? 1 : 0) === 1,
         'send either `articles` or `markdown`',
       ),
-    response: z.object({
-      created: z.number().int(),
-      updated: z.number().int(),
-      unchanged: z.number().int(),
-      /** Embed jobs queued: created and updated articles, and unchanged ones not yet indexed. */
-      queued: z.number().int(),
-      items: z.array(
-        z.object({
-          id: z.number().int(),
-          title: z.string(),
-          status: z.enum(['created', 'updated', 'unchanged']),
-        }),
-      ),
-    }),
+    response: importResult,
   },
   'POST /kb/search': {
     status: 200,
@@ -170,5 +197,6 @@ export const kbContract = {
         sourceKinds: z.array(z.enum(SOURCE_KINDS)).min(1).max(4).optional(),
       })
       .strict(),
+    response: searchResult,
   },
 } as const

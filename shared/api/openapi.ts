@@ -54,8 +54,23 @@ function parameters(spec: RouteSpec) {
   return out
 }
 
-/** The OpenAPI 3.1 document, generated from the route table and the zod request schemas. */
-export function buildOpenApi(): object {
+/** The document without its `servers`, which depend on the request: the rest is built once. */
+type OpenApiDocument = ReturnType<typeof openApiDocument>
+
+/**
+ * The OpenAPI 3.1 document, generated from the route table and the zod schemas of every route's request
+ * and response, with `serverUrl` (where clients reach the API; see shared/http/origin.ts) as its server.
+ */
+export function withServer(document: OpenApiDocument, serverUrl: string): object {
+  const { openapi, info, ...rest } = document
+  return { openapi, info, servers: [{ url: serverUrl }], ...rest }
+}
+
+/** {@link withServer} of a fresh document. @internal */
+export const buildOpenApi = (serverUrl = '/'): object => withServer(openApiDocument(), serverUrl)
+
+/** The document without `servers`: the same for every request, so a handler builds it once. */
+export function openApiDocument() {
   const paths: Record<string, Record<string, object>> = {}
   for (const route of routes) {
     const spec = (contract as Record<string, RouteSpec>)[`${route.method} ${route.path}`]
@@ -74,10 +89,10 @@ export function buildOpenApi(): object {
         : {}),
       responses: {
         [status]: {
-          description: 'Success',
-          ...(spec.response
-            ? { content: { 'application/json': { schema: toResponseSchema(spec.response) } } }
-            : {}),
+          description: status === '204' ? 'No content' : 'Success',
+          ...(status === '204'
+            ? {}
+            : { content: { 'application/json': { schema: toResponseSchema(spec.response) } } }),
         },
         default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
       },

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { idParams, tenantScope } from './common.ts'
+import { idParams, rowId, tenantScope } from './common.ts'
 
 const weightsSchema = z
   .object({
@@ -60,10 +60,35 @@ export const PROMPT_MODEL_DEFAULTS = { model: 'qwen2.5:3b', temperature: 0.3, ma
 
 const template = (max: number) => z.string().trim().min(1).max(max)
 
+const promptVersion = z.object({
+  id: rowId,
+  tenantId: rowId.nullable(),
+  scope: z.enum(['tenant', 'global']),
+  version: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  systemPrompt: z.string(),
+  contextTemplate: z.string(),
+  taskTemplate: z.string(),
+  model: z.string(),
+  temperature: z.number(),
+  maxTokens: z.number().int(),
+  isActive: z.boolean(),
+  isDefault: z.boolean(),
+  inUse: z.boolean().describe("the version the tenant's drafts are made with"),
+  createdBy: rowId.nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+})
+
+/** The config in effect and whose it is: the tenant's own, or the global default it inherits. */
+const rerankingConfigView = rerankingConfigBaseSchema.extend({ scope: z.enum(['tenant', 'global']) })
+
 export const promptsContract = {
   'GET /prompts': {
     summary: "The tenant's prompt versions and the global ones, newest first, with the one in use flagged",
     query: tenantScope,
+    response: z.object({ items: z.array(promptVersion) }),
   },
   'POST /prompts': {
     summary: 'Create a prompt version (inactive); templates use {{placeholders}} checked on write',
@@ -84,6 +109,7 @@ export const promptsContract = {
       })
       .extend(tenantScope.shape)
       .strict(),
+    response: promptVersion,
   },
   'POST /prompts/{id}/activate': {
     status: 200,
@@ -91,14 +117,17 @@ export const promptsContract = {
       'Make a prompt version the active one of its tenant (the previous one is deactivated atomically)',
     params: idParams,
     query: tenantScope,
+    response: promptVersion,
   },
   'GET /settings/reranking': {
     summary: "The tenant's reranking config (the global default until the tenant saves its own)",
     query: tenantScope,
+    response: rerankingConfigView,
   },
   'PUT /settings/reranking': {
     summary: 'Replace the tenant reranking config: weights ≥ 0 summing to 1, top-k limits, score threshold',
     query: tenantScope,
     body: rerankingConfigSchema,
+    response: rerankingConfigView,
   },
 } as const

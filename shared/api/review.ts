@@ -1,123 +1,181 @@
 import * as z from 'zod'
-import { cursor, idParams, instant, pageQuery, tenantScope } from './common.ts'
+import { cursor, idParams, instant, pageOf, pageQuery, rowId, tenantScope } from './common.ts'
 import { draftView } from './drafts.ts'
+import { TICKET_STATUSES } from './tickets.ts'
 
-/** An approval: the reply as approved, how far it was edited, and what the customer gets. */
+const similarity = z.number().min(0).max(1)
+
+/** `POST /drafts/{id}/approve`: the `approved_replies` row and what the approval did. */
 const approval = z.object({
-  id: z.number().int(),
-  ticketId: z.number().int(),
-  messageId: z.number().int().nullable(),
-  aiReplyId: z.number().int(),
+  id: rowId,
+  ticketId: rowId,
+  messageId: rowId.nullable(),
+  aiReplyId: rowId,
   finalReply: z.string(),
   edited: z.boolean(),
-  /** Levenshtein similarity to the draft (1 = unchanged). */
-  editDistance: z.number(),
+  editSimilarity: similarity.describe(
+    'Levenshtein similarity ratio of finalReply to the draft: 1 = unchanged, 0 = rewritten',
+  ),
+  editDistance: similarity.meta({
+    deprecated: true,
+    description: 'Deprecated: the same value as editSimilarity (a similarity, despite its name)',
+  }),
   editSummary: z.string().nullable(),
   isCorrection: z.boolean(),
+  usedForTraining: z.boolean(),
+  approvedBy: rowId.nullable(),
   sendToWhmcs: z.boolean(),
   channel: z.enum(['api', 'whmcs']),
+  whmcsAdmin: z.string().nullable(),
   createdAt: z.date(),
-  /** The reply as the customer gets it: no citation markers, cited articles under "References:". */
-  customerReply: z.string(),
+  learningKind: z.enum(['approved_example', 'correction']),
+  agentMessageId: rowId,
+  customerReply: z
+    .string()
+    .describe('What the customer gets: finalReply without [n] markers, cited articles under "References:"'),
+  ticketStatus: z.enum(TICKET_STATUSES),
 })
 
-const n = z.number()
-const rate = z.number().nullable()
-const range = { bucket: z.string(), min: n, max: n }
-const channelMetrics = z.object({
-  shown: n,
-  decided: n,
-  usedAsIs: n,
-  usedEdited: n,
-  replaced: n,
-  rejected: n,
-  usedRate: rate,
-  similarity: z.object({ mean: rate, distribution: z.array(z.object({ ...range, count: n })) }),
+const auditEntry = z.object({
+  id: z.number().int(),
+  action: z.string().describe('what happened, e.g. reply_approved, ticket_escalated, login'),
+  entityType: z.string(),
+  entityId: z.number().int().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  ticketId: rowId.nullable(),
+  aiReplyId: rowId.nullable(),
+  userId: rowId.nullable(),
+  userEmail: z.string().nullable(),
+  createdAt: z.date(),
 })
-/** The review figures of a group of drafts (the window, or one prompt version). */
-const reviewMetrics = z.object({
-  drafts: n,
-  byStatus: z.object({
-    pending: n,
-    approved: n,
-    rejected: n,
-    superseded: n,
-    sentAsDrafted: n,
-    sentEdited: n,
-    replaced: n,
+
+// Analytics. Rates and means are null where their denominator is zero; figures are rounded to 6 decimals.
+const rate = z.number().min(0).max(1).nullable()
+const count = z.number().int().min(0)
+const range = { bucket: z.string().describe('"min-max"'), min: z.number(), max: z.number() }
+
+const decisions = z.object({
+  shown: count,
+  decided: count,
+  usedAsIs: count,
+  usedEdited: count,
+  replaced: count,
+  rejected: count,
+  usedRate: rate,
+  similarity: z.object({
+    mean: rate,
+    distribution: z.array(z.object({ ...range, count })),
   }),
-  approvalRate: rate,
+})
+
+const reviewMetrics = z.object({
+  drafts: count,
+  byStatus: z.object({
+    pending: count,
+    approved: count,
+    rejected: count,
+    superseded: count,
+    sentAsDrafted: count,
+    sentEdited: count,
+    replaced: count,
+  }),
+  approvalRate: rate.describe('used / decided (approved, sent as drafted or edited vs. rejected, replaced)'),
   approvedUneditedRate: rate,
   correctionRate: rate,
-  meanEditSimilarity: rate,
-  meanEditDistance: rate,
-  meanConfidence: rate,
-  rejectionReasons: z.array(z.object({ reason: z.string(), count: n })),
+  meanEditSimilarity: rate.describe(
+    'mean Levenshtein similarity of approved replies to their drafts, 1 = unchanged',
+  ),
+  meanEditDistance: rate.describe('1 − meanEditSimilarity'),
+  meanConfidence: z.number().nullable(),
+  rejectionReasons: z.array(z.object({ reason: z.string(), count })),
   escalation: z.object({
-    escalated: n,
+    escalated: count,
     rate,
-    byReason: z.array(z.object({ code: z.string(), category: z.string().nullable(), drafts: n, rate: n })),
+    byReason: z.array(
+      z.object({ code: z.string(), category: z.string().nullable(), drafts: count, rate: z.number() }),
+    ),
   }),
   calibration: z.array(
-    z.object({ ...range, drafts: n, approved: n, rejected: n, approvalRate: rate, meanConfidence: rate }),
+    z.object({
+      ...range,
+      drafts: count,
+      approved: count,
+      rejected: count,
+      approvalRate: rate,
+      meanConfidence: z.number().nullable(),
+    }),
   ),
-  latencyMs: z.object({ p50: rate, p95: rate, mean: rate }),
-  tokens: z.object({ total: n, mean: rate }),
-  byChannel: z.object({ api: channelMetrics, whmcs: channelMetrics }),
+  latencyMs: z.object({
+    p50: z.number().nullable(),
+    p95: z.number().nullable(),
+    mean: z.number().nullable(),
+  }),
+  tokens: z.object({ total: z.number(), mean: z.number().nullable() }),
+  byChannel: z.object({ api: decisions, whmcs: decisions }),
 })
+
+const liveCalibration = z.object({
+  decided: count,
+  right: count.describe('decided drafts approved unedited'),
+  ece: rate.describe('expected calibration error of the decided drafts'),
+  buckets: z.array(
+    z.object({
+      ...range,
+      decided: count,
+      right: count,
+      observed: rate,
+      meanConfidence: z.number().nullable(),
+      evalAccuracy: rate.describe("the evaluation set's accuracy in this bucket"),
+      evalDrafts: count,
+    }),
+  ),
+  calibrations: z.array(
+    z.object({ id: z.string().nullable(), drafts: count, derivedFrom: z.string().nullable() }),
+  ),
+  eval: z
+    .object({
+      id: z.string(),
+      derivedFrom: z.string(),
+      reliability: z.array(
+        z.object({
+          ...range,
+          drafts: count,
+          meanConfidence: z.number().nullable(),
+          accuracy: rate,
+        }),
+      ),
+    })
+    .nullable(),
+})
+
 const analyticsSummary = z.object({
-  tenantId: n,
+  tenantId: rowId,
   from: z.date(),
   to: z.date(),
   overall: reviewMetrics,
-  /** Drafts per UTC day (days with drafts only), with how they were used. */
-  byDay: z.array(
-    z.object({
-      day: z.string(),
-      drafts: n,
-      escalated: n,
-      usedAsIs: n,
-      usedEdited: n,
-      replaced: n,
-      rejected: n,
-    }),
-  ),
+  byDay: z
+    .array(
+      z.object({
+        day: z.string().describe('YYYY-MM-DD (UTC)'),
+        drafts: count,
+        escalated: count,
+        usedAsIs: count,
+        usedEdited: count,
+        replaced: count,
+        rejected: count,
+      }),
+    )
+    .describe('drafts per UTC day (days with drafts only, oldest first), with how they were used'),
   byPromptVersion: z.array(
     reviewMetrics.extend({
-      promptVersionId: n.nullable(),
+      promptVersionId: rowId.nullable().describe('null: the built-in fallback prompt'),
       version: z.string().nullable(),
       name: z.string().nullable(),
       scope: z.enum(['tenant', 'global']).nullable(),
     }),
   ),
-  refreshedPromptVersionIds: z.array(n),
-  /** Decided drafts per 10-point confidence bucket beside the evaluation set's accuracy. */
-  liveCalibration: z.object({
-    decided: n,
-    right: n,
-    ece: rate,
-    buckets: z.array(
-      z.object({
-        ...range,
-        decided: n,
-        right: n,
-        observed: rate,
-        meanConfidence: rate,
-        evalAccuracy: rate,
-        evalDrafts: n,
-      }),
-    ),
-    calibrations: z.array(
-      z.object({ id: z.string().nullable(), drafts: n, derivedFrom: z.string().nullable() }),
-    ),
-    eval: z
-      .object({
-        id: z.string(),
-        derivedFrom: z.string(),
-        reliability: z.array(z.object({ ...range, drafts: n, meanConfidence: rate, accuracy: rate })),
-      })
-      .nullable(),
-  }),
+  refreshedPromptVersionIds: z.array(rowId),
+  liveCalibration,
 })
 
 export const reviewContract = {
@@ -132,7 +190,7 @@ export const reviewContract = {
         sendToWhmcs: z.boolean().default(false),
       })
       .strict(),
-    response: approval.loose(),
+    response: approval,
   },
   'POST /drafts/{id}/reject': {
     status: 200,
@@ -168,5 +226,6 @@ export const reviewContract = {
         .optional(),
       ...tenantScope.shape,
     }),
+    response: pageOf(auditEntry),
   },
 } as const

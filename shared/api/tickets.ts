@@ -1,5 +1,6 @@
 import * as z from 'zod'
-import { email, id, idParams, pageQuery, patchBody } from './common.ts'
+import { email, id, idParams, pageOf, pageQuery, patchBody, rowId } from './common.ts'
+import { draftView } from './drafts.ts'
 
 /** All ticket statuses (seed 000 ∪ seed 001). */
 export const TICKET_STATUSES = [
@@ -52,7 +53,6 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true')
 
 // Response views. Customers (role `user`) get their own schemas, applied with `parse` so that whatever the
 // staff view gains later never reaches them (zod drops keys a schema does not name).
-const rowId = z.number().int()
 const text = z.string()
 const at = z.date()
 
@@ -121,18 +121,13 @@ const staffListed = staffTicket.extend({
 })
 const staffDetail = staffTicket.extend({
   messages: z.array(staffMessage),
-  latestDraft: z
-    .looseObject({ id: rowId })
-    .nullable()
-    .describe('the newest draft, as in GET /tickets/{id}/drafts'),
+  latestDraft: draftView.nullable().describe('the newest draft, as in GET /tickets/{id}/drafts'),
 })
 export const customerTicketDetail = customerTicket.extend({ messages: z.array(customerMessage) })
 
 /** One success body per audience: OpenAPI shows both, titled. */
 const views = <S extends z.ZodType, C extends z.ZodType>(staff: S, customer: C) =>
   z.union([staff.meta({ title: 'Staff view' }), customer.meta({ title: 'Customer view (role user)' })])
-const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: text.nullable() })
 
 export const ticketsContract = {
   'GET /tickets': {
@@ -169,6 +164,7 @@ export const ticketsContract = {
     summary: 'Change status (state machine), priority or assignee',
     params: idParams,
     body: patchBody({ status, priority, assignedTo: id.nullable() }),
+    response: staffTicket,
   },
   'POST /tickets/{id}/messages': {
     summary: 'Add a message; a customer message queues a new draft',

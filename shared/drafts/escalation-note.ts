@@ -4,6 +4,7 @@
  */
 import type { Db } from '../db/sql.ts'
 import { enqueueNoteSend } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 
 /**
  * Queues an internal WHMCS note for an escalated draft, when the tenant turned it on
@@ -12,6 +13,7 @@ import { enqueueNoteSend } from '../queue/jobs.ts'
  */
 export async function queueWhmcsNote(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   aiReplyId: number,
 ): Promise<{ queued: boolean }> {
@@ -22,6 +24,6 @@ export async function queueWhmcsNote(
     WHERE a.id = ${aiReplyId} AND a.tenant_id = ${tenantId} AND a.escalated
       AND t.whmcs_ticket_id IS NOT NULL AND (tn.settings->>'whmcsEscalationNotes')::boolean IS TRUE`
   if (!ok) return { queued: false }
-  await enqueueNoteSend(tx, tenantId, aiReplyId)
+  await enqueueNoteSend(tx, jobs, tenantId, aiReplyId)
   return { queued: true }
 }

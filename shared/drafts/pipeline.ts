@@ -38,6 +38,7 @@
  */
 import { logger } from '../logger.ts'
 import type { DraftJob } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { loadDraftContext } from './context.ts'
 import { skipAnswered } from './requests.ts'
 import { rerankCandidates, retrieveCandidates } from './retrieval.ts'
@@ -49,9 +50,14 @@ import { verifyCitations, writeReply } from './writing.ts'
 /**
  * Generates and stores the draft for one `draft` job. Idempotent on `job.jobId` (stored as
  * `ai_replies.request_id`): a redelivered job, even one running concurrently with its twin, leaves one
- * draft. Skips tickets that are gone or closed. Throws on any failure, for the queue to retry.
+ * draft. Skips tickets that are gone or closed. Throws on any failure, for the queue to retry. The job it
+ * may queue (a WHMCS note for an escalated draft) goes into `jobs`, for the worker to publish after commit.
  */
-export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<DraftOutcome> {
+export async function generateDraft(
+  deps: DraftDeps,
+  job: DraftJob,
+  jobs: ClaimedJob[],
+): Promise<DraftOutcome> {
   const { sql, ai } = deps
   const started = performance.now()
   const lap = lapTimer()
@@ -70,7 +76,7 @@ export async function generateDraft(deps: DraftDeps, job: DraftJob): Promise<Dra
   const scoringMs = lap()
   const latencyMs = Math.round(performance.now() - started)
 
-  const stored = await storeDraft(sql, ai, { ctx, ranking, written, verified, scores, latencyMs })
+  const stored = await storeDraft(sql, ai, { ctx, ranking, written, verified, scores, latencyMs }, jobs)
   const storeMs = lap()
   if (stored.status === 'skipped') {
     return stored.reason === 'already_approved' ? skipAnswered(sql, job.tenantId, ctx.ticket.id) : stored

@@ -9,6 +9,7 @@ import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { ConflictError, found } from '../errors.ts'
 import type { DraftJob } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { clip } from '../text/fold.ts'
 import { queueDraft } from '../tickets/tickets.ts'
 import type { DraftOutcome } from './types.ts'
@@ -74,6 +75,7 @@ export async function requestRegeneration(
   sql: Sql,
   auth: AuthContext,
   ticketId: number,
+  jobs: ClaimedJob[],
 ): Promise<{ queued: true; jobId: string }> {
   return sql.begin(async (tx) => {
     const ticket = found(
@@ -93,7 +95,15 @@ export async function requestRegeneration(
         { reason: 'already_approved', messageId: latest?.id ?? null },
       )
     }
-    const job = await queueDraft(tx, auth.tenantId, ticketId, latest?.id ?? null, 'regenerate', auth.userId)
+    const job = await queueDraft(
+      tx,
+      jobs,
+      auth.tenantId,
+      ticketId,
+      latest?.id ?? null,
+      'regenerate',
+      auth.userId,
+    )
     return { queued: true as const, jobId: job.jobId }
   })
 }

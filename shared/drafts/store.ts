@@ -9,6 +9,7 @@ import type { TicketStatus } from '../api/tickets.ts'
 import { type AuditEntry, auditMany } from '../audit/record.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import type { Reranked } from '../knowledge/rerank.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { clip } from '../text/fold.ts'
 import { canTransition } from '../tickets/status.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
@@ -42,7 +43,12 @@ export type StoreResult =
   | { status: 'skipped'; reason: 'ticket_missing' | 'duplicate' | 'already_approved' }
 
 /** Stage 7, store: writes the draft in one transaction under the ticket's row lock. */
-export async function storeDraft(sql: Sql, ai: AiProvider, record: DraftRecord): Promise<StoreResult> {
+export async function storeDraft(
+  sql: Sql,
+  ai: AiProvider,
+  record: DraftRecord,
+  jobs: ClaimedJob[],
+): Promise<StoreResult> {
   const { ctx, scores } = record
   const { job, ticket, target } = ctx
   const { escalation } = scores
@@ -77,7 +83,7 @@ export async function storeDraft(sql: Sql, ai: AiProvider, record: DraftRecord):
         WHERE id = ${ticket.id} AND tenant_id = ${job.tenantId}`.execute(),
       auditMany(tx, draftAudits(ai, record, row.id, { previousStatus: current.status, escalateNow })),
       // Staff working in WHMCS see why (when the tenant turned escalation notes on).
-      escalation.escalate ? queueWhmcsNote(tx, job.tenantId, row.id) : null,
+      escalation.escalate ? queueWhmcsNote(tx, jobs, job.tenantId, row.id) : null,
     ])
     return { status: 'stored', aiReplyId: row.id }
   })

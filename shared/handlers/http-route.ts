@@ -12,8 +12,9 @@ import { type AuthContext, hasRole } from '../auth/roles.ts'
 import { type Deps, getDeps } from '../deps.ts'
 import { ForbiddenError, PayloadTooLargeError, toHttpError, ValidationError } from '../errors.ts'
 import { findUnsafeInput } from '../http/safe-input.ts'
-import { logger } from '../logger.ts'
+import { addLogKeys, inLogScope, logger } from '../logger.ts'
 import { handlerMiddlewares } from '../observability.ts'
+import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { routeKey, routes } from '../routes.ts'
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -29,6 +30,11 @@ export interface RouteInput<K extends RouteKey> {
   auth: (typeof contract)[K] extends { public: true } ? null : AuthContext
   deps: Deps
   event: APIGatewayProxyEventV2
+  /**
+   * The outbox jobs this request enqueues: the handler passes it to the service that writes them, and
+   * httpRoute publishes exactly these once the handler returned (its transactions committed).
+   */
+  jobs: ClaimedJob[]
 }
 
 /** A response with a status other than the route's default, or extra headers. */
@@ -56,6 +62,10 @@ type Request = {
  * Middleware order follows middy's guidance: Powertools (logger context, metrics flush) → normalise →
  * size limit → JSON body → security headers → CORS → error mapper; the handler then authenticates and
  * validates with zod.
+ *
+ * Each request runs in its own log scope (shared/logger.ts), so every line written while it is handled,
+ * by any module and any middleware, says whose it is: `route` and `requestId`, `tenantId` (null until the
+ * caller is known) and `userId` once authenticated, `params` once validated.
  */
 export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>) => Promise<unknown>) {
   const route = routes.find((r) => routeKey(r) === key)
@@ -78,12 +88,7 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
     // Routes without a body schema ignore whatever body is sent, rather than failing on its media type.
     .use(spec.body ? [httpJsonBodyParser()] : [])
     .use(httpSecurityHeaders())
-    .use(
-      httpCors({
-        origins: (process.env.CORS_ORIGINS ?? '*').split(','),
-        headers: 'authorization,content-type,x-api-key',
-      }),
-    )
+    .use(corsFromConfig())
     // Registered last so its onError runs first and the CORS/security middlewares decorate its response.
     .use(errorMapper())
     .handler(async (event: Event) => {
@@ -91,8 +96,10 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
       let auth: AuthContext | null = null
       if (route.auth !== 'public') {
         auth = await authenticate(deps, event.headers)
+        addLogKeys({ tenantId: auth.tenantId, userId: auth.userId })
         if (!hasRole(auth.role, route.auth)) throw new ForbiddenError()
       }
+      const jobs: ClaimedJob[] = []
       const input = {
         params: parse(spec.params, event.pathParameters ?? {}, 'path'),
         query: parse(spec.query, event.queryStringParameters ?? {}, 'query'),
@@ -101,12 +108,44 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
         auth,
         deps,
         event,
+        jobs,
       } as unknown as RouteInput<K>
-      const result = await fn(input)
+      if (input.params !== undefined) addLogKeys({ params: input.params })
+      // Published even when the handler failed after a transaction of it committed; a failed publish is
+      // logged and left to the outbox sweep, never the request's error.
+      const result = await fn(input).finally(() => publishJobs(deps, jobs))
       if (result instanceof Reply) return json(result.statusCode, result.body, result.headers)
       return json(successStatus, result)
     })
-  return handler
+  return (event: APIGatewayProxyEventV2, context: Context) =>
+    inLogScope({ route: key, requestId: event.requestContext?.requestId, tenantId: null }, () =>
+      handler(event, context),
+    )
+}
+
+/**
+ * @middy/http-cors with the origins of the configuration this process runs with (`CORS_ORIGINS`, parsed
+ * in shared/config.ts): Lambda's environment, or the local runtime's own, which tests set per runtime.
+ * The configuration is known once the deps are, after the handler is built; one middleware per
+ * distinct setting.
+ */
+function corsFromConfig(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  const byOrigins = new Map<string, middy.MiddlewareObj>()
+  const cors = async () => {
+    const origins = (await getDeps()).config.CORS_ORIGINS
+    let middleware = byOrigins.get(origins)
+    if (!middleware) {
+      middleware = httpCors({ origins: origins.split(','), headers: 'authorization,content-type,x-api-key' })
+      byOrigins.set(origins, middleware)
+    }
+    return middleware
+  }
+  return {
+    before: async (request) => (await cors()).before?.(request as middy.Request),
+    after: async (request) => (await cors()).after?.(request as middy.Request),
+    // A failed cold start (no deps, no config) still gets its error response, without CORS headers.
+    onError: async (request) => (await cors().catch(() => undefined))?.onError?.(request as middy.Request),
+  }
 }
 
 /**

@@ -3,9 +3,9 @@ import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod'
 import { type Deps, getDeps } from '../deps.ts'
-import { logger } from '../logger.ts'
-import { handlerMiddlewares, serviceName, tracingWanted, useTracer } from '../observability.ts'
-import { flushOutbox } from '../queue/outbox.ts'
+import { addLogKeys, keysOfAll, type LogKeys, logger, withLogKeys } from '../logger.ts'
+import { handlerMiddlewares, serviceName, traced, tracingWanted, useTracer } from '../observability.ts'
+import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { type QueueName, queues } from '../routes.ts'
 
 // Workers trace; HTTP functions do not load the X-Ray SDK at all (why: shared/observability.ts).
@@ -18,6 +18,11 @@ export interface JobContext {
   receiveCount: number
   /** True when a failure now sends the message to the dead-letter queue: record the failure for users. */
   isLastAttempt: boolean
+  /**
+   * The outbox jobs this job enqueues: `fn` passes it to the service that writes them, and the worker
+   * publishes exactly these once `fn` settled (its transactions committed).
+   */
+  jobs: ClaimedJob[]
 }
 
 /**
@@ -26,39 +31,49 @@ export interface JobContext {
  */
 export const batchErrors = new WeakMap<SQSEvent, Map<string, string>>()
 
+/** The fields of a job body that say whose it is: its log keys and trace annotations. */
+const JOB_KEYS = ['jobId', 'tenantId', 'ticketId', 'articleId', 'approvedReplyId', 'aiReplyId', 'userId']
+
+function jobKeys(job: unknown): LogKeys {
+  const keys: LogKeys = {}
+  for (const key of JOB_KEYS) {
+    const value = (job as Record<string, unknown> | null)?.[key]
+    if (typeof value === 'string' || typeof value === 'number') keys[key] = value
+  }
+  return keys
+}
+
 /**
- * Builds an SQS worker: each record is parsed with zod and handled on its own, and only the records that
- * failed are reported back (`reportBatchItemFailures`), so one poison message never retries the batch.
- * After `maxReceiveCount` receives, SQS (or the local queue) moves a failing message to its DLQ. Jobs that
- * the records wrote to the outbox are published after the batch.
+ * The keys of a whole invocation, for the lines written outside any one record (the middlewares', such
+ * as the metrics flush): every record's, as far as its body parses.
+ */
+function batchKeys(queue: QueueName, event: SQSEvent): LogKeys {
+  const each = event.Records.map((record) => {
+    try {
+      return { tenantId: null, ...jobKeys(JSON.parse(record.body)), messageId: record.messageId }
+    } catch {
+      return { tenantId: null, messageId: record.messageId }
+    }
+  })
+  return { queue, ...keysOfAll(each) }
+}
+
+/**
+ * Builds an SQS worker. Powertools' batch processor runs `fn` for each record of the batch, concurrently,
+ * and answers with the records that failed (`reportBatchItemFailures`), so one poison message never
+ * retries the batch: a record that does not parse with `schema` (zod) fails alone, before `fn` sees it.
+ * After `maxReceiveCount` receives, SQS (or the local queue) moves a failing message to its DLQ.
+ *
+ * Each record runs in its own log scope (shared/logger.ts): every line written while it is handled, by
+ * any module, carries `queue`, `messageId` and the job's ids (`jobId`, `tenantId`, `ticketId`, ...), and
+ * so does its trace subsegment (`Job <queue>`, annotated). The outbox jobs it enqueued are published
+ * when `fn` settled. Work that is cheaper done for several records at once (the embed worker's articles)
+ * batches the calls `fn` makes for the records of one invocation (functions/workers/embed.ts).
  */
 export function sqsWorker<S extends z.ZodType>(
   queue: QueueName,
   schema: S,
-  fn: (job: z.output<S>, ctx: JobContext) => Promise<void>,
-) {
-  return sqsBatchWorker(queue, schema, (jobs, deps) =>
-    Promise.allSettled(jobs.map(({ job, ...ctx }) => fn(job, { ...ctx, deps }))),
-  )
-}
-
-/** One parsed record of a batch, as {@link sqsBatchWorker} hands it over. */
-export interface BatchJob<T> extends Omit<JobContext, 'deps'> {
-  job: T
-}
-
-/**
- * Builds an SQS worker that handles a batch together (for work that is cheaper done for several jobs at
- * once, such as embedding); {@link sqsWorker} is this with one `fn` call per record. Each record is parsed
- * with zod; a record that does not parse or that `fn` reports failed (a settled result of `rejected`, in
- * record order) is reported back alone (`reportBatchItemFailures`, through Powertools' batch processor) and
- * retried alone, and outbox jobs are published after the batch. `fn` throwing fails every record it was
- * given.
- */
-export function sqsBatchWorker<S extends z.ZodType>(
-  queue: QueueName,
-  schema: S,
-  fn: (jobs: BatchJob<z.output<S>>[], deps: Deps) => Promise<PromiseSettledResult<unknown>[]>,
+  fn: (job: z.output<S>, ctx: JobContext) => Promise<unknown>,
 ) {
   const def = queues.find((q) => q.name === queue)
   if (!def) throw new Error(`queue ${queue} is not in shared/routes.ts`)
@@ -66,48 +81,32 @@ export function sqsBatchWorker<S extends z.ZodType>(
     const deps = await getDeps()
     const errors = new Map<string, string>()
     batchErrors.set(event, errors)
-    // Every record is parsed first, so `fn` sees the whole batch; a record's outcome is its parse error or
-    // its result in the batch.
-    const jobs: BatchJob<z.output<S>>[] = []
-    const outcomes = new Map<string, { index: number } | { parseError: unknown }>()
-    for (const record of event.Records) {
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
-      try {
-        const job = schema.parse(JSON.parse(record.body))
-        outcomes.set(record.messageId, { index: jobs.length })
-        jobs.push({ job, record, receiveCount, isLastAttempt: receiveCount >= def.maxReceiveCount })
-      } catch (parseError) {
-        outcomes.set(record.messageId, { parseError })
-      }
-    }
-    const results = jobs.length
-      ? fn(jobs, deps).catch((reason: unknown) =>
-          jobs.map((): PromiseSettledResult<unknown> => ({ status: 'rejected', reason })),
-        )
-      : Promise.resolve([])
-    const onRecord = async (record: SQSRecord) => {
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
-      try {
-        const outcome = outcomes.get(record.messageId)!
-        if ('parseError' in outcome) throw outcome.parseError
-        const result = (await results)[outcome.index]
-        if (!result) throw new Error('the batch handler returned no result')
-        if (result.status === 'rejected') throw result.reason
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
-        errors.set(record.messageId, message)
-        logger.warn('job failed', { queue, messageId: record.messageId, receiveCount, error: message })
-        throw error
-      }
-    }
-    const processor = new BatchProcessor(EventType.SQS)
-    const response = await processPartialResponse(event, onRecord, processor, {
+    const onRecord = (record: SQSRecord) =>
+      // A job whose body does not parse has no tenant to name; its line says so rather than omit the key.
+      withLogKeys({ queue, messageId: record.messageId, tenantId: null }, async () => {
+        const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1)
+        const jobs: ClaimedJob[] = []
+        try {
+          const job = schema.parse(JSON.parse(record.body))
+          addLogKeys(jobKeys(job))
+          const ctx = { deps, record, receiveCount, isLastAttempt: receiveCount >= def.maxReceiveCount, jobs }
+          await traced(`Job ${queue}`, () => fn(job, ctx))
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error)
+          errors.set(record.messageId, message)
+          logger.warn('job failed', { receiveCount, error: message })
+          throw error
+        } finally {
+          // What the job committed leaves now, whether or not a later step of it failed.
+          await publishJobs(deps, jobs)
+        }
+      })
+    return processPartialResponse(event, onRecord, new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
     })
-    // Jobs the records enqueued (drafts from a sync, a WHMCS note from a draft) leave right away.
-    await flushOutbox(deps)
-    return response
   }
-  return middy(handler).use(handlerMiddlewares('worker'))
+  const wrapped = middy(handler).use(handlerMiddlewares('worker'))
+  return (event: SQSEvent, context: Context) =>
+    withLogKeys(batchKeys(queue, event), () => wrapped(event, context))
 }

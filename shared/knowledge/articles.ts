@@ -15,6 +15,7 @@ import { actingTenant } from '../auth/scope.ts'
 import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
 import { BadRequestError, ConflictError, ForbiddenError, found } from '../errors.ts'
 import { enqueueArticleEmbed } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { articleOwner, syncSourceChunks } from './indexer.ts'
 import { hybridSearch, type SearchHit } from './search.ts'
 
@@ -83,6 +84,7 @@ export async function createArticle(
   sql: Sql,
   auth: AuthContext,
   input: ArticleInput & { global?: boolean; tenantId?: number },
+  jobs: ClaimedJob[],
 ): Promise<ArticleView> {
   const tenantId = targetTenant(auth, input)
   return sql
@@ -92,7 +94,7 @@ export async function createArticle(
         VALUES (${tenantId}, ${input.title}, ${input.content}, ${input.category}, ${joinTags(input.tags)},
                 ${input.isActive}, ${input.publicUrl ?? null}, ${auth.userId})
         RETURNING ${COLUMNS(tx)}`
-      await enqueueArticleEmbed(tx, tenantId, row!.id)
+      await enqueueArticleEmbed(tx, jobs, tenantId, row!.id)
       await auditAs(tx, auth, {
         action: 'kb_article_created',
         entityType: 'kb_article',
@@ -205,6 +207,7 @@ export async function updateArticle(
   auth: AuthContext,
   articleId: number,
   patch: ArticlePatch,
+  jobs: ClaimedJob[],
 ): Promise<ArticleView> {
   return sql
     .begin(async (tx) => {
@@ -214,7 +217,7 @@ export async function updateArticle(
         UPDATE kb_articles SET ${tx({ ...set, updated_at: new Date() })} WHERE id = ${articleId} RETURNING ${COLUMNS(tx)}`
       const after = toView(row!)
       if (!after.isActive && activeChanged) await archiveChunks(tx, after)
-      await enqueueArticleEmbed(tx, after.tenantId, articleId)
+      await enqueueArticleEmbed(tx, jobs, after.tenantId, articleId)
       await auditAs(tx, auth, {
         action: 'kb_article_updated',
         entityType: 'kb_article',
@@ -227,14 +230,19 @@ export async function updateArticle(
 }
 
 /** Soft-deletes an article (its title becomes free) and archives its chunks in the same transaction. */
-export async function deleteArticle(sql: Sql, auth: AuthContext, articleId: number): Promise<void> {
+export async function deleteArticle(
+  sql: Sql,
+  auth: AuthContext,
+  articleId: number,
+  jobs: ClaimedJob[],
+): Promise<void> {
   await sql.begin(async (tx) => {
     const article = await articleForWrite(tx, auth, articleId)
     await tx`
       UPDATE kb_articles SET deleted_at = now(), is_indexed = false, updated_at = now() WHERE id = ${articleId}`
     const archived = await archiveChunks(tx, article)
     // The worker confirms the archive (idempotent); it matters if an index job was in flight meanwhile.
-    await enqueueArticleEmbed(tx, article.tenantId, articleId)
+    await enqueueArticleEmbed(tx, jobs, article.tenantId, articleId)
     await auditAs(tx, auth, {
       action: 'kb_article_deleted',
       entityType: 'kb_article',
@@ -266,7 +274,12 @@ export interface ImportResult {
  * creating a twin. Unchanged articles are not written, but ones that are not indexed get a new job (a
  * re-import is how an operator retries indexing after an outage). One transaction for the whole batch.
  */
-export async function importArticles(sql: Sql, auth: AuthContext, input: ImportInput): Promise<ImportResult> {
+export async function importArticles(
+  sql: Sql,
+  auth: AuthContext,
+  input: ImportInput,
+  jobs: ClaimedJob[],
+): Promise<ImportResult> {
   const tenantId = targetTenant(auth, input)
   const { articles } = input
   return sql
@@ -276,10 +289,10 @@ export async function importArticles(sql: Sql, auth: AuthContext, input: ImportI
       const toCreate: Array<{ article: ArticleInput; position: number }> = []
       for (const [position, article] of articles.entries()) {
         const current = existing.get(keys[position]!)
-        if (current) result.items[position] = await importOver(tx, auth, current, article, result)
+        if (current) result.items[position] = await importOver(tx, jobs, auth, current, article, result)
         else toCreate.push({ article, position })
       }
-      for (const item of await insertImported(tx, auth, tenantId, toCreate)) {
+      for (const item of await insertImported(tx, jobs, auth, tenantId, toCreate)) {
         result.items[item.position] = item.row
         result.created++
         result.queued++
@@ -316,6 +329,7 @@ async function lockByTitle(tx: Db, tenantId: number | null, articles: readonly A
  */
 async function importOver(
   tx: Db,
+  jobs: ClaimedJob[],
   auth: AuthContext,
   current: ArticleRow,
   article: ArticleInput,
@@ -324,7 +338,7 @@ async function importOver(
   const { changed, activeChanged, set } = articleChange(current, current.tags ?? null, article)
   if (!changed) {
     if (!current.isIndexed && current.isActive) {
-      await enqueueArticleEmbed(tx, current.tenantId, current.id)
+      await enqueueArticleEmbed(tx, jobs, current.tenantId, current.id)
       result.queued++
     }
     result.unchanged++
@@ -335,7 +349,7 @@ async function importOver(
     WHERE id = ${current.id} RETURNING ${COLUMNS(tx)}`
   const after = toView(row!)
   if (activeChanged && !after.isActive) await archiveChunks(tx, after)
-  await enqueueArticleEmbed(tx, current.tenantId, current.id)
+  await enqueueArticleEmbed(tx, jobs, current.tenantId, current.id)
   await auditAs(tx, auth, {
     action: 'kb_article_updated',
     entityType: 'kb_article',
@@ -350,6 +364,7 @@ async function importOver(
 /** The batch's new articles in one multi-row insert, each queued for indexing and audited. */
 async function insertImported(
   tx: Db,
+  jobs: ClaimedJob[],
   auth: AuthContext,
   tenantId: number | null,
   toCreate: ReadonlyArray<{ article: ArticleInput; position: number }>,
@@ -372,7 +387,7 @@ async function insertImported(
   const items: Array<{ position: number; row: ImportItem }> = []
   for (const [i, { article, position }] of toCreate.entries()) {
     const id = created[i]!.id
-    await enqueueArticleEmbed(tx, tenantId, id)
+    await enqueueArticleEmbed(tx, jobs, tenantId, id)
     await auditAs(tx, auth, {
       action: 'kb_article_created',
       entityType: 'kb_article',

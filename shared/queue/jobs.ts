@@ -1,14 +1,15 @@
 /**
  * The queue contracts: for each queue the zod schema its worker parses with, the type a producer builds,
- * and the one function that enqueues it (in the producer's transaction, through the outbox). Producers
- * call only these, so a body and its worker cannot drift apart; docs/ARCHITECTURE.md (Queue contracts)
- * lists who produces and consumes each.
+ * and the one function that enqueues it (in the producer's transaction, through the outbox, into the
+ * producer's `jobs` list that its handler publishes after commit). Producers call only these, so a body
+ * and its worker cannot drift apart; docs/ARCHITECTURE.md (Queue contracts) lists who produces and
+ * consumes each.
  */
 import type postgres from 'postgres'
 import * as z from 'zod'
 import { id } from '../api/common.ts'
 import type { Db } from '../db/sql.ts'
-import { enqueue, type JobEnvelope } from './outbox.ts'
+import { type ClaimedJob, enqueue, type JobEnvelope } from './outbox.ts'
 
 const positive = z.number().int().positive()
 
@@ -33,10 +34,11 @@ export type DraftJob = z.output<typeof draftJobSchema>
  */
 export function enqueueDraft(
   tx: Db,
+  jobs: ClaimedJob[],
   job: Omit<DraftJob, 'jobId'>,
   alongside?: postgres.Fragment,
 ): Promise<DraftJob> {
-  return enqueue(tx, 'draft', job.tenantId, job, alongside ? { alongside } : {})
+  return enqueue(tx, jobs, 'draft', job.tenantId, job, alongside ? { alongside } : {})
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -62,19 +64,21 @@ export type EmbedJob = z.output<typeof embedJobSchema>
 /** Queues indexing of a KB article; a null tenant is a global article. */
 export function enqueueArticleEmbed(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number | null,
   articleId: number,
 ): Promise<EmbedJob & JobEnvelope> {
-  return enqueue(tx, 'embed', tenantId, { kind: 'article' as const, tenantId, articleId })
+  return enqueue(tx, jobs, 'embed', tenantId, { kind: 'article' as const, tenantId, articleId })
 }
 
 /** Queues indexing of an approved reply as a retrieval example. */
 export function enqueueApprovedReplyEmbed(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   approvedReplyId: number,
 ): Promise<EmbedJob & JobEnvelope> {
-  return enqueue(tx, 'embed', tenantId, { kind: 'approved_reply' as const, tenantId, approvedReplyId })
+  return enqueue(tx, jobs, 'embed', tenantId, { kind: 'approved_reply' as const, tenantId, approvedReplyId })
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -94,15 +98,21 @@ export type SendJob = z.output<typeof sendJobSchema>
 /** Queues posting an approved reply; callers go through queueWhmcsSend (shared/review/whmcs-request.ts), which claims the send first. */
 export function enqueueReplySend(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   approvedReplyId: number,
 ): Promise<SendJob & JobEnvelope> {
-  return enqueue(tx, 'send', tenantId, { tenantId, approvedReplyId })
+  return enqueue(tx, jobs, 'send', tenantId, { tenantId, approvedReplyId })
 }
 
 /** Queues an internal note for an escalated draft; callers go through queueWhmcsNote (shared/drafts/escalation-note.ts). */
-export function enqueueNoteSend(tx: Db, tenantId: number, aiReplyId: number): Promise<SendJob & JobEnvelope> {
-  return enqueue(tx, 'send', tenantId, { kind: 'note' as const, tenantId, aiReplyId })
+export function enqueueNoteSend(
+  tx: Db,
+  jobs: ClaimedJob[],
+  tenantId: number,
+  aiReplyId: number,
+): Promise<SendJob & JobEnvelope> {
+  return enqueue(tx, jobs, 'send', tenantId, { kind: 'note' as const, tenantId, aiReplyId })
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -117,6 +127,11 @@ export type SyncJob = z.output<typeof syncJobSchema>
 export type SyncTrigger = SyncJob['trigger']
 
 /** Queues a sync run; callers go through queueWhmcsSync (whmcs/sync-logs.ts). */
-export function enqueueSync(tx: Db, tenantId: number, trigger: SyncTrigger): Promise<SyncJob & JobEnvelope> {
-  return enqueue(tx, 'sync', tenantId, { tenantId, trigger })
+export function enqueueSync(
+  tx: Db,
+  jobs: ClaimedJob[],
+  tenantId: number,
+  trigger: SyncTrigger,
+): Promise<SyncJob & JobEnvelope> {
+  return enqueue(tx, jobs, 'sync', tenantId, { tenantId, trigger })
 }

@@ -7,6 +7,7 @@ import { audit } from '../audit/record.ts'
 import type { Db } from '../db/sql.ts'
 import type { DraftView } from '../drafts/view.ts'
 import { enqueueApprovedReplyEmbed } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
 import type { ApprovalClassification } from './similarity.ts'
 
@@ -20,7 +21,12 @@ export interface ApprovalView {
   aiReplyId: number
   finalReply: string
   edited: boolean
-  /** Levenshtein similarity ratio to the draft (1 = unchanged), as the seed's column stores it. */
+  /** Levenshtein similarity ratio of `finalReply` to the draft: 1 = unchanged, 0 = rewritten. */
+  editSimilarity: number
+  /**
+   * @deprecated The same value as `editSimilarity` under the seed's misleading name (it is a similarity,
+   * not a distance); kept for clients written against it.
+   */
   editDistance: number
   editSummary: string | null
   isCorrection: boolean
@@ -86,7 +92,13 @@ export type ApprovalRow = Omit<
  * job (≥ 0.7 similar → approved_example, else correction), and the audit entries reply_approved,
  * reply_edited and correction_flagged. Thread message, ticket status and WHMCS send are the caller's.
  */
-export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<ApprovalRow | null> {
+export async function recordApproval(
+  tx: Db,
+  jobs: ClaimedJob[],
+  r: ApprovalRecord,
+): Promise<ApprovalRow | null> {
+  // The column keeps the seed's name `edit_distance` (renaming it would break the seed's readers), but it
+  // holds the similarity ratio (1 = unchanged): the API answers it as `editSimilarity`.
   // The unique (ticket_id, message_id) constraint is the one-approval-per-message rule; DO NOTHING turns
   // a lost race (two drafts of one message approved at once, a reply seen twice) into a clean null.
   const [approval] = await tx<ApprovalRow[]>`
@@ -98,15 +110,16 @@ export async function recordApproval(tx: Db, r: ApprovalRecord): Promise<Approva
       ${r.approvedBy}, ${r.sendToWhmcs}, ${r.channel}, ${r.whmcsAdmin?.slice(0, 255) ?? null},
       ${r.replyMessageId ?? null}, ${r.learningText ?? null})
     ON CONFLICT DO NOTHING
-    RETURNING id, ticket_id, message_id, ai_reply_id, final_reply, edited, edit_distance, edit_summary,
-      is_correction, used_for_training, approved_by, send_to_whmcs, channel, whmcs_admin, created_at`
+    RETURNING id, ticket_id, message_id, ai_reply_id, final_reply, edited, edit_distance AS edit_similarity,
+      edit_distance, edit_summary, is_correction, used_for_training, approved_by, send_to_whmcs, channel,
+      whmcs_admin, created_at`
   if (!approval) return null
   await tx`
     UPDATE ai_replies SET status = ${r.draftStatus}, review_channel = ${r.channel}, updated_at = now()
     WHERE id = ${r.draftId} AND tenant_id = ${r.tenantId}`
   // This message (and any earlier one) is answered: its other drafts, e.g. a regeneration, are moot.
   await supersedePendingDrafts(tx, r.tenantId, r.ticketId, { upToMessage: r.messageId })
-  await enqueueApprovedReplyEmbed(tx, r.tenantId, approval.id)
+  await enqueueApprovedReplyEmbed(tx, jobs, r.tenantId, approval.id)
 
   const common = {
     tenantId: r.tenantId,

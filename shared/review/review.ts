@@ -11,6 +11,7 @@ import type { Db, Sql } from '../db/sql.ts'
 import { DRAFT_COLUMNS, type DraftView } from '../drafts/view.ts'
 import { BadRequestError, ConflictError, found, NotFoundError } from '../errors.ts'
 import { whmcsConfigured } from '../identity/tenants.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { collapseDuplicateMarkers } from '../text/citations.ts'
 import { canTransition } from '../tickets/status.ts'
 import { type ApprovalView, type ReviewChannel, recordApproval } from './approvals.ts'
@@ -23,6 +24,8 @@ import { queueWhmcsSend } from './whmcs-request.ts'
 export interface ReviewDeps {
   sql: Sql
   ai?: Pick<AiProvider, 'name' | 'chat'>
+  /** How long the model may take on an edit summary before the rules' one is used; default 15 s. */
+  editSummaryTimeoutMs?: number
 }
 
 export interface ApproveInput {
@@ -110,8 +113,6 @@ function assertCanSend(draft: DraftForReview): void {
   }
 }
 
-// A local model answers a two-sentence summary in a few seconds; past this the rule-based one is better
-// than keeping the agent waiting.
 /**
  * Approves a draft of the caller's tenant, as is or with the agent's `finalReply`: a pending one, or one
  * superseded by a regeneration while its message is still unanswered (see {@link assertApprovable}).
@@ -122,7 +123,7 @@ function assertCanSend(draft: DraftForReview): void {
  * approved, appends the reply as an `agent` message, moves the ticket to `answered` when the state
  * machine allows it (a resolved or closed ticket keeps its status), queues the `embed` learning job and,
  * with `sendToWhmcs`, the WHMCS reply; audits reply_approved, reply_edited and correction_flagged.
- * The caller flushes the outbox after commit.
+ * The learning (and WHMCS send) jobs go into `jobs`, for the caller to publish after commit.
  *
  * Errors: another tenant's or unknown draft → 404; not approvable → 409; `sendToWhmcs` without a WHMCS
  * connection or WHMCS ticket → 400.
@@ -132,6 +133,7 @@ export async function approveDraft(
   auth: AuthContext,
   draftId: number,
   input: ApproveInput,
+  jobs: ClaimedJob[],
 ): Promise<ApprovalView> {
   const { sql } = deps
   // Checked before the model call so a 404/409/400 costs nothing; re-checked under lock below.
@@ -155,7 +157,7 @@ export async function approveDraft(
     await assertApprovable(tx, auth.tenantId, draft, locked.status)
 
     const ticketStatus: TicketStatus = canTransition(ticket.status, 'answered') ? 'answered' : ticket.status
-    const approval = await recordApproval(tx, {
+    const approval = await recordApproval(tx, jobs, {
       tenantId: auth.tenantId,
       ticketId: draft.ticketId,
       messageId: draft.messageId,
@@ -192,7 +194,7 @@ export async function approveDraft(
     await tx`
       UPDATE tickets SET status = ${ticketStatus}, updated_at = now()
       WHERE id = ${draft.ticketId} AND tenant_id = ${auth.tenantId}`
-    if (sendToWhmcs) await queueWhmcsSend(tx, auth.tenantId, approval.id)
+    if (sendToWhmcs) await queueWhmcsSend(tx, jobs, auth.tenantId, approval.id)
     return { ...approval, learningKind: review.kind, agentMessageId, customerReply, ticketStatus }
   })
 }

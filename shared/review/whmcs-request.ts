@@ -5,6 +5,7 @@
 import type { Db } from '../db/sql.ts'
 import { found } from '../errors.ts'
 import { enqueueReplySend } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 
 /**
  * Records that an approved reply must be posted to WHMCS and queues the `send` job, in the caller's
@@ -15,6 +16,7 @@ import { enqueueReplySend } from '../queue/jobs.ts'
  */
 export async function queueWhmcsSend(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   approvedReplyId: number,
 ): Promise<{ queued: boolean; jobId?: string }> {
@@ -30,6 +32,6 @@ export async function queueWhmcsSend(
     )
     return { queued: false }
   }
-  const job = await enqueueReplySend(tx, tenantId, approvedReplyId)
+  const job = await enqueueReplySend(tx, jobs, tenantId, approvedReplyId)
   return { queued: true, jobId: job.jobId }
 }

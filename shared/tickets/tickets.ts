@@ -11,6 +11,7 @@ import type { AuthContext } from '../auth/roles.ts'
 import { beforeCursor, type Db, definedOnly, likeContains, type Sql } from '../db/sql.ts'
 import { BadRequestError, ForbiddenError, found, ValidationError } from '../errors.ts'
 import { enqueueDraft } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { assertTransition, publicStatus, statusesShownAs } from './status.ts'
 import { supersedePendingDrafts } from './supersede.ts'
 
@@ -75,6 +76,7 @@ export function messageFor(auth: AuthContext, message: MessageView) {
 /** Queues a draft for a customer message and marks the ticket as waiting for it (same transaction). */
 export async function queueDraft(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   ticketId: number,
   messageId: number | null,
@@ -84,6 +86,7 @@ export async function queueDraft(
   // The ticket's mark and the job in one statement: one round trip on the webhook's hot path.
   return enqueueDraft(
     tx,
+    jobs,
     { tenantId, ticketId, messageId, trigger, userId },
     tx`UPDATE tickets SET draft_state = 'queued', draft_error = NULL WHERE id = ${ticketId} AND tenant_id = ${tenantId}`,
   )
@@ -117,6 +120,7 @@ export async function createTicket(
   sql: Sql,
   auth: AuthContext,
   input: { subject: string; content: string; priority: Priority; department?: string; clientEmail?: string },
+  jobs: ClaimedJob[],
 ): Promise<TicketView> {
   return sql.begin(async (tx) => {
     const clientEmail = auth.role === 'user' ? await ownEmail(tx, auth, input.clientEmail) : input.clientEmail
@@ -128,7 +132,7 @@ export async function createTicket(
     const [message] = await tx<{ id: number }[]>`
       INSERT INTO messages (tenant_id, ticket_id, role, content, author_user_id)
       VALUES (${auth.tenantId}, ${ticket!.id}, 'user', ${input.content}, ${auth.userId}) RETURNING id`
-    await queueDraft(tx, auth.tenantId, ticket!.id, message!.id, 'auto')
+    await queueDraft(tx, jobs, auth.tenantId, ticket!.id, message!.id, 'auto')
     await auditAs(tx, auth, {
       action: 'ticket_created',
       entityType: 'ticket',
@@ -287,6 +291,7 @@ export async function addMessage(
   auth: AuthContext,
   ticketId: number,
   input: { content: string; role?: 'user' | 'agent' | 'system' },
+  jobs: ClaimedJob[],
 ): Promise<MessageView> {
   // Customers always speak as `user`; staff default to `agent` (a manual reply).
   const role = auth.role === 'user' ? 'user' : (input.role ?? 'agent')
@@ -304,7 +309,7 @@ export async function addMessage(
     if (role === 'user') {
       const next = afterCustomerMessage[ticket.status]
       if (next) await tx`UPDATE tickets SET status = ${next}, updated_at = now() WHERE id = ${ticketId}`
-      await queueDraft(tx, auth.tenantId, ticketId, message!.id, 'auto')
+      await queueDraft(tx, jobs, auth.tenantId, ticketId, message!.id, 'auto')
     } else if (role === 'agent') {
       // A human answered: pending drafts for earlier messages are no longer needed.
       await supersedePendingDrafts(tx, auth.tenantId, ticketId)

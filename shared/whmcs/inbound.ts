@@ -8,6 +8,7 @@
 
 import type { TicketStatus } from '../api/tickets.ts'
 import type { Db } from '../db/sql.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { ACTIVE_STATUSES, fromWhmcsStatus } from '../tickets/status.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
 import { queueDraft } from '../tickets/tickets.ts'
@@ -173,7 +174,8 @@ async function insertWhmcsMessages(
 }
 
 /**
- * Stores a WHMCS ticket and (part of) its thread, in the caller's transaction.
+ * Stores a WHMCS ticket and (part of) its thread, in the caller's transaction; the jobs it queues (a draft,
+ * learning from reviewed staff replies) go into `jobs`, for the caller to publish after commit.
  *
  * `messages` are in thread order and exclude Draftdesk's own replies. When the last of them is a customer
  * message that was new, one draft is queued for it (only the latest: earlier unanswered messages are
@@ -183,6 +185,7 @@ async function insertWhmcsMessages(
  */
 export async function ingestWhmcsThread(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   fields: WhmcsTicketFields,
   messages: readonly WhmcsMessage[],
@@ -195,11 +198,13 @@ export async function ingestWhmcsThread(
   const closed = !ACTIVE_STATUSES.includes(ticket.status)
 
   // A ticket created just now has no drafts yet: nothing for its staff replies to review.
-  const reviewed = ticket.created ? [] : await reviewStaffReplies(tx, tenantId, ticket.id, messages, inserted)
+  const reviewed = ticket.created
+    ? []
+    : await reviewStaffReplies(tx, jobs, tenantId, ticket.id, messages, inserted)
   let draftQueued = false
   let draftsSuperseded = 0
   if (lastInserted?.role === 'user' && !closed) {
-    await queueDraft(tx, tenantId, ticket.id, lastInserted.id, 'auto')
+    await queueDraft(tx, jobs, tenantId, ticket.id, lastInserted.id, 'auto')
     draftQueued = true
   } else if (lastInserted?.role === 'agent' || (closed && ticket.statusChanged)) {
     draftsSuperseded = await supersedePendingDrafts(tx, tenantId, ticket.id)

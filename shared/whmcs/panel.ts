@@ -13,6 +13,7 @@ import { type DraftView, markDraftsShown } from '../drafts/view.ts'
 import { found } from '../errors.ts'
 import { SOURCE_KIND_LABEL } from '../knowledge/rerank.ts'
 import { STAFF_REPLY_TITLE } from '../knowledge/search.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { citableSources } from '../review/customer-reply.ts'
 import { rejectDraft } from '../review/review.ts'
 import { type CitableSource, collapseDuplicateMarkers, customerFacingReply } from '../text/citations.ts'
@@ -146,15 +147,16 @@ async function panelTicket(sql: Sql, tenantId: number, whmcsTicketId: number) {
 /**
  * *Regenerate* in the panel: queues a new draft for the ticket's latest customer message (as
  * `POST /tickets/{id}/drafts` does). The current draft stays until the new one replaces it; the panel polls
- * the draft route for a newer id. The caller flushes the outbox after commit.
+ * the draft route for a newer id. The job goes into `jobs`, for the caller to publish after commit.
  */
 export async function regenerateWhmcsTicketDraft(
   sql: Sql,
   auth: AuthContext,
   whmcsTicketId: number,
+  jobs: ClaimedJob[],
 ): Promise<{ queued: true; jobId: string; ticketId: number }> {
   const ticket = await panelTicket(sql, auth.tenantId, whmcsTicketId)
-  return { ...(await requestRegeneration(sql, auth, ticket.id)), ticketId: ticket.id }
+  return { ...(await requestRegeneration(sql, auth, ticket.id, jobs)), ticketId: ticket.id }
 }
 
 /** *Not helpful* in the panel: rejects the draft with the agent's reason, channel `whmcs`. */

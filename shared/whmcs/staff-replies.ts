@@ -10,6 +10,7 @@
  * (they are filtered before ingest), so an approval posted with `sendToWhmcs` is not recorded again.
  */
 import type { Db } from '../db/sql.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { recordApproval } from '../review/approvals.ts'
 import { compareSentReply, plainReply, type SentOutcome } from '../review/sent-reply.ts'
 import { withoutReferences } from '../text/citations.ts'
@@ -69,6 +70,7 @@ async function answeredMessageId(
  */
 async function reviewStaffReply(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   ticketId: number,
   answers: number | null,
@@ -85,7 +87,7 @@ async function reviewStaffReply(
   const sent = plainReply(reply.content)
   const compared = compareSentReply(withoutReferences(draft.aiReply), withoutReferences(sent))
   const { review } = compared
-  const approval = await recordApproval(tx, {
+  const approval = await recordApproval(tx, jobs, {
     tenantId,
     ticketId,
     messageId: answers,
@@ -121,6 +123,7 @@ async function reviewStaffReply(
  */
 export async function reviewStaffReplies(
   tx: Db,
+  jobs: ClaimedJob[],
   tenantId: number,
   ticketId: number,
   thread: readonly WhmcsMessage[],
@@ -138,7 +141,7 @@ export async function reviewStaffReplies(
     const reply = { messageId: stored.id, externalId: stored.externalId }
     const answers = await answeredMessageId(tx, tenantId, ticketId, thread, reply)
     const admin = message.metadata?.admin
-    const review = await reviewStaffReply(tx, tenantId, ticketId, answers, {
+    const review = await reviewStaffReply(tx, jobs, tenantId, ticketId, answers, {
       ...reply,
       content: message.content,
       admin: typeof admin === 'string' ? admin : undefined,

@@ -10,6 +10,7 @@ import { beforeCursor, type Db, type Sql } from '../db/sql.ts'
 import { ConflictError, found } from '../errors.ts'
 import { whmcsConfigured } from '../identity/tenants.ts'
 import { enqueueSync, type SyncJob, type SyncTrigger } from '../queue/jobs.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { queues } from '../routes.ts'
 
 /** What a run keeps in `integration_sync_logs.metadata_json` (never credentials). */
@@ -49,8 +50,8 @@ const MAX_FAILURES_BEFORE_RESTART = 3
 // Triggers
 
 /** Enqueues one sync job for a tenant, in the caller's transaction. */
-async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrigger) {
-  return enqueueSync(tx, tenantId, trigger)
+async function queueWhmcsSync(tx: Db, jobs: ClaimedJob[], tenantId: number, trigger: SyncTrigger) {
+  return enqueueSync(tx, jobs, tenantId, trigger)
 }
 
 /**
@@ -58,7 +59,12 @@ async function queueWhmcsSync(tx: Db, tenantId: number, trigger: SyncTrigger) {
  *
  * @throws ConflictError (409) when the tenant has no WHMCS connection configured
  */
-export async function requestManualSync(sql: Sql, tenantId: number, userId: number | null) {
+export async function requestManualSync(
+  sql: Sql,
+  tenantId: number,
+  userId: number | null,
+  jobs: ClaimedJob[],
+) {
   return sql.begin(async (tx) => {
     const tenant = found(
       await tx<{ configured: boolean }[]>`
@@ -70,7 +76,7 @@ export async function requestManualSync(sql: Sql, tenantId: number, userId: numb
         'WHMCS is not configured for this tenant (PATCH /tenants/{id} with whmcsUrl, whmcsIdentifier, whmcsSecret)',
       )
     }
-    const job = await queueWhmcsSync(tx, tenantId, 'manual')
+    const job = await queueWhmcsSync(tx, jobs, tenantId, 'manual')
     await audit(tx, {
       tenantId,
       userId,
@@ -83,11 +89,11 @@ export async function requestManualSync(sql: Sql, tenantId: number, userId: numb
 }
 
 /** The schedule: one `sync` job per active tenant with WHMCS configured. Returns how many were queued. */
-export async function queueScheduledSyncs(sql: Sql): Promise<number> {
+export async function queueScheduledSyncs(sql: Sql, jobs: ClaimedJob[]): Promise<number> {
   return sql.begin(async (tx) => {
     const tenants = await tx<{ id: number }[]>`
       SELECT id FROM tenants WHERE is_active AND ${whmcsConfigured(tx)} ORDER BY id`
-    for (const t of tenants) await queueWhmcsSync(tx, t.id, 'schedule')
+    for (const t of tenants) await queueWhmcsSync(tx, jobs, t.id, 'schedule')
     return tenants.length
   })
 }

@@ -31,7 +31,7 @@ import { whmcsPolicy } from '../http/outbound-policy.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from '../identity/tenants.ts'
 import { logger } from '../logger.ts'
 import type { SyncJob } from '../queue/jobs.ts'
-import { flushOutbox } from '../queue/outbox.ts'
+import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { ACTIVE_STATUSES } from '../tickets/status.ts'
 import {
   WhmcsApiError,
@@ -227,12 +227,13 @@ async function processPage(
   )
 
   const counts = { created: 0, updated: 0, messages: 0, drafts: 0 }
+  const jobs: ClaimedJob[] = []
   await sql.begin(async (tx) => {
     for (const summary of summaries) {
       const detail = details.get(summary.id)
       const before = existing.get(summary.id)
       if (detail) {
-        const result = await storeDetail(tx, ctx, detail)
+        const result = await storeDetail(tx, jobs, ctx, detail)
         count(counts, result)
       } else if (
         before &&
@@ -264,7 +265,8 @@ async function processPage(
     await saveProgress(tx, ctx, summaries.length)
   })
   ctx.processed += summaries.length
-  await flushOutbox(ctx.deps)
+  // The page's drafts start while the run goes on to the next page.
+  await publishJobs(ctx.deps, jobs)
 }
 
 function count(
@@ -301,9 +303,10 @@ async function fetchDetails(ctx: RunContext, ids: number[]): Promise<Map<number,
 const isTicketNotFound = (error: unknown) =>
   error instanceof WhmcsApiError && /ticket id not found/i.test(error.whmcsMessage)
 
-async function storeDetail(tx: Db, ctx: RunContext, detail: WhmcsTicket) {
+async function storeDetail(tx: Db, jobs: ClaimedJob[], ctx: RunContext, detail: WhmcsTicket) {
   const result = await ingestWhmcsThread(
     tx,
+    jobs,
     ctx.tenantId,
     fieldsFromDetail(detail),
     messagesFromDetail(detail, ctx.creds.adminUsername),
@@ -342,10 +345,11 @@ async function reconcileUnseen(ctx: RunContext): Promise<void> {
   if (unseen.length === 0) return
   const ids = unseen.map((u) => u.whmcsTicketId)
   const details = await fetchDetails(ctx, ids)
+  const jobs: ClaimedJob[] = []
   await sql.begin(async (tx) => {
     for (const id of ids) {
       const detail = details.get(id)
-      if (detail) await storeDetail(tx, ctx, detail)
+      if (detail) await storeDetail(tx, jobs, ctx, detail)
       else {
         // Deleted in WHMCS: nothing left to answer there.
         await upsertWhmcsTicket(
@@ -366,5 +370,5 @@ async function reconcileUnseen(ctx: RunContext): Promise<void> {
     ctx.meta.detailsFetched += details.size
     await saveProgress(tx, ctx, 0)
   })
-  await flushOutbox(ctx.deps)
+  await publishJobs(ctx.deps, jobs)
 }

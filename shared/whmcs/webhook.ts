@@ -9,8 +9,8 @@ import { decryptSecret } from '../crypto.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { BadRequestError, UnauthorizedError, ValidationError } from '../errors.ts'
 import { cleanJson } from '../http/safe-input.ts'
-import { logger } from '../logger.ts'
-import { type ClaimedJob, claimJobsOf } from '../queue/outbox.ts'
+import { addLogKeys, logger } from '../logger.ts'
+import type { ClaimedJob } from '../queue/outbox.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
 import { ingestWhmcsThread, isDraftdeskReply, openingMessageId, type WhmcsTicketFields } from './inbound.ts'
 import { verifyWebhook, WEBHOOK_HEADERS } from './signature.ts'
@@ -58,8 +58,8 @@ const DECOY_SECRET = randomBytes(32).toString('hex')
  * slugs cannot be probed. The event row (unique on event id and on signature digest) is inserted with the
  * effects: a redelivery or replay sees it and is a no-op (`{ duplicate: true }`), or the first rolled back.
  *
- * Returns the result and the outbox jobs it claimed, which the caller publishes after commit
- * (`publishClaimed`): the request sends its own draft job without scanning the outbox.
+ * The jobs it queues (the draft, learning from a reviewed staff reply) go into `jobs`, which the caller
+ * publishes after commit (`publishJobs`): the request sends its own jobs without scanning the outbox.
  *
  * @throws UnauthorizedError (401), BadRequestError / ValidationError (400) for a signed but malformed body
  */
@@ -67,7 +67,8 @@ export async function handleWhmcsWebhook(
   sql: Sql,
   dataKey: Buffer,
   req: WebhookRequest,
-): Promise<{ result: WebhookResult; jobs: ClaimedJob[] }> {
+  jobs: ClaimedJob[],
+): Promise<WebhookResult> {
   const [tenant] = await sql<WebhookTenant[]>`
     SELECT id, webhook_secret, whmcs_admin_username, settings->'requireWebhookSignatureV2' = 'true' AS require_v2
     FROM tenants WHERE slug = ${req.tenantSlug} AND is_active`
@@ -88,6 +89,8 @@ export async function handleWhmcsWebhook(
     })
     throw new UnauthorizedError('invalid webhook signature')
   }
+  // A public route: the verified signature is what says whose the request's log lines are.
+  addLogKeys({ tenantId: tenant.id })
 
   const eventId = req.headers[WEBHOOK_HEADERS.eventId]?.trim() ?? ''
   if (!EVENT_ID_RE.test(eventId)) {
@@ -95,11 +98,47 @@ export async function handleWhmcsWebhook(
       { in: 'header', path: WEBHOOK_HEADERS.eventId, message: 'required, 1-128 of [A-Za-z0-9._:-]' },
     ])
   }
+  const body = parseWebhookBody(req.rawBody)
+
+  return sql.begin(async (tx) => {
+    // Duplicate by event id (a re-signed redelivery) or by signature (the same signed bytes replayed).
+    const [fresh] = await tx`
+      INSERT INTO webhook_events (tenant_id, event_id, event, signature_digest)
+      VALUES (${tenant.id}, ${eventId}, ${body.event.slice(0, 64)}, ${verdict.digest})
+      ON CONFLICT DO NOTHING RETURNING event_id`
+    if (!fresh) return { duplicate: true } as const
+    const audits: AuditEntry[] = []
+    const result = await applyWebhookEvent(
+      { tx, jobs, audits },
+      tenant.id,
+      eventId,
+      body,
+      tenant.whmcsAdminUsername,
+    )
+    audits.push({
+      tenantId: tenant.id,
+      action: 'webhook_received',
+      entityType: 'webhook_event',
+      ticketId: result.ticketId,
+      details: {
+        event: body.event,
+        eventId,
+        whmcsTicketId: body.data.ticketid,
+        ...(result.ignored ? { ignored: result.ignored } : {}),
+      },
+    })
+    await auditMany(tx, audits)
+    return result
+  })
+}
+
+/** The signed body, parsed; a 400 naming the problem when it is not JSON or not a hook event. */
+function parseWebhookBody(rawBody: string): WhmcsWebhookBody {
   let json: unknown
   try {
     // WHMCS text is stored as WHMCS has it, minus what Postgres cannot hold (NUL, lone surrogates): a
     // refusal would only make the hook's outbox retry the same signed bytes for ever.
-    json = cleanJson(JSON.parse(req.rawBody))
+    json = cleanJson(JSON.parse(rawBody))
   } catch {
     throw new BadRequestError('body is not valid JSON')
   }
@@ -114,43 +153,15 @@ export async function handleWhmcsWebhook(
       })),
     )
   }
-  const body = parsed.data
-
-  return sql.begin(async (tx) => {
-    // The draft job this delivery queues is claimed here and published by the caller after commit.
-    const jobs = claimJobsOf(tx)
-    // Duplicate by event id (a re-signed redelivery) or by signature (the same signed bytes replayed).
-    const [fresh] = await tx`
-      INSERT INTO webhook_events (tenant_id, event_id, event, signature_digest)
-      VALUES (${tenant.id}, ${eventId}, ${body.event.slice(0, 64)}, ${verdict.digest})
-      ON CONFLICT DO NOTHING RETURNING event_id`
-    if (!fresh) return { result: { duplicate: true } as const, jobs }
-    const audits: AuditEntry[] = []
-    const result = await applyWebhookEvent(tx, tenant.id, eventId, body, tenant.whmcsAdminUsername, audits)
-    audits.push({
-      tenantId: tenant.id,
-      action: 'webhook_received',
-      entityType: 'webhook_event',
-      ticketId: result.ticketId,
-      details: {
-        event: body.event,
-        eventId,
-        whmcsTicketId: body.data.ticketid,
-        ...(result.ignored ? { ignored: result.ignored } : {}),
-      },
-    })
-    await auditMany(tx, audits)
-    return { result, jobs }
-  })
+  return parsed.data
 }
 
 async function applyWebhookEvent(
-  tx: Db,
+  { tx, jobs, audits }: Pick<WebhookEvent, 'tx' | 'jobs' | 'audits'>,
   tenantId: number,
   eventId: string,
   { event, data }: WhmcsWebhookBody,
   adminUsername: string | null,
-  audits: AuditEntry[],
 ): Promise<Applied> {
   const fields: WhmcsTicketFields = {
     whmcsTicketId: data.ticketid,
@@ -162,7 +173,7 @@ async function applyWebhookEvent(
     deptId: data.deptid,
     whmcsUserId: data.userid,
   }
-  const e: WebhookEvent = { tx, tenantId, eventId, event, data, fields, adminUsername, audits }
+  const e: WebhookEvent = { tx, jobs, tenantId, eventId, event, data, fields, adminUsername, audits }
   switch (event) {
     case 'TicketOpen':
     case 'TicketUserReply':
@@ -183,6 +194,8 @@ type Extra = Partial<Pick<Extract<WebhookResult, { duplicate: false }>, 'ignored
 /** One signed event of one tenant, as the handlers of its kind take it. */
 interface WebhookEvent {
   tx: Db
+  /** The jobs the delivery queues, published by the request after commit. */
+  jobs: ClaimedJob[]
   tenantId: number
   eventId: string
   event: string
@@ -219,6 +232,7 @@ async function customerMessage(e: WebhookEvent): Promise<Applied> {
   const externalId = opening ? openingMessageId(data.ticketid) : replyExternalId(e)
   const result = await ingestWhmcsThread(
     tx,
+    e.jobs,
     tenantId,
     {
       ...e.fields,
@@ -262,7 +276,7 @@ async function staffReply(e: WebhookEvent): Promise<Applied> {
         },
       ]
     : []
-  const result = await ingestWhmcsThread(tx, tenantId, e.fields, message)
+  const result = await ingestWhmcsThread(tx, e.jobs, tenantId, e.fields, message)
   // A staff reply without a body (should not happen) still means a human answered.
   if (!data.message) await supersedePendingDrafts(tx, tenantId, ticketId)
   return applied(e, result.ticketId, { review: result.reviewed[0] })
@@ -278,7 +292,7 @@ async function statusChange(e: WebhookEvent): Promise<Applied> {
       { in: 'body', path: 'data.status', message: 'required for TicketStatusChange' },
     ])
   }
-  const result = await ingestWhmcsThread(e.tx, e.tenantId, { ...e.fields, whmcsStatus }, [], {
+  const result = await ingestWhmcsThread(e.tx, e.jobs, e.tenantId, { ...e.fields, whmcsStatus }, [], {
     forceStatus: true,
   })
   return applied(e, result.ticketId)

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queueWhmcsNote } from '#shared/drafts/escalation-note'
-import { flushOutbox } from '#shared/queue/outbox'
+import { type ClaimedJob, publishJobs } from '#shared/queue/outbox'
 import { queueWhmcsSend } from '#shared/review/whmcs-request'
 import { taggedApprovalIds, tagReply } from '#shared/whmcs/send'
 import { DRAFTDESK_REPLY_MARKER } from '#shared/whmcs/signature'
@@ -69,7 +69,11 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
       VALUES (${acme.id}, ${ticket!.id}, ${message!.id}, ${draft!.id}, ${text}, true) RETURNING id`
     return { ticketId: ticket!.id, aiReplyId: draft!.id, approvedReplyId: approved!.id }
   }
-  const queue = (approvedReplyId: number) => sql().begin((tx) => queueWhmcsSend(tx, acme.id, approvedReplyId))
+  /** The jobs queued by this file's transactions, published as a request would after commit (`publish`). */
+  const pending: ClaimedJob[] = []
+  const publish = () => publishJobs(app.rt.deps, pending.splice(0))
+  const queue = (approvedReplyId: number) =>
+    sql().begin((tx) => queueWhmcsSend(tx, pending, acme.id, approvedReplyId))
   const repliesTagged = (approvedReplyId: number) =>
     fake.store.mustGet(1).replies.filter((r) => taggedApprovalIds(r.message).includes(approvedReplyId))
   const addReplyCalls = (approvedReplyId: number) =>
@@ -88,7 +92,7 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     const job = { jobId: queued.jobId, tenantId: acme.id, approvedReplyId: a.approvedReplyId }
     // Act: the outbox publishes it, and SQS "delivers" two more copies at the same time.
     await app.rt.deps.queue.send('send', [job, job])
-    await flushOutbox(app.rt.deps)
+    await publish()
     await drained()
     // Assess
     expect(queued.queued).toBe(true)
@@ -118,9 +122,9 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     const first = await queue(a.approvedReplyId)
     const again = await queue(a.approvedReplyId)
     const foreign = await sql()
-      .begin((tx) => queueWhmcsSend(tx, other.id, a.approvedReplyId))
+      .begin((tx) => queueWhmcsSend(tx, pending, other.id, a.approvedReplyId))
       .catch((e: Error) => e)
-    await flushOutbox(app.rt.deps)
+    await publish()
     await drained()
     // Assess
     expect(first.queued).toBe(true)
@@ -143,7 +147,7 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     )
     // Act
     await queue(a.approvedReplyId)
-    await flushOutbox(app.rt.deps)
+    await publish()
     await drained()
     // Assess
     expect(addReplyCalls(a.approvedReplyId)).toHaveLength(1)
@@ -166,7 +170,7 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     )
     // Act
     await queue(a.approvedReplyId)
-    await flushOutbox(app.rt.deps)
+    await publish()
     await drained()
     // Assess
     expect(addReplyCalls(a.approvedReplyId)).toHaveLength(2)
@@ -213,7 +217,7 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     const { output: logText } = await captureOutput(async () => {
       // Act
       await queue(a.approvedReplyId)
-      await flushOutbox(app.rt.deps)
+      await publish()
       await drained()
     })
     // Assess
@@ -241,7 +245,7 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
     const before = fake.calls.length
     // Act
     await queue(ap!.id)
-    await flushOutbox(app.rt.deps)
+    await publish()
     await drained()
     // Assess
     expect(fake.calls.length).toBe(before)
@@ -260,9 +264,9 @@ describe('Function: send worker (AddTicketReply exactly once)', () => {
       WHERE id = ${a.aiReplyId}`
     const notEscalated = await approval('plain')
     // Act
-    const queued = await sql().begin((tx) => queueWhmcsNote(tx, acme.id, a.aiReplyId))
-    const skipped = await sql().begin((tx) => queueWhmcsNote(tx, acme.id, notEscalated.aiReplyId))
-    await flushOutbox(app.rt.deps)
+    const queued = await sql().begin((tx) => queueWhmcsNote(tx, pending, acme.id, a.aiReplyId))
+    const skipped = await sql().begin((tx) => queueWhmcsNote(tx, pending, acme.id, notEscalated.aiReplyId))
+    await publish()
     await drained()
     await app.rt.deps.queue.send('send', [{ kind: 'note', tenantId: acme.id, aiReplyId: a.aiReplyId }])
     await drained()

@@ -1,7 +1,7 @@
 /**
  * The evaluation harness on the shipped labelled set (eval/dataset), through the real pipeline. The
  * figures asserted here are the product's promises about escalation, citations and calibration with the
- * built-in provider; see README "Evaluation".
+ * built-in provider; see docs/evaluation.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EvalReport, runEval } from '../../eval/run.ts'
@@ -37,7 +37,7 @@ describe('Function: runEval (built-in provider, shipped calibration)', () => {
   it('escalates most out-of-KB tickets, measuring knowledge coverage on each one in the KB language', () => {
     // Assess: the 90% is not reached with hashed n-gram vectors within the 10% answerable budget
     // (87.5% with similarity + coverage + the language check + unmentioned terms, 72% without unmentioned
-    // terms, 19% with similarity alone; README "Evaluation"). This floor keeps those signals from regressing.
+    // terms, 19% with similarity alone; docs/evaluation.md). This floor keeps those signals from regressing.
     const round = report.rounds[0]!
     expect(round.metrics.escalation.outOfKbEscalated).toBeGreaterThanOrEqual(0.85)
     expect(round.calibration).toMatchObject({ minCoverage: expect.any(Number) })

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { drainOutbox, enqueue, publishOutbox } from '#shared/queue/outbox'
+import { type ClaimedJob, enqueue, publishJobs } from '#shared/queue/outbox'
 import { signWebhook } from '#shared/whmcs/signature'
 import { runWhmcsSync } from '#shared/whmcs/sync'
 import { handler as sweep } from '../../functions/schedule/outbox-sweep.ts'
@@ -198,23 +198,23 @@ describe('Function: several draft workers', () => {
   })
 })
 
-describe('Function: outbox publisher racing the sweep', () => {
+describe('Function: requests publishing their own jobs while sweeps run', () => {
   it('publishes every job exactly once', async () => {
-    // Prepare: 60 committed outbox rows nobody published yet, and no consumers.
+    // Prepare: 60 committed outbox rows nobody published yet and no consumers; the callers of half of
+    // them are still there to publish, the other half's crashed (their claims expired).
     await app.rt.queues.stop()
     const marker = randomUUID()
+    const jobs: ClaimedJob[] = []
     await sql().begin(async (tx) => {
-      for (let i = 0; i < 60; i++) await enqueue(tx, 'embed', acme.id, { kind: 'race', marker, i })
+      for (let i = 0; i < 60; i++) await enqueue(tx, jobs, 'embed', acme.id, { kind: 'race', marker, i })
     })
-    // Act: request-path publishers and the sweep schedule, all at once.
+    const [owned, orphaned] = [jobs.slice(0, 30), jobs.slice(30)]
+    await sql()`
+      UPDATE outbox SET claimed_until = now() - interval '1 second' WHERE id IN ${sql()(orphaned.map((j) => j.id))}`
+    // Act: three callers publishing their own ten, and three sweeps, all at once.
     await race<unknown>(6, (i) =>
-      i % 3 === 0
-        ? sweep()
-        : i % 3 === 1
-          ? drainOutbox(sql(), app.rt.queues)
-          : publishOutbox(sql(), app.rt.queues, 7),
+      i % 2 === 0 ? sweep() : publishJobs(app.rt.deps, owned.slice((i >> 1) * 10, (i >> 1) * 10 + 10)),
     )
-    await drainOutbox(sql(), app.rt.queues)
     // Assess
     const queued = await sql()<{ i: number; n: number }[]>`
       SELECT (body::jsonb->>'i')::int AS i, count(*)::int AS n FROM local_runtime.jobs

@@ -129,7 +129,7 @@ describe('Function: generateDraft', () => {
       },
     ])
     // Act
-    const outcome = await generateDraft({ ...deps, ai }, jobFor(ticketId, messageIds[2]!))
+    const outcome = await generateDraft({ ...deps, ai }, jobFor(ticketId, messageIds[2]!), [])
     // Assess
     expect(outcome.status).toBe('created')
     const prompt = prompts[0]!.map((m) => m.content).join('\n')
@@ -158,6 +158,7 @@ describe('Function: generateDraft', () => {
     const outcome = await generateDraft(
       { ...deps, config: { RERANKER_URL: 'http://tei.test:8080' }, fetch: tei.fetch },
       jobFor(ticketId),
+      [],
     )
     // Assess
     const draft = await draftOf((outcome as { aiReplyId: number }).aiReplyId)
@@ -185,6 +186,7 @@ describe('Function: generateDraft', () => {
     const outcome = await generateDraft(
       { ...deps, config: { RERANKER_URL: 'http://tei.test:8080' }, fetch: tei.fetch },
       jobFor(ticketId),
+      [],
     )
     // Assess
     expect(outcome.status).toBe('created')
@@ -210,7 +212,7 @@ describe('Function: generateDraft', () => {
       },
     ])
     // Act
-    const outcome = await generateDraft(deps, jobFor(ticketId))
+    const outcome = await generateDraft(deps, jobFor(ticketId), [])
     await setEscalationSettings(undefined)
     // Assess
     const draft = await draftOf((outcome as { aiReplyId: number }).aiReplyId)
@@ -228,7 +230,7 @@ describe('Function: generateDraft', () => {
       { role: 'user', content: 'Please refund my hosting.' },
     ])
     // Act
-    const outcome = await generateDraft(deps, jobFor(ticketId))
+    const outcome = await generateDraft(deps, jobFor(ticketId), [])
     await setEscalationSettings(undefined)
     // Assess
     const draft = await draftOf((outcome as { aiReplyId: number }).aiReplyId)
@@ -243,7 +245,7 @@ describe('Function: generateDraft', () => {
     ])
     await app.rt.deps.sql`UPDATE tickets SET status = 'resolved' WHERE id = ${ticketId}`
     // Act
-    const outcome = await generateDraft(deps, jobFor(ticketId))
+    const outcome = await generateDraft(deps, jobFor(ticketId), [])
     // Assess
     const draft = await draftOf((outcome as { aiReplyId: number }).aiReplyId)
     expect(draft.escalated).toBe(true)
@@ -262,12 +264,12 @@ describe('Function: generateDraft', () => {
     await app.rt.deps.sql`UPDATE tickets SET status = 'closed', draft_state = 'queued' WHERE id = ${ticketId}`
     const open = await ticketWith('Open', [{ role: 'user', content: 'How do I reset my cPanel password?' }])
     const job = jobFor(open.ticketId)
-    await generateDraft(deps, job)
+    await generateDraft(deps, job, [])
     // Act
-    const missing = await generateDraft(deps, jobFor(987_654))
-    const otherTenant = await generateDraft(deps, { ...jobFor(open.ticketId), tenantId: t.id + 1000 })
-    const closed = await generateDraft(deps, jobFor(ticketId))
-    const again = await generateDraft(deps, job)
+    const missing = await generateDraft(deps, jobFor(987_654), [])
+    const otherTenant = await generateDraft(deps, { ...jobFor(open.ticketId), tenantId: t.id + 1000 }, [])
+    const closed = await generateDraft(deps, jobFor(ticketId), [])
+    const again = await generateDraft(deps, job, [])
     // Assess
     expect([missing, otherTenant, closed, again]).toEqual([
       { status: 'skipped', reason: 'ticket_missing' },
@@ -297,7 +299,7 @@ describe('Function: generateDraft', () => {
       },
     }
     // Act
-    const outcome = await generateDraft({ ...deps, ai: slow }, jobFor(ticketId))
+    const outcome = await generateDraft({ ...deps, ai: slow }, jobFor(ticketId), [])
     // Assess
     expect(outcome).toEqual({ status: 'skipped', reason: 'ticket_missing' })
   })
@@ -315,7 +317,7 @@ describe('Function: generateDraft', () => {
       { role: 'user', content: 'How do I reset my cPanel password for the domain?' },
     ])
     // Act
-    const outcome = await generateDraft(deps, jobFor(ticketId))
+    const outcome = await generateDraft(deps, jobFor(ticketId), [])
     await app.call('PUT', '/settings/reranking', DEFAULT_RERANKING_CONFIG, { token: t.admin })
     // Assess
     const draft = await draftOf((outcome as { aiReplyId: number }).aiReplyId)
@@ -331,10 +333,11 @@ describe('Function: generateDraft', () => {
     const translating = await ticketWith('Passwort vergessen', [{ role: 'user', content: question }])
     const { ai: llm } = spyOn(deps.ai)
     // Act
-    const builtin = await generateDraft(deps, jobFor(quoting.ticketId))
+    const builtin = await generateDraft(deps, jobFor(quoting.ticketId), [])
     const model = await generateDraft(
       { ...deps, ai: { ...llm, translates: true } },
       jobFor(translating.ticketId),
+      [],
     )
     // Assess: the built-in drafter quotes English to a German customer, so a person must step in
     expect(deps.ai.translates).toBe(false)
@@ -368,8 +371,8 @@ describe('Function: generateDraft', () => {
     ])
 
     // Act
-    const first = await generateDraft(deps, jobFor(asksAboutKey.ticketId))
-    const second = await generateDraft(deps, jobFor(namesOldHost.ticketId))
+    const first = await generateDraft(deps, jobFor(asksAboutKey.ticketId), [])
+    const second = await generateDraft(deps, jobFor(namesOldHost.ticketId), [])
 
     // Assess: the reason names the term, and the stored calibration record keeps it
     const key = await draftOf((first as { aiReplyId: number }).aiReplyId)
@@ -390,9 +393,9 @@ describe('Function: generateDraft', () => {
     const { ticketId, messageIds } = await ticketWith('cPanel password', [
       { role: 'user', content: 'How do I reset my cPanel password?' },
     ])
-    const first = await generateDraft(deps, jobFor(ticketId, messageIds[0]!))
+    const first = await generateDraft(deps, jobFor(ticketId, messageIds[0]!), [])
     // Act
-    const second = await generateDraft(deps, { ...jobFor(ticketId), trigger: 'regenerate' })
+    const second = await generateDraft(deps, { ...jobFor(ticketId), trigger: 'regenerate' }, [])
     // Assess
     const rows = await app.rt.deps
       .sql`SELECT id, status, trigger FROM ai_replies WHERE ticket_id = ${ticketId} ORDER BY id`

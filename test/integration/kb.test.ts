@@ -9,7 +9,7 @@ import { queryLexemes } from '#shared/trust/coverage'
 import { hitRates, loadCorpus, loadQuestions } from '../fixtures/kb/index.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
-/** Measured with the built-in provider on the fixture set (see the README table); a drop means a regression. */
+/** Measured with the built-in provider on the fixture set (see docs/benchmarks.md); a drop means a regression. */
 const MIN_HIT_AT_1 = 0.8
 const MIN_HIT_AT_5 = 0.9
 
@@ -565,6 +565,34 @@ describe('Function: knowledge base (articles, import, embed worker, hybrid searc
     expect((badLogin as { stderr: string }).stderr).toMatch(/HTTP 401/)
     const hits = await search(c.agent, 'How often are my sites backed up?')
     expect(hits[0]!.title).toBe('Backup schedule and retention')
+  })
+
+  // Spawns the CLI (tsx compiles it): a longer hang guard, not a time budget.
+  it('kb:import without --url finds the runtime on PORT, as npm start does', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const c = await createTenant(app, 'kb-cli-port')
+    const root = join(import.meta.dirname, '../..')
+    const { DRAFTDESK_URL: _url, PUBLIC_URL: _public, ...env } = process.env
+    // Act
+    const run = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'local/kb-import.ts',
+        'test/fixtures/kb/articles',
+        '--tenant',
+        c.slug,
+        '--email',
+        `admin@${c.slug}.test`,
+        '--password',
+        'password-123',
+      ],
+      { cwd: root, env: { ...env, PORT: new URL(app.url).port, LOG_LEVEL: 'SILENT' } },
+    )
+    // Assess
+    expect(run.stdout).toContain('imported 50 of 50 files: 50 created, 0 updated, 0 unchanged')
   })
 
   it('validates search input', async () => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OllamaProvider } from '#shared/ai/ollama'
 import type { AiProvider } from '#shared/ai/provider'
 import type { AuthContext } from '#shared/auth/roles'
 import { approveDraft } from '#shared/review/review'
 import { stripCitationMarkers } from '#shared/text/citations'
+import { startFakeOllama } from '../fakes/ollama-server.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const DRAFT =
@@ -97,6 +99,7 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       aiReplyId: draftId,
       finalReply: DRAFT,
       edited: false,
+      editSimilarity: 1,
       editDistance: 1,
       editSummary: null,
       isCorrection: false,
@@ -135,14 +138,17 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       isCorrection: false,
       learningKind: 'approved_example',
     })
-    expect(lightRes.body.editDistance).toBeGreaterThanOrEqual(0.7)
-    expect(lightRes.body.editDistance).toBeLessThan(1)
+    expect(lightRes.body.editSimilarity).toBeGreaterThanOrEqual(0.7)
+    expect(lightRes.body.editSimilarity).toBeLessThan(1)
+    // The deprecated name carries the same value for clients written against it.
+    expect(lightRes.body.editDistance).toBe(lightRes.body.editSimilarity)
     expect(lightRes.body.editSummary).toMatch(/Reworded 1 sentence/)
     expect(await auditOf(light.draftId)).toEqual(['reply_approved', 'reply_edited'])
 
     expect(heavyRes.status).toBe(201)
     expect(heavyRes.body).toMatchObject({ edited: true, isCorrection: true, learningKind: 'correction' })
-    expect(heavyRes.body.editDistance).toBeLessThan(0.7)
+    expect(heavyRes.body.editSimilarity).toBeLessThan(0.7)
+    expect(heavyRes.body.editDistance).toBe(heavyRes.body.editSimilarity)
     expect(heavyRes.body.editSummary).toMatch(/Added|Removed/)
     expect(await auditOf(heavy.draftId)).toEqual(['reply_approved', 'reply_edited', 'correction_flagged'])
     const [stored] = await sql()`
@@ -320,7 +326,7 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
       })
       const finalReply = `${HEAVY_EDIT} Or write to jane.doe@example.com from your card 4242 4242 4242 4242.`
       // Act
-      const approval = await approveDraft({ sql: sql(), ai }, agentOf(acme), draftId, { finalReply })
+      const approval = await approveDraft({ sql: sql(), ai }, agentOf(acme), draftId, { finalReply }, [])
       // Assess
       expect(approval.editSummary).toBe('Replaced self-service reset with a security-team reset.')
       expect(prompts[0]).toContain(DRAFT)
@@ -344,15 +350,47 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
         throw new Error('model host unreachable')
       })
       // Act
-      const a = await approveDraft({ sql: sql(), ai }, agentOf(acme), failing.draftId, {
-        finalReply: HEAVY_EDIT,
-      })
-      const b = await approveDraft({ sql: sql(), ai }, agentOf(acme), unedited.draftId, {})
+      const a = await approveDraft(
+        { sql: sql(), ai },
+        agentOf(acme),
+        failing.draftId,
+        { finalReply: HEAVY_EDIT },
+        [],
+      )
+      const b = await approveDraft({ sql: sql(), ai }, agentOf(acme), unedited.draftId, {}, [])
       // Assess
       expect(a.editSummary).toMatch(/^(Added|Removed|Reworded)/)
       expect(a.isCorrection).toBe(true)
       expect(b.editSummary).toBeNull()
       expect(calls).toBe(1)
+    })
+
+    it('abandons a model that does not answer in time: the request is aborted, never retried, and the approval keeps the rules’ summary', async () => {
+      // Prepare: a real Ollama client against a fake whose chat never answers; its own timeout is far off.
+      const fake = await startFakeOllama()
+      try {
+        fake.hangNext(1, '/api/chat')
+        const ai = new OllamaProvider({ host: fake.url, chatTimeoutMs: 600_000, minBackoffMs: 5 })
+        const { draftId } = await ticketWithDraft(acme)
+        // Act
+        const approval = await approveDraft(
+          { sql: sql(), ai, editSummaryTimeoutMs: 50 },
+          agentOf(acme),
+          draftId,
+          { finalReply: HEAVY_EDIT },
+          [],
+        )
+        // Assess
+        expect(approval.editSummary).toMatch(/^(Added|Removed|Reworded)/)
+        const chats = () => fake.calls.filter((c) => c.path === '/api/chat')
+        await expect.poll(() => chats()[0]?.aborted).toBe(true)
+        expect(chats()).toHaveLength(1)
+        const [audit] = await sql()`
+          SELECT details FROM audit_logs WHERE ai_reply_id = ${draftId} AND action = 'reply_edited'`
+        expect(audit!.details.summarySource).toBe('rules')
+      } finally {
+        await fake.close()
+      }
     })
   })
 

@@ -262,6 +262,39 @@ describe('Function: OllamaProvider.chat', () => {
     expect(bodiesOf('/api/chat')).toHaveLength(3)
   })
 
+  it('aborts a chat in flight when the caller abandons it, and does not retry it', async () => {
+    // Prepare: the fake never answers; only the caller's signal can end the call.
+    fake.hangNext(1, '/api/chat')
+    const caller = new AbortController()
+    const pending = provider({ timeoutMs: 600_000 })
+      .chat([{ role: 'user', content: 'hi' }], { signal: caller.signal })
+      .catch((e: unknown) => e)
+    await expect.poll(() => bodiesOf('/api/chat').length).toBe(1)
+    // Act
+    caller.abort()
+    const error = await pending
+    // Assess
+    expect(error).toMatchObject({ retryable: false, code: 'aborted' })
+    await expect.poll(() => fake.calls.find((c) => c.path === '/api/chat')?.aborted).toBe(true)
+    expect(bodiesOf('/api/chat')).toHaveLength(1)
+  })
+
+  it('stops waiting for a retry once the caller abandons the call', async () => {
+    // Prepare: a transient failure, then a backoff far longer than the test may take.
+    fake.failNext(1, '/api/chat')
+    const caller = new AbortController()
+    const pending = provider({ minBackoffMs: 600_000, maxBackoffMs: 600_000 })
+      .chat([{ role: 'user', content: 'hi' }], { signal: caller.signal })
+      .catch((e: unknown) => e)
+    await expect.poll(() => bodiesOf('/api/chat').length).toBe(1)
+    // Act
+    caller.abort()
+    const error = await pending
+    // Assess
+    expect(error).toMatchObject({ retryable: false, code: 'aborted' })
+    expect(bodiesOf('/api/chat')).toHaveLength(1)
+  })
+
   it('names the chat model to pull when it is missing', async () => {
     // Act
     const error = await provider()

@@ -15,6 +15,7 @@ vi.hoisted(() => {
 })
 
 import { NotFoundError } from '#shared/errors'
+import { withLogKeys } from '#shared/logger'
 import { captureAwsClient, isTracing, traced } from '#shared/observability'
 
 interface SubsegmentDoc {
@@ -23,6 +24,7 @@ interface SubsegmentDoc {
   end_time?: number
   fault?: boolean
   error?: boolean
+  annotations?: Record<string, unknown>
 }
 
 let daemon: Socket
@@ -83,6 +85,22 @@ describe('Function: traced', () => {
     const clientError = await subsegment('DB transaction')
     expect(clientError).toMatchObject({ error: true })
     expect(clientError.fault).toBeFalsy()
+  })
+})
+
+describe('Function: traced, inside a log scope', () => {
+  it('annotates the subsegment with whose work it is: the scope’s tenant, job and ticket', async () => {
+    // Act: a job's model call, as the draft worker's record scope runs it.
+    const keys = { queue: 'draft', jobId: 'job-7f3a', tenantId: 42, ticketId: 9, params: { id: 1 } }
+    await withLogKeys(keys, () => traced('Model embed', async () => 'vector'))
+
+    // Assess: primitive keys only (X-Ray annotations hold no objects).
+    expect((await subsegment('Model embed')).annotations).toEqual({
+      queue: 'draft',
+      jobId: 'job-7f3a',
+      tenantId: 42,
+      ticketId: 9,
+    })
   })
 })
 

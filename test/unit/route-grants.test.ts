@@ -1,7 +1,7 @@
 /**
  * Issue 26.8: the grants each function declares in shared/routes.ts (`uses`) are what its code can reach,
  * no more and no less. Every handler is bundled as it ships (esbuild, tree-shaken: code a handler cannot
- * call is dropped), and its bundle is searched for what needs a grant: `enqueue(tx, '<queue>', …)` sites
+ * call is dropped), and its bundle is searched for what needs a grant: `enqueue(tx, jobs, '<queue>', …)` sites
  * (sends), `queue.depths()` (inspects), `encryptSecret`/`decryptSecret` (the data key), `issueToken` (the
  * JWT key on a public route; every authenticated route verifies tokens).
  */
@@ -52,7 +52,7 @@ beforeAll(async () => {
 function reached(e: Entry): { sends: string[]; inspects: string[]; secrets: SecretName[] } {
   const code = bundles.get(moduleOf(e))
   if (!code) throw new Error(`no bundle for ${moduleOf(e)}`)
-  const sends = new Set([...code.matchAll(/\benqueue\(\s*\w+,\s*"(\w+)"/g)].map((m) => m[1]!))
+  const sends = new Set([...code.matchAll(/\benqueue\(\s*\w+,\s*\w+,\s*"(\w+)"/g)].map((m) => m[1]!))
   // The sweep publishes the outbox of every producer: a relay of all queues, whatever it enqueues itself.
   if ('handler' in e && e.handler === 'functions/schedule/outbox-sweep') for (const q of ALL) sends.add(q)
   const secrets: SecretName[] = moduleOf(e) === 'functions/http/openapi' ? [] : ['db']

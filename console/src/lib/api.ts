@@ -104,14 +104,3 @@ function safeJson(text: string): unknown {
     return null
   }
 }
-
-/** Fetches a non-JSON resource of the API (a file download) as the signed-in user. */
-export async function download(path: string): Promise<Blob> {
-  const session = getSession()
-  const res = await fetch(path, { headers: session ? { authorization: `Bearer ${session.token}` } : {} })
-  if (!res.ok) {
-    if (res.status === 401 && session) expire()
-    throw new ApiError(res.status, 'http_error', `HTTP ${res.status}`)
-  }
-  return res.blob()
-}

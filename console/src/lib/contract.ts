@@ -10,7 +10,7 @@ export type RouteKey = keyof typeof contract
 type Spec<K extends RouteKey> = (typeof contract)[K]
 
 /** What JSON makes of a value: dates travel as ISO strings. */
-export type Json<T> = T extends Date
+type Json<T> = T extends Date
   ? string
   : T extends readonly (infer U)[]
     ? Json<U>[]

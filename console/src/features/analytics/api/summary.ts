@@ -11,7 +11,7 @@ export interface Range {
 }
 
 const DAY = 86_400_000
-export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 /** The last `days` days up to today. */
 export const lastDays = (days: number): Range => ({

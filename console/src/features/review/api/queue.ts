@@ -28,7 +28,7 @@ async function loadQueue(signal: AbortSignal): Promise<QueueItem[]> {
 }
 
 /** Escalated first, then the customer who has waited longest, then the older ticket. */
-export function queueOrder(a: QueueItem, b: QueueItem): number {
+function queueOrder(a: QueueItem, b: QueueItem): number {
   if (Boolean(a.escalated) !== Boolean(b.escalated)) return a.escalated ? -1 : 1
   const wait = Date.parse(a.waitingSince ?? a.createdAt) - Date.parse(b.waitingSince ?? b.createdAt)
   return wait || a.id - b.id
