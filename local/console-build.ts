@@ -21,6 +21,7 @@ const SOURCES = [
   join(CONSOLE, 'src'),
   join(CONSOLE, 'index.html'),
   join(CONSOLE, 'vite.config.ts'),
+  join(CONSOLE, 'build-config.ts'),
   // The console's types come from the API contract; the lock file pins the libraries bundled.
   join(ROOT, 'shared', 'api'),
   join(ROOT, 'package-lock.json'),
@@ -62,11 +63,17 @@ export async function ensureConsoleBuilt(log: (message: string) => void = () => 
     log('building the console (console/dist is missing or older than its sources)…')
     const temporary = join(CONSOLE, `.dist-${process.pid}`)
     // Imported here: only a stale build needs Vite, and it is a large module graph to load on every start.
-    const { build } = await import('vite')
+    // The config module is imported rather than named by path, so its plugins count as this module's
+    // dependencies (a production one: `npm start` builds the console).
+    const [{ build }, { default: config }] = await Promise.all([
+      import('vite'),
+      import('../console/build-config.ts'),
+    ])
     await build({
-      configFile: join(CONSOLE, 'vite.config.ts'),
+      ...config,
+      configFile: false,
       logLevel: 'warn',
-      build: { outDir: temporary, emptyOutDir: true },
+      build: { ...config.build, outDir: temporary, emptyOutDir: true },
     })
     const old = join(CONSOLE, `.dist-old-${process.pid}`)
     if (existsSync(CONSOLE_DIST)) renameSync(CONSOLE_DIST, old)
