@@ -1,48 +1,52 @@
 /**
- * Small SVG charts: stacked bars (vertical or horizontal) and a line chart. Hand-drawn rather than a chart
- * library because these three shapes take ~150 lines, add nothing to load, and draw with the page's own
- * styles; uPlot (the smallest library measured, ~21 KB gzip) would have been the next choice. Each chart
- * has a title and a table of its numbers for screen readers.
+ * The console's charts: stacked bars (vertical or horizontal) and the reliability diagram, drawn by
+ * Chart.js (bundled, only the parts registered below). Each chart has a caption and a table of its numbers
+ * for screen readers and for copying.
  */
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartData,
+  type ChartOptions,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js'
 import type { ReactNode } from 'react'
+import { Bar, Scatter } from 'react-chartjs-2'
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+)
+// Screenshots and tests compare what they see: no animation.
+Chart.defaults.animation = false
+Chart.defaults.font.family = 'inherit'
 
 export interface Series {
   name: string
   color: string
 }
 
-const W = 640
-const PAD = { left: 44, right: 12, top: 10, bottom: 34 }
-
-function niceMax(max: number): number {
-  if (max <= 0) return 1
-  const step = 10 ** Math.floor(Math.log10(max))
-  return Math.ceil(max / step) * step
-}
-
-function Frame(props: {
-  title: string
-  series: Series[]
-  table: ReactNode
-  children: ReactNode
-  height: number
-}) {
+function Frame(props: { title: string; table: ReactNode; children: ReactNode; height: number }) {
   return (
     <figure className="chart">
       <figcaption>
         <strong>{props.title}</strong>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${props.height}`} role="img" aria-label={props.title}>
-        {props.children}
-      </svg>
-      <div className="legend">
-        {props.series.map((s) => (
-          <span key={s.name}>
-            <i style={{ background: s.color }} />
-            {s.name}
-          </span>
-        ))}
-      </div>
+      <div style={{ height: props.height, position: 'relative' }}>{props.children}</div>
       <details>
         <summary>Numbers</summary>
         {props.table}
@@ -78,175 +82,113 @@ function DataTable({ labels, series, values }: { labels: string[]; series: Serie
   )
 }
 
-/** Bars per label (days, versions), each split into its series, stacked upwards. */
-export function StackedBars(props: {
+interface BarsProps {
   title: string
   labels: string[]
   series: Series[]
+  /** One row per label, one value per series. */
   values: number[][]
-}) {
-  const height = 220
-  const innerH = height - PAD.top - PAD.bottom
-  const max = niceMax(Math.max(0, ...props.values.map((v) => v.reduce((a, b) => a + b, 0))))
-  const slot = (W - PAD.left - PAD.right) / Math.max(props.labels.length, 1)
-  const every = Math.ceil(props.labels.length / 10)
-  return (
-    <Frame title={props.title} series={props.series} height={height} table={<DataTable {...props} />}>
-      <Axis max={max} height={height} />
-      {props.values.map((stack, i) => {
-        let y = PAD.top + innerH
-        const x = PAD.left + i * slot + slot * 0.15
-        return (
-          <g key={props.labels[i]}>
-            {stack.map((v, j) => {
-              const h = (v / max) * innerH
-              y -= h
-              return (
-                <rect
-                  key={props.series[j]!.name}
-                  x={x}
-                  y={y}
-                  width={slot * 0.7}
-                  height={h}
-                  fill={props.series[j]!.color}
-                />
-              )
-            })}
-            {i % every === 0 && (
-              <text x={x + slot * 0.35} y={height - 14} fontSize="11" textAnchor="middle" fill="currentColor">
-                {props.labels[i]}
-              </text>
-            )}
-          </g>
-        )
-      })}
-    </Frame>
-  )
 }
 
-function Axis({
-  max,
-  height,
-  format = String,
-}: {
-  max: number
-  height: number
-  format?: (v: number) => string
-}) {
-  const innerH = height - PAD.top - PAD.bottom
+function barData({ labels, series, values }: BarsProps): ChartData<'bar'> {
+  return {
+    labels,
+    datasets: series.map((s, j) => ({
+      label: s.name,
+      backgroundColor: s.color,
+      data: values.map((row) => row[j] ?? 0),
+    })),
+  }
+}
+
+function barOptions(horizontal: boolean): ChartOptions<'bar'> {
+  return {
+    indexAxis: horizontal ? 'y' : 'x',
+    maintainAspectRatio: false,
+    plugins: { legend: { position: 'bottom' } },
+    scales: {
+      x: { stacked: true, beginAtZero: true },
+      y: { stacked: true, beginAtZero: true },
+    },
+  }
+}
+
+/** Bars per label (days, buckets), each split into its series, stacked upwards. */
+export function StackedBars(props: BarsProps) {
   return (
-    <g fontSize="11" fill="currentColor">
-      {[0, 0.25, 0.5, 0.75, 1].map((f) => {
-        const y = PAD.top + innerH * (1 - f)
-        return (
-          <g key={f}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y} y2={y} stroke="#e5e7eb" />
-            <text x={PAD.left - 6} y={y + 4} textAnchor="end">
-              {format(max * f)}
-            </text>
-          </g>
-        )
-      })}
-    </g>
+    <Frame title={props.title} height={240} table={<DataTable {...props} />}>
+      <Bar data={barData(props)} options={barOptions(false)} aria-label={props.title} role="img" />
+    </Frame>
   )
 }
 
 /** One horizontal bar per label, split into its series: shares of a whole (channels, versions, reasons). */
-export function HorizontalBars(props: {
-  title: string
-  labels: string[]
-  series: Series[]
-  values: number[][]
-}) {
-  const row = 26
-  const height = PAD.top + props.labels.length * row + 8
-  const left = 150
-  const max = Math.max(1, ...props.values.map((v) => v.reduce((a, b) => a + b, 0)))
-  const scale = (W - left - PAD.right) / max
+export function HorizontalBars(props: BarsProps) {
   return (
-    <Frame title={props.title} series={props.series} height={height} table={<DataTable {...props} />}>
-      {props.values.map((stack, i) => {
-        let x = left
-        const y = PAD.top + i * row
-        return (
-          <g key={props.labels[i]}>
-            <text x={left - 8} y={y + 15} fontSize="12" textAnchor="end" fill="currentColor">
-              {props.labels[i]}
-            </text>
-            {stack.map((v, j) => {
-              const w = v * scale
-              x += w
-              return (
-                <rect
-                  key={props.series[j]!.name}
-                  x={x - w}
-                  y={y}
-                  width={w}
-                  height={row - 8}
-                  fill={props.series[j]!.color}
-                />
-              )
-            })}
-            <text x={x + 6} y={y + 15} fontSize="12" fill="currentColor">
-              {stack.reduce((a, b) => a + b, 0)}
-            </text>
-          </g>
-        )
-      })}
+    <Frame title={props.title} height={70 + props.labels.length * 30} table={<DataTable {...props} />}>
+      <Bar data={barData(props)} options={barOptions(true)} aria-label={props.title} role="img" />
     </Frame>
   )
 }
 
+const RELIABILITY_OPTIONS: ChartOptions<'scatter'> = {
+  maintainAspectRatio: false,
+  plugins: { legend: { position: 'bottom' } },
+  scales: {
+    x: { min: 0, max: 100, title: { display: true, text: 'Confidence' } },
+    y: {
+      min: 0,
+      max: 1,
+      title: { display: true, text: 'Share right' },
+      ticks: { callback: (v) => `${Math.round(Number(v) * 100)}%` },
+    },
+  },
+}
+
 /**
- * Lines over a shared x axis from 0 to 100 and a y axis from 0 to 1 (confidence against how often drafts
- * were right), with the diagonal a perfectly calibrated score would follow.
+ * Lines over confidence (0-100) against how often drafts were right (0-1), with the diagonal a perfectly
+ * calibrated score would follow.
  */
 export function ReliabilityChart(props: {
   title: string
   series: (Series & { points: [number, number | null][] })[]
 }) {
-  const height = 260
-  const innerW = W - PAD.left - PAD.right
-  const innerH = height - PAD.top - PAD.bottom
-  const x = (v: number) => PAD.left + (v / 100) * innerW
-  const y = (v: number) => PAD.top + (1 - v) * innerH
-  const labels = [...new Set(props.series.flatMap((s) => s.points.map(([px]) => px)))].sort((a, b) => a - b)
-  const values = labels.map((l) => props.series.map((s) => s.points.find(([px]) => px === l)?.[1] ?? NaN))
+  const data: ChartData<'scatter'> = {
+    datasets: [
+      ...props.series.map((s) => ({
+        label: s.name,
+        borderColor: s.color,
+        backgroundColor: s.color,
+        showLine: true,
+        data: s.points.filter((p): p is [number, number] => p[1] !== null).map(([x, y]) => ({ x, y })),
+      })),
+      {
+        label: 'Perfectly calibrated',
+        borderColor: '#9ca3af',
+        borderDash: [4, 4],
+        pointRadius: 0,
+        showLine: true,
+        data: [
+          { x: 0, y: 0 },
+          { x: 100, y: 1 },
+        ],
+      },
+    ],
+  }
+  const labels = [...new Set(props.series.flatMap((s) => s.points.map(([x]) => x)))].sort((a, b) => a - b)
+  const values = labels.map((l) =>
+    props.series.map((s) => {
+      const y = s.points.find(([x]) => x === l)?.[1]
+      return y == null ? 0 : Math.round(y * 100) / 100
+    }),
+  )
   return (
     <Frame
       title={props.title}
-      series={props.series}
-      height={height}
-      table={
-        <DataTable
-          labels={labels.map(String)}
-          series={props.series}
-          values={values.map((r) => r.map((v) => (Number.isNaN(v) ? 0 : Math.round(v * 100) / 100)))}
-        />
-      }
+      height={280}
+      table={<DataTable labels={labels.map(String)} series={props.series} values={values} />}
     >
-      <Axis max={1} height={height} format={(v) => `${Math.round(v * 100)}%`} />
-      <line x1={x(0)} y1={y(0)} x2={x(100)} y2={y(1)} stroke="#9ca3af" strokeDasharray="4 4" />
-      {[0, 20, 40, 60, 80, 100].map((v) => (
-        <text key={v} x={x(v)} y={height - 14} fontSize="11" textAnchor="middle" fill="currentColor">
-          {v}
-        </text>
-      ))}
-      {props.series.map((s) => {
-        const pts = s.points.filter((p): p is [number, number] => p[1] !== null)
-        return (
-          <g key={s.name} stroke={s.color} fill={s.color}>
-            <polyline
-              points={pts.map(([px, py]) => `${x(px)},${y(py)}`).join(' ')}
-              fill="none"
-              strokeWidth="2"
-            />
-            {pts.map(([px, py]) => (
-              <circle key={px} cx={x(px)} cy={y(py)} r="4" />
-            ))}
-          </g>
-        )
-      })}
+      <Scatter data={data} options={RELIABILITY_OPTIONS} aria-label={props.title} role="img" />
     </Frame>
   )
 }
