@@ -22,6 +22,8 @@ const SOURCES = [
   join(CONSOLE, 'index.html'),
   join(CONSOLE, 'vite.config.ts'),
   join(CONSOLE, 'build-config.ts'),
+  // The settings page offers the WHMCS hook for download: it is bundled.
+  join(ROOT, 'integrations', 'whmcs', 'draftdesk.php'),
   // The console's types come from the API contract; the lock file pins the libraries bundled.
   join(ROOT, 'shared', 'api'),
   join(ROOT, 'package-lock.json'),
