@@ -22,6 +22,8 @@ const SOURCES = [
   join(CONSOLE, 'index.html'),
   join(CONSOLE, 'vite.config.ts'),
   join(CONSOLE, 'build-config.ts'),
+  // How it is built (this module's build options).
+  import.meta.filename,
   // The settings page offers the WHMCS hook for download: it is bundled.
   join(ROOT, 'integrations', 'whmcs', 'draftdesk.php'),
   // The console's types come from the API contract; the lock file pins the libraries bundled.
@@ -75,6 +77,12 @@ export async function ensureConsoleBuilt(log: (message: string) => void = () => 
       ...config,
       configFile: false,
       logLevel: 'warn',
+      // Production React whatever NODE_ENV the caller runs under (vitest sets `test`, and Vite follows it):
+      // React's production build, and JSX compiled for it (its development form calls `jsxDEV`, which the
+      // production build does not have: a blank page).
+      mode: 'production',
+      define: { ...config.define, 'process.env.NODE_ENV': JSON.stringify('production') },
+      oxc: { jsx: { development: false } },
       build: { ...config.build, outDir: temporary, emptyOutDir: true },
     })
     const old = join(CONSOLE, `.dist-old-${process.pid}`)
