@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jwtSettings } from '#shared/auth/authenticate'
 import { issueToken } from '#shared/auth/jwt'
 import { ensureConsoleBuilt } from '../../local/console-build.ts'
-import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
+import { BOOTSTRAP, createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots')
@@ -80,10 +80,10 @@ describe.skipIf(missing.length > 0 && !ci)(
       await page.goto(`${app.url}${path}`)
       return page
     }
-    const signIn = async (page: Page, email: string, tenant = t.slug) => {
+    const signIn = async (page: Page, email: string, tenant = t.slug, password = PASSWORD) => {
       await page.getByLabel('Tenant').fill(tenant)
       await page.getByLabel('Email').fill(email)
-      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByLabel('Password').fill(password)
       await page.getByRole('button', { name: 'Sign in' }).click()
     }
     const signedIn = async (email: string, path = '/app/') => {
@@ -98,6 +98,12 @@ describe.skipIf(missing.length > 0 && !ci)(
       expect(res.status).toBe(201)
       await app.rt.queues.idle(60_000)
       return res.body.id as number
+    }
+    /** Drafts used after an edit in the API channel (the console's), as the analytics summary counts them. */
+    const usedEditedInApi = async (): Promise<number> => {
+      const summary = await app.call('GET', '/analytics/summary', undefined, { token: t.admin })
+      expect(summary.status).toBe(200)
+      return summary.body.overall.byChannel.api.usedEdited as number
     }
     const drafts = async (ticketId: number) =>
       (await app.call('GET', `/tickets/${ticketId}/drafts`, undefined, { token: t.agent })).body.items
@@ -125,13 +131,14 @@ describe.skipIf(missing.length > 0 && !ci)(
       await page.context().close()
     })
 
-    it('lists escalated tickets first and approves an edited draft from the queue', async () => {
+    it('lists escalated tickets first, approves an edited draft from the queue and counts it in analytics', async () => {
       // Prepare: an ordinary question first, then one that escalates (refund keyword).
       const plain = await ticket('Cannot log in to webmail', 'How do I reset the password of my mailbox?')
       const refund = await ticket('Refund please', 'I want a refund for last month, the server was down.')
       // The KB is empty, so every draft escalates for low retrieval; the plain one is made an ordinary draft.
       await app.rt.deps.sql`
       UPDATE ai_replies SET escalated = false, escalation_reasons = '[]' WHERE ticket_id = ${plain}`
+      const editedBefore = await usedEditedInApi()
       const page = await signedIn(`admin@${t.slug}.test`)
       const rows = page.getByRole('table', { name: 'Tickets waiting for review' }).getByRole('row')
       await rows.nth(2).waitFor()
@@ -163,6 +170,18 @@ describe.skipIf(missing.length > 0 && !ci)(
         finalReply: 'Hello! Open Webmail, choose "Forgot password" and follow the e-mail we send you.',
         edited: true,
       })
+      // The analytics page counts it: drafts used edited in the API channel, one more than before.
+      expect(await usedEditedInApi()).toBe(editedBefore + 1)
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click()
+      const figure = page.getByRole('figure').filter({ hasText: 'How drafts were used, by channel' })
+      await figure.getByRole('img', { name: 'How drafts were used, by channel' }).waitFor()
+      await page.getByRole('figure').filter({ hasText: 'Drafts per day' }).waitFor()
+      await page.getByRole('figure').filter({ hasText: 'Reliability' }).waitFor()
+      await shot(page, 'analytics')
+      await figure.getByText('Numbers').click()
+      const apiRow = figure.getByRole('row').filter({ hasText: 'Console / API' })
+      // Columns: label, used as is, used edited, replaced, rejected.
+      expect(await apiRow.getByRole('cell').nth(1).textContent()).toBe(String(editedBefore + 1))
       await page.context().close()
     })
 
@@ -285,6 +304,141 @@ describe.skipIf(missing.length > 0 && !ci)(
       await shot(page, 'try-a-question')
       const after = await app.rt.deps.sql`SELECT count(*)::int AS n FROM ai_replies WHERE tenant_id = ${t.id}`
       expect(after).toEqual(before)
+      await page.context().close()
+    })
+
+    it('filters the queue by status', async () => {
+      const open = await ticket('Mail quota', 'My mailbox says it is full, what can I do?')
+      const busy = await ticket('Cron job', 'My cron job does not run any more.')
+      await app.rt.deps.sql`UPDATE tickets SET status = 'in_progress' WHERE id = ${busy}`
+      const page = await signedIn(`support_agent@${t.slug}.test`)
+      const table = page.getByRole('table', { name: 'Tickets waiting for review' })
+      await table
+        .getByRole('row')
+        .filter({ hasText: `#${busy}` })
+        .waitFor()
+      await page.getByLabel('Status').selectOption('in_progress')
+      await table
+        .getByRole('row')
+        .filter({ hasText: `#${open}` })
+        .waitFor({ state: 'detached' })
+      expect(
+        await table
+          .getByRole('row')
+          .filter({ hasText: `#${busy}` })
+          .count(),
+      ).toBe(1)
+      for (const row of await table.getByRole('row').all()) {
+        const text = (await row.textContent()) ?? ''
+        if (/#\d+/.test(text)) expect(text).toMatch(/in.progress/i)
+      }
+      await page.context().close()
+    })
+
+    it('lets an admin manage API keys, users, reranking and prompt versions, and download the hook', async () => {
+      const page = await signedIn(`admin@${t.slug}.test`, '/app/settings/api-keys')
+      // API key: created, shown once, listed.
+      await page.getByLabel('Key name').fill('WHMCS panel')
+      await page.getByRole('button', { name: 'Create key' }).click()
+      await page.getByRole('status').filter({ hasText: 'shown once' }).waitFor()
+      const keys = await app.call('GET', '/api-keys', undefined, { token: t.admin })
+      expect(keys.body.items.map((k: { name: string }) => k.name)).toContain('WHMCS panel')
+      await page
+        .getByRole('table', { name: 'API keys' })
+        .getByRole('cell', { name: 'WHMCS panel', exact: true })
+        .waitFor()
+      // Users: add an agent, then make them an admin.
+      await page
+        .getByRole('navigation', { name: 'Settings' })
+        .getByRole('link', { name: 'Users and roles' })
+        .click()
+      await page.getByLabel('Email').fill(`newagent@${t.slug}.test`)
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Add user' }).click()
+      const roleSelect = page.getByLabel(`Role of newagent@${t.slug}.test`)
+      await roleSelect.selectOption('admin')
+      await expect
+        .poll(async () => {
+          const users = await app.call('GET', '/users', undefined, { token: t.admin })
+          return users.body.items.find((u: { email: string }) => u.email === `newagent@${t.slug}.test`)?.role
+        }, SLOW)
+        .toBe('admin')
+      await shot(page, 'settings')
+      // Reranking: a weight sum that is not 1 is refused next to the field; a good one saves.
+      await page.goto(`${app.url}/app/settings/reranking`)
+      const tenantWeight = page.getByLabel('Weight: Your articles')
+      const before = Number(await tenantWeight.inputValue())
+      await tenantWeight.fill(String(before + 0.5))
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('must add up to 1').first().waitFor()
+      await tenantWeight.fill(String(before))
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByRole('status').filter({ hasText: 'Weights saved.' }).waitFor()
+      const reranking = await app.call('GET', '/settings/reranking', undefined, { token: t.admin })
+      expect(reranking.body.scope).toBe('tenant')
+      // Prompt versions: a copy of the one in use, activated.
+      await page.goto(`${app.url}/app/settings/prompts`)
+      await page.getByLabel('Version', { exact: true }).fill('v-console')
+      await page.getByLabel('Name', { exact: true }).fill('Shorter replies')
+      await page.getByRole('button', { name: 'Create version' }).click()
+      await page.getByRole('button', { name: 'Activate v-console' }).click()
+      await expect
+        .poll(async () => {
+          const prompts = await app.call('GET', '/prompts', undefined, { token: t.admin })
+          return prompts.body.items.find((p: { inUse: boolean }) => p.inUse)?.version
+        }, SLOW)
+        .toBe('v-console')
+      // The hook: a download of the PHP file, and the constants naming this desk.
+      await page.goto(`${app.url}/app/settings/hook`)
+      await page.getByText(`define('DRAFTDESK_TENANT', '${t.slug}');`).waitFor()
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download the PHP hook' }).click(),
+      ])
+      expect(download.suggestedFilename()).toBe('draftdesk.php')
+      const { readFile } = await import('node:fs/promises')
+      expect(await readFile((await download.path())!, 'utf8')).toContain('DRAFTDESK_WEBHOOK_SECRET')
+      // Sync now without a connection: WHMCS's state in words, not a silent failure.
+      await page.goto(`${app.url}/app/settings/whmcs`)
+      await page.getByText('Only the Draftdesk operator').first().waitFor()
+      await page.getByRole('button', { name: 'Sync now' }).click()
+      await page.getByRole('alert').filter({ hasText: 'WHMCS is not configured' }).waitFor()
+      // The audit log shows what was done.
+      await page.goto(`${app.url}/app/settings/audit`)
+      await page.getByRole('table', { name: 'Audit log' }).getByText('api_key_created').waitFor()
+      await page.context().close()
+    })
+
+    it('lets the operator save a WHMCS connection, escalation rules and rotate the webhook secret', async () => {
+      const page = await open('/app/settings/whmcs')
+      await signIn(page, BOOTSTRAP.email, BOOTSTRAP.tenant, BOOTSTRAP.password)
+      await page.getByLabel('WHMCS URL').fill('https://billing.example.com')
+      await page.getByLabel('API identifier').fill('ident-123')
+      await page.getByLabel('API secret').fill('secret-456')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByRole('status').filter({ hasText: 'Connection saved.' }).waitFor()
+      // Write-only: the fields are empty again and the page only says they are saved.
+      expect(await page.getByLabel('API secret').inputValue()).toBe('')
+      await page.getByText('Credentials are saved (never shown).').waitFor()
+      const tenants = await app.call('GET', '/tenants', undefined, { token: app.superToken })
+      const root = tenants.body.items.find((x: { slug: string }) => x.slug === BOOTSTRAP.tenant)
+      expect(root).toMatchObject({ whmcsUrl: 'https://billing.example.com', whmcsConfigured: true })
+      // Escalation rules keep the other settings.
+      await page.goto(`${app.url}/app/settings/escalation`)
+      await page.getByLabel('Extra keywords').fill('refund: money back, chargeback')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByRole('status').filter({ hasText: 'Escalation rules saved' }).waitFor()
+      const after = await app.call('GET', '/tenants', undefined, { token: app.superToken })
+      const rules = after.body.items.find((x: { slug: string }) => x.slug === BOOTSTRAP.tenant).settings
+      expect(rules.escalation.extraKeywords).toEqual({ refund: ['money back', 'chargeback'] })
+      // The webhook secret: rotated, shown once, and filled into the constants.
+      await page.goto(`${app.url}/app/settings/hook`)
+      await page.getByRole('button', { name: 'Rotate the webhook secret…' }).click()
+      await page.getByRole('button', { name: 'Rotate now' }).click()
+      const shown = await page.getByRole('status').filter({ hasText: 'New webhook secret' }).locator('code')
+      const secret = (await shown.textContent()) ?? ''
+      expect(secret.length).toBeGreaterThanOrEqual(32)
+      await page.getByText(`define('DRAFTDESK_WEBHOOK_SECRET', '${secret}');`).waitFor()
       await page.context().close()
     })
 

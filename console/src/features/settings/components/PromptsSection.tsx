@@ -15,7 +15,7 @@ export function PromptsSection() {
   return (
     <>
       <ErrorNote error={prompts.error ?? activate.error} />
-      <table aria-label="Prompt versions">
+      <table aria-label="Your prompt versions">
         <thead>
           <tr>
             <th scope="col">Version</th>

@@ -61,7 +61,14 @@ function RerankingForm({ current, inherited }: { current: Reranking; inherited: 
         />{' '}
         Rerank with the model
       </label>
-      <p className="hint">The four weights add up to 1.</p>
+      {/* The sum is a rule of the four weights together: its message stands where the rule is stated. */}
+      {fieldError('weights') ? (
+        <p className="error" role="alert">
+          {fieldError('weights')}
+        </p>
+      ) : (
+        <p className="hint">The four weights add up to 1.</p>
+      )}
       <ErrorNote error={save.error} prefix="Not saved" />
       {save.isSuccess && <Notice>Weights saved.</Notice>}
       <button type="submit" className="primary" disabled={save.isPending}>
