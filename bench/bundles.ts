@@ -92,6 +92,7 @@ const benchEnv = (sourceMaps: boolean, tracing: boolean): NodeJS.ProcessEnv => (
   QUEUE_URL_DRAFT: 'http://127.0.0.1:9/000000000000/draft',
   QUEUE_URL_SYNC: 'http://127.0.0.1:9/000000000000/sync',
   QUEUE_URL_SEND: 'http://127.0.0.1:9/000000000000/send',
+  QUEUE_URL_CALIBRATE: 'http://127.0.0.1:9/000000000000/calibrate',
   CORS_ORIGINS: 'https://desk.example.com',
 })
 

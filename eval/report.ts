@@ -13,16 +13,10 @@
  * - confidence: AUROC of the raw points and of the calibrated confidence for right vs not, and the
  *   calibrated confidence's expected calibration error (10 equal-width bins) and Brier score.
  */
-import {
-  auroc,
-  brier,
-  ece,
-  factsFound,
-  precisionRecall,
-  type ReliabilityBin,
-  reliability,
-  type Scored,
-} from './metrics.ts'
+import { reliabilityDiagram } from '#shared/calibration/reliability-svg'
+import type { ReliabilityBin } from '#shared/trust/calibration'
+import { brier, ece, reliability, type Scored } from '#shared/trust/fit-metrics'
+import { auroc, factsFound, precisionRecall } from './metrics.ts'
 
 export type Label = 'answerable' | 'out_of_kb' | 'must_escalate'
 
@@ -37,6 +31,8 @@ export interface EvalTicket {
   article: string | null
   answerFacts: string[]
   escalation: string | null
+  /** What an agent of the desk sent (SPEC.md); the desk simulation labels shadow drafts against it. */
+  staffReply: string
 }
 
 /** What the harness read back from `ai_replies` for one ticket. */
@@ -197,53 +193,7 @@ export function roundMetrics(
   }
 }
 
-/**
- * A reliability diagram as a standalone SVG: one bar per confidence bin (observed share right), the
- * diagonal of perfect calibration, and each bin's draft count. Hand-written rather than drawn with a
- * charting package: it is one chart of ten bars, and the registry's SVG chart libraries need a DOM
- * (d3, vega) or a browser to render, which `npm run eval` on a bare Node machine does not have.
- */
+/** A reliability diagram of one round as a standalone SVG (shared/calibration/reliability-svg.ts). */
 export function reliabilitySvg(bins: readonly ReliabilityBin[], title: string): string {
-  const W = 560
-  const H = 420
-  const m = { left: 60, right: 20, top: 50, bottom: 60 }
-  const pw = W - m.left - m.right
-  const ph = H - m.top - m.bottom
-  const x = (v: number) => m.left + v * pw
-  const y = (v: number) => m.top + (1 - v) * ph
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" role="img" aria-label="${esc(title)}">`,
-    `<title>${esc(title)}</title>`,
-    `<rect width="${W}" height="${H}" fill="#fff"/>`,
-    `<text x="${W / 2}" y="24" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`,
-  ]
-  for (let t = 0; t <= 10; t += 2) {
-    const v = t / 10
-    parts.push(
-      `<line x1="${x(0)}" y1="${y(v)}" x2="${x(1)}" y2="${y(v)}" stroke="#eee"/>`,
-      `<text x="${m.left - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`,
-      `<text x="${x(v)}" y="${H - m.bottom + 18}" text-anchor="middle">${Math.round(v * 100)}</text>`,
-    )
-  }
-  for (const b of bins) {
-    const bw = (b.max - b.min) * pw
-    if (b.drafts > 0 && b.accuracy !== null) {
-      parts.push(
-        `<rect x="${x(b.min) + 2}" y="${y(b.accuracy)}" width="${bw - 4}" height="${y(0) - y(b.accuracy)}" fill="#4a7bd0" fill-opacity="0.8"><title>${b.bucket}: ${b.drafts} drafts, ${Math.round(b.accuracy * 100)}% right</title></rect>`,
-      )
-    }
-    parts.push(
-      `<text x="${x(b.min) + bw / 2}" y="${y(0) - 4}" text-anchor="middle" fill="${b.drafts && b.accuracy ? '#fff' : '#999'}" font-size="10">${b.drafts}</text>`,
-    )
-  }
-  parts.push(
-    `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#d04a4a" stroke-dasharray="6 4" stroke-width="2"/>`,
-    `<rect x="${x(0)}" y="${y(1)}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
-    `<text x="${m.left + pw / 2}" y="${H - 20}" text-anchor="middle">confidence bucket (%), bar label = drafts in bucket</text>`,
-    `<text x="16" y="${m.top + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.top + ph / 2})">observed share right</text>`,
-    `<text x="${x(0) + 8}" y="${y(1) + 16}" fill="#d04a4a">dashed: perfect calibration</text>`,
-    '</svg>',
-  )
-  return `${parts.join('\n')}\n`
+  return reliabilityDiagram([{ label: title, bins }])
 }

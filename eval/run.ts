@@ -12,9 +12,11 @@
  *   --no-fit              skip deriving a calibration (the second round below)
  *   --budget <share>      most answerable tickets the suggested cut-offs may escalate (default 0.1)
  *   --out <dir>           where report.json and reliability.svg go (default eval/out/<space>, git-ignored)
- *   --update              write them to the committed reports in eval/results/<space> instead
+ *   --update              write them to the committed reports in eval/results/<space> instead, and the
+ *                         suggested calibration into shared/trust/builtin-calibrations.json
  *   --tickets <file>      draft these tickets instead of eval/dataset/tickets.json, against the same
  *                         articles (eval/holdout/tickets.json: checks the shipped cut-offs, with --no-fit)
+ *   --no-desk             skip the desk simulation
  *
  * Calibration: after the round with the shipped calibration, the harness suggests the pair of
  * low-retrieval cut-offs (similarity, knowledge coverage) that catches most out-of-KB tickets while
@@ -22,12 +24,21 @@
  * pair's 5-fold cross-validated rates, and the pair that would keep the budget out of sample) and a
  * minimum source score, drafts
  * every ticket again with them, and fits the isotonic confidence map on that round. The report's
- * `suggestedCalibration` is the entry to paste into shared/trust/calibration.ts.
+ * `suggestedCalibration` is the space's built-in entry; `--update` writes it into
+ * shared/trust/builtin-calibrations.json, the one file the code reads.
+ *
+ * Desk simulation (eval/desk.ts, `--no-desk` skips it): every ticket drafted in shadow and labelled against
+ * its staff reply with a real replay's rules; a desk fits on part of the set as history and is judged on the
+ * rest, over several splits.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { type Calibration, type ReliabilityBin, useCandidateCalibrations } from '#shared/trust/calibration'
-import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
+import {
+  type Calibration,
+  calibrationFor,
+  type ReliabilityBin,
+  useCandidateCalibrations,
+} from '#shared/trust/calibration'
 import {
   budgetHoldingOutOfSample,
   type CrossValidatedCut,
@@ -37,10 +48,10 @@ import {
   fitIsotonic,
   jointCutForBudget,
   readMap,
-  type ThresholdPoint,
-  thresholdCurve,
-  thresholdForBudget,
-} from './metrics.ts'
+} from '#shared/trust/fit-metrics'
+import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../test/helpers/app.ts'
+import { type DeskReport, shadowTickets, simulateDesk } from './desk.ts'
+import { type ThresholdPoint, thresholdCurve, thresholdForBudget } from './metrics.ts'
 import {
   type DraftRecord,
   type EvalTicket,
@@ -73,6 +84,8 @@ export interface EvalOptions {
   escalationBudget?: number
   /** Prompt versions (POST /prompts bodies) to evaluate besides the active default. */
   prompts?: Array<Record<string, unknown>>
+  /** Run the desk simulation (eval/desk.ts); default true. */
+  desk?: boolean
   log?: (line: string) => void
 }
 
@@ -95,6 +108,8 @@ export interface EvalReport {
   }
   provider: { name: string; embedModel: string }
   rounds: Round[]
+  /** The desk simulation: a desk replays part of the set as history and is judged on the rest (eval/desk.ts). */
+  desk: Omit<DeskReport, 'tickets'> | null
   suggestedCalibration:
     | (Calibration & {
         fit: {
@@ -230,6 +245,17 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       await app.rt.queues.idle(IDLE_MS)
     }
     const configured = await nextRound('configured')
+    let desk: EvalReport['desk'] = null
+    if (options.desk ?? true) {
+      log(`desk simulation: drafting ${tickets.length} tickets in shadow`)
+      const shadowed = await shadowTickets(app.rt.deps, t.id, tickets, slugById)
+      const space = { provider: app.rt.deps.ai.name, model: app.rt.deps.ai.embedModel }
+      const { tickets: _perTicket, ...simulated } = simulateDesk(shadowed, calibrationFor(space, 0.5), {
+        budget: options.escalationBudget ?? DEFAULT_ESCALATION_BUDGET,
+      })
+      desk = simulated
+      log(`desk simulation: ${deskLine(simulated)}`)
+    }
 
     for (const prompt of options.prompts ?? []) {
       const created = await call('POST', '/prompts', prompt, t.admin)
@@ -315,6 +341,11 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
           ...candidate,
           confidenceMap: map,
           evalReliability: bins,
+          crossValidated: {
+            answerableEscalated: jointCrossValidated?.keepEscalated ?? null,
+            unanswerableCaught: jointCrossValidated?.escalateCaught ?? null,
+            ece: ece(cv),
+          },
           fit: {
             threshold: {
               answerableEscalated: cut?.keepEscalated ?? 0,
@@ -354,6 +385,7 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       },
       provider: { name: app.rt.deps.ai.name, embedModel: app.rt.deps.ai.embedModel },
       rounds,
+      desk,
       suggestedCalibration,
     }
   } finally {
@@ -428,6 +460,17 @@ async function readRound(
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`)
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3))
 
+function deskLine(d: Omit<DeskReport, 'tickets'>): string {
+  const agree = (l: { decided: number; agree: number }) => pct(l.decided ? l.agree / l.decided : null)
+  return (
+    `${d.splits} splits, ${pct(d.historyShare)} as history: answerable escalated for low retrieval ` +
+    `${pct(d.desk.answerableLowRetrieval)}, out-of-KB caught ${pct(d.desk.outOfKbCaught)}, ECE ${num(d.desk.ece)} ` +
+    `(adopted in ${d.desk.adoptedSplits} splits; built-in entry, in sample: ${pct(d.builtin.answerableLowRetrieval)}, ` +
+    `${pct(d.builtin.outOfKbCaught)}, ${num(d.builtin.ece)}); labels agree with the hand labels: answerable ` +
+    `${agree(d.labels.answerable)} of ${d.labels.answerable.decided}, usable vs right ${agree(d.labels.usable)} of ${d.labels.usable.decided}`
+  )
+}
+
 function summaryLine(m: RoundMetrics): string {
   return (
     `hit@1 ${pct(m.retrieval.hitAt1)}, hit@3 ${pct(m.retrieval.hitAt3)}, cited ${pct(m.citations.expectedCited)}, ` +
@@ -499,6 +542,7 @@ async function main(): Promise<void> {
     prompts,
     escalationBudget,
     fit: !args.includes('--no-fit'),
+    desk: !args.includes('--no-desk'),
     log: (l) => console.log(l),
   })
   const dir = out ?? reportDir(report.provider, { ticketsFile, update: args.includes('--update') })
@@ -532,11 +576,30 @@ async function main(): Promise<void> {
           .filter((p): p is ThresholdPoint => p !== undefined)
           .map((p) => `${p.threshold}: ${pct(p.keepEscalated)} → ${pct(p.escalateCaught)}`)
           .join(', ')}\n` +
-        'entry for CALIBRATIONS in shared/trust/calibration.ts:\n' +
+        'entry for shared/trust/builtin-calibrations.json (written there with --update):\n' +
         JSON.stringify(entry, null, 2),
     )
   }
+  if (args.includes('--update') && s) {
+    const file = writeBuiltinCalibration(s)
+    console.log(`\nwrote the ${s.space.provider}/${s.space.model} entry to ${file}`)
+  }
   console.log(`\nreport: ${join(dir, 'report.json')}\ndiagram: ${join(dir, 'reliability.svg')}`)
+}
+
+/**
+ * `--update`: the suggested entry replaces the one of its scoring space in shared/trust/builtin-calibrations.json,
+ * the one file the code reads its built-in calibrations from (shared/trust/calibration.ts).
+ */
+function writeBuiltinCalibration(suggested: NonNullable<EvalReport['suggestedCalibration']>): string {
+  const file = join(ROOT, 'shared', 'trust', 'builtin-calibrations.json')
+  const { fit: _fit, ...entry } = suggested
+  const entries = JSON.parse(readFileSync(file, 'utf8')) as Calibration[]
+  const same = (c: Calibration) =>
+    c.space.provider === entry.space.provider && c.space.model === entry.space.model
+  const next = entries.some(same) ? entries.map((c) => (same(c) ? entry : c)) : [...entries, entry]
+  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`)
+  return file
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -82,6 +82,7 @@ export async function buildAwsDeps() {
       draft: config.QUEUE_URL_DRAFT,
       sync: config.QUEUE_URL_SYNC,
       send: config.QUEUE_URL_SEND,
+      calibrate: config.QUEUE_URL_CALIBRATE,
     }),
     jwtKey: jwt ? new TextEncoder().encode(jwt) : notGranted('JWT_SECRET_ARN', new Uint8Array(0)),
     dataKey: dataKey

@@ -77,6 +77,7 @@ const schema = z.object({
   QUEUE_URL_DRAFT: z.string().optional(),
   QUEUE_URL_SYNC: z.string().optional(),
   QUEUE_URL_SEND: z.string().optional(),
+  QUEUE_URL_CALIBRATE: z.string().optional(),
   /** The deploy-time migration function's SQL folder (CDK sets it; the default is beside the bundle). */
   MIGRATIONS_DIR: z.string().optional(),
   /** The generated first-superadmin secret the deploy-time migration reads on the very first deploy. */

@@ -64,7 +64,7 @@ export interface ScheduleDef {
   uses?: Uses
 }
 
-export type QueueName = 'embed' | 'draft' | 'sync' | 'send'
+export type QueueName = 'embed' | 'draft' | 'sync' | 'send' | 'calibrate'
 
 const r = (
   method: RouteDef['method'],
@@ -74,7 +74,7 @@ const r = (
   uses?: Uses,
 ): RouteDef => ({ method, path, handler: `functions/http/${handler}`, auth, ...(uses ? { uses } : {}) })
 
-const ALL_QUEUES: readonly QueueName[] = ['embed', 'draft', 'sync', 'send']
+const ALL_QUEUES: readonly QueueName[] = ['embed', 'draft', 'sync', 'send', 'calibrate']
 const withDataKey: Uses = { secrets: ['db', 'dataKey'] }
 const draft: Uses = { sends: ['draft'] }
 
@@ -121,6 +121,8 @@ export const routes: readonly RouteDef[] = [
   r('POST', '/prompts/{id}/activate', 'prompts-activate', 'admin'),
   r('GET', '/settings/reranking', 'reranking-get', 'admin'),
   r('PUT', '/settings/reranking', 'reranking-put', 'admin'),
+  r('GET', '/settings/account-facts', 'account-settings-get', 'admin'),
+  r('PUT', '/settings/account-facts', 'account-settings-put', 'admin'),
 
   r('GET', '/analytics/summary', 'analytics-summary', 'admin'),
   r('GET', '/audit', 'audit-list', 'admin'),
@@ -141,6 +143,19 @@ export const routes: readonly RouteDef[] = [
     draft,
   ),
   r('POST', '/integrations/whmcs/drafts/{id}/not-helpful', 'whmcs-draft-not-helpful', 'support_agent'),
+
+  // A desk's own calibration (issue 28): replays of its history, the fits, and the knowledge gaps found.
+  r('POST', '/calibration/replay', 'calibration-replay', 'admin', { sends: ['calibrate'] }),
+  r('POST', '/calibration/runs/{id}/cancel', 'calibration-cancel', 'admin'),
+  r('GET', '/calibration', 'calibration-get', 'admin'),
+  r('GET', '/calibration/reliability.svg', 'calibration-reliability', 'admin'),
+  r('GET', '/calibration/versions', 'calibration-versions', 'admin'),
+  r('POST', '/calibration/versions/{id}/pin', 'calibration-pin', 'admin'),
+  r('POST', '/calibration/rollback', 'calibration-rollback', 'admin'),
+  r('DELETE', '/calibration/pin', 'calibration-unpin', 'admin'),
+  r('PUT', '/calibration/settings', 'calibration-settings', 'admin'),
+  r('GET', '/knowledge-gaps', 'knowledge-gaps-list', 'admin'),
+  r('POST', '/knowledge-gaps/{id}/suggestion', 'knowledge-gaps-suggestion', 'admin'),
 ]
 
 /** A queue row: worker `functions/workers/<name>`, batch size, receives before the DLQ, timeout in s. */
@@ -161,10 +176,13 @@ const q = (
 
 export const queues: readonly QueueDef[] = [
   q('embed', 5, 3, 120),
-  // An escalated draft queues its WHMCS note.
-  q('draft', 1, 3, 180, { sends: ['send'] }),
+  // An escalated draft queues its WHMCS note; account facts read the tenant's WHMCS (its credentials).
+  q('draft', 1, 3, 180, { sends: ['send'], ...withDataKey }),
   q('sync', 1, 3, 300, { sends: ['draft', 'embed'], ...withDataKey }),
   q('send', 5, 5, 60, withDataKey),
+  // One chunk of a replay (or a live refit) per job; a chunk queues the next. WHMCS history needs the
+  // tenant's credentials.
+  q('calibrate', 1, 5, 300, { sends: ['calibrate'], ...withDataKey }),
 ]
 
 export const schedules: readonly ScheduleDef[] = [
@@ -182,6 +200,13 @@ export const schedules: readonly ScheduleDef[] = [
     uses: { sends: ALL_QUEUES },
   },
   { name: 'analytics-refresh', handler: 'functions/schedule/analytics-refresh', everyMinutes: 15 },
+  // Refits a tenant's calibration once enough reviewed drafts arrived since its last fit.
+  {
+    name: 'calibration-refit',
+    handler: 'functions/schedule/calibration-refit',
+    everyMinutes: 60,
+    uses: { sends: ['calibrate'] },
+  },
 ]
 
 /** Everything a function is granted, resolved from its table entry (see {@link Uses}). */

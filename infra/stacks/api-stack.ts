@@ -8,12 +8,14 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as events from 'aws-cdk-lib/aws-events'
 import * as targets from 'aws-cdk-lib/aws-events-targets'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import * as sns from 'aws-cdk-lib/aws-sns'
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import * as triggers from 'aws-cdk-lib/triggers'
 import type { Construct } from 'constructs'
 import {
+  type Grants,
   grantsOf,
   type QueueDef,
   type QueueName,
@@ -148,6 +150,7 @@ export class ApiStack extends Stack {
   private functionFactory(props: ApiStackProps) {
     const { config, data, projectRoot } = props
     const common = this.commonProps(props)
+    const roles = this.sharedRoles()
     return (
       id: string,
       def: RouteDef | QueueDef | ScheduleDef,
@@ -156,6 +159,7 @@ export class ApiStack extends Stack {
       const module = 'worker' in def ? def.worker : def.handler
       const fn = new DraftdeskFunction(this, id, {
         ...common,
+        role: roles(grantsOf(def), 'worker' in def ? def.name : undefined),
         securityGroup: data.functionSecurityGroup,
         entry: join(projectRoot, `${module}.ts`),
         description: `Draftdesk ${module}`,
@@ -177,6 +181,38 @@ export class ApiStack extends Stack {
       fn.bindGrants(grantsOf(def), grantable(data, this.queues))
       this.functions.set(module, fn)
       return fn
+    }
+  }
+
+  /**
+   * One execution role per distinct set of grants, shared by the functions whose table entries declare
+   * exactly that set (a worker's role is its own: it alone consumes its queue). Least privilege is the same
+   * as a role per function, since every function sharing a role is granted the same; but a role and its
+   * policy per function would take two of CloudFormation's 500 resources a stack for each route.
+   */
+  private sharedRoles() {
+    const roles = new Map<string, iam.Role>()
+    return (grants: Grants, consumes: QueueName | undefined): iam.Role => {
+      const parts = [
+        ...(consumes ? [`worker-${consumes}`] : []),
+        ...grants.secrets,
+        ...grants.sends.map((q) => `sends-${q}`),
+        ...grants.inspects.map((q) => `inspects-${q}`),
+      ]
+      const key = parts.join(' ')
+      let role = roles.get(key)
+      if (!role) {
+        role = new iam.Role(this, `Role${pascal(parts.join('-')) || 'Nothing'}`, {
+          assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+          description: `Draftdesk functions granted: ${key || 'nothing beyond logs and the VPC'}`,
+          managedPolicies: [
+            iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'),
+            iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+          ],
+        })
+        roles.set(key, role)
+      }
+      return role
     }
   }
 

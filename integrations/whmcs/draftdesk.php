@@ -59,13 +59,15 @@ unset($draftdeskSetting, $draftdeskDefault);
 /**
  * This file's version, sent as its User-Agent. 1.1: signature v2. 1.2: Insert draft puts the draft's
  * customer-facing text in the reply box (no citation markers; the cited articles listed as References).
+ * 1.3: the panel shows what the draft knew about the client's account; TicketOpen sends the ticket's
+ * related service.
  */
-const DRAFTDESK_HOOK_VERSION = '1.2';
+const DRAFTDESK_HOOK_VERSION = '1.3';
 
 /** Hook variables forwarded to Draftdesk; anything else WHMCS passes stays in WHMCS. */
 const DRAFTDESK_FORWARDED_VARS = [
     'ticketid', 'ticketmask', 'userid', 'deptid', 'deptname', 'subject', 'message',
-    'priority', 'replyid', 'status', 'admin', 'adminid',
+    'priority', 'replyid', 'status', 'admin', 'adminid', 'service',
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -388,6 +390,22 @@ function draftdesk_enrich(array $data): array
     return $data;
 }
 
+/**
+ * The service the client picked when opening the ticket ("S12" a product, "D3" a domain), which the
+ * TicketOpen hook does not pass: Draftdesk's account facts start from it.
+ */
+function draftdesk_related_service(array $data): array
+{
+    if (isset($data['service']) || !isset($data['ticketid']) || !function_exists('localAPI')) {
+        return $data;
+    }
+    $ticket = localAPI('GetTicket', ['ticketid' => $data['ticketid']]);
+    if (is_array($ticket) && isset($ticket['service']) && preg_match('/^[SD]\d+$/i', (string) $ticket['service'])) {
+        $data['service'] = (string) $ticket['service'];
+    }
+    return $data;
+}
+
 /** The exact JSON body sent (and signed) for an event. */
 function draftdesk_payload(string $event, array $vars, int $occurredAt): string
 {
@@ -396,6 +414,9 @@ function draftdesk_payload(string $event, array $vars, int $occurredAt): string
         if (array_key_exists($key, $vars) && (is_scalar($vars[$key]) || $vars[$key] === null)) {
             $data[$key] = $vars[$key];
         }
+    }
+    if ($event === 'TicketOpen') {
+        $data = draftdesk_related_service($data);
     }
     $body = ['event' => $event, 'occurredAt' => $occurredAt, 'data' => draftdesk_enrich($data)];
     $flags = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE;
@@ -541,7 +562,8 @@ function draftdesk_panel_api(string $method, string $path, ?array $body = null):
  * Expected answer: {"draftState"?, "draft": null | {"id"?, "body" (cited, for the agent), "customerBody"? (what
  * Insert draft puts in the reply box), "confidence" (0-100), "confidenceComponents"?:
  * [{"label", "points", "detail"}], "escalated", "escalationReasons": [], "sources": [{"title", "url"?, "kind"?,
- * "score"?}], "reviewUrl"?}}; 404 means no draft.
+ * "score"?}], "account"?: null | {"state", "detail", "readAt", "cached", "facts": [{"title", "status", "text",
+ * "cited", "agentsOnly"}]}, "reviewUrl"?}}; 404 means no draft.
  */
 function draftdesk_fetch_draft(int $ticketId): array
 {
@@ -640,6 +662,10 @@ function draftdesk_panel_body(array $result): string
         $html .= '</ol>';
     }
 
+    if (isset($draft['account']) && is_array($draft['account'])) {
+        $html .= draftdesk_panel_account($draft['account']);
+    }
+
     $draftId = isset($draft['id']) ? (int) $draft['id'] : 0;
     $pending = !isset($draft['status']) || $draft['status'] === 'pending';
     $html .= '<div class="draftdesk-actions" data-draft-id="' . $draftId . '">'
@@ -660,6 +686,51 @@ function draftdesk_panel_body(array $result): string
             . ' <button type="submit" class="btn btn-default btn-sm" style="margin-top:5px">Send</button></form>';
     }
     return $html;
+}
+
+/**
+ * The "Account" part of the panel: what the draft knew about the client's WHMCS account and when it was
+ * read, or why the draft was made without it (WHMCS down or slow, account facts off).
+ */
+function draftdesk_panel_account(array $account): string
+{
+    $state = isset($account['state']) ? (string) $account['state'] : '';
+    if ($state === 'unavailable') {
+        $detail = isset($account['detail']) && is_scalar($account['detail']) ? (string) $account['detail'] : 'WHMCS did not answer';
+        return '<p class="draftdesk-account text-warning"><strong>Account</strong>: drafted without account facts — '
+            . draftdesk_h($detail) . '</p>';
+    }
+    if ($state === 'off') {
+        return '<p class="draftdesk-account text-muted small"><strong>Account</strong>: account facts are off for this desk.</p>';
+    }
+    if ($state !== 'read') {
+        return '';
+    }
+    $read = isset($account['readAt']) && is_string($account['readAt'])
+        ? ' <small class="text-muted">read from WHMCS ' . draftdesk_h(str_replace('T', ' ', substr($account['readAt'], 0, 16))) . ' UTC'
+            . (!empty($account['cached']) ? ' (cached)' : '') . '</small>'
+        : '';
+    $facts = isset($account['facts']) && is_array($account['facts']) ? $account['facts'] : [];
+    $html = '<p style="margin-bottom:3px" class="draftdesk-account"><strong>Account</strong>' . $read . '</p>';
+    if (count($facts) === 0) {
+        return $html . '<p class="text-muted small">Nothing in the client\'s account concerns this ticket.</p>';
+    }
+    $html .= '<ul class="draftdesk-account-facts small">';
+    foreach ($facts as $fact) {
+        if (!is_array($fact) || !isset($fact['text'])) {
+            continue;
+        }
+        $notes = [];
+        if (!empty($fact['cited'])) {
+            $notes[] = 'cited';
+        }
+        if (!empty($fact['agentsOnly'])) {
+            $notes[] = 'for agents only, not given to the model';
+        }
+        $html .= '<li>' . draftdesk_h($fact['text'])
+            . (count($notes) > 0 ? ' <small class="text-muted">(' . draftdesk_h(implode(', ', $notes)) . ')</small>' : '') . '</li>';
+    }
+    return $html . '</ul>';
 }
 
 /** Emits a JSON answer for a panel action and ends the request; replaceable for tests. */

@@ -7,6 +7,7 @@
 
 import { stripCitationMarkers } from '../text/citations.ts'
 import { contentTerms, estimateTokens, splitSentences, words } from '../text/words.ts'
+import { accountPhrases, accountStatements } from './account-sentences.ts'
 import { answersKinds, askedKinds } from './answer-type.ts'
 import { dot, hashedEmbedding } from './hashed-embedding.ts'
 import {
@@ -221,6 +222,28 @@ function templateFor(language: string | undefined, question: string): { code: st
 }
 
 /**
+ * The paragraphs between greeting and sign-off. Account facts that explain the problem (a suspended
+ * service and the overdue invoice behind it, an expired domain, a pending transfer) are the answer, said in
+ * plain sentences that cite their facts; other account facts (an unpaid invoice a billing question is
+ * about) come before the documentation's sentences. Without either, the honest hand-off.
+ */
+function replyBody(
+  t: Template,
+  code: string,
+  note: string[],
+  picked: readonly Candidate[],
+  grounding: Grounding | undefined,
+): string[] {
+  const statements = accountStatements(grounding?.account ?? [], code)
+  const docs = picked.map((p) => cite(p.text, p.ref)).join(' ')
+  if (statements.length === 0) return picked.length > 0 ? [t.intro, ...note, docs, t.outro] : [t.unknown]
+  const phrases = accountPhrases(code)
+  const account = [phrases.intro, statements.map((s) => cite(s.text, s.ref)).join(' ')]
+  if (statements.some((s) => s.explains) || picked.length === 0) return [...account, t.outro]
+  return [...account, phrases.alsoDocs, ...note, docs, t.outro]
+}
+
+/**
  * Offline provider: hashed n-gram embeddings and an extractive drafter. Deterministic, no network, no model
  * files. Embeddings are symmetric, so `kind` is ignored.
  */
@@ -256,12 +279,9 @@ export class BuiltinProvider implements AiProvider {
       sourceLanguage !== code
         ? [t.foreignSources.replace('{lang}', t.languageNames[sourceLanguage] ?? sourceLanguage)]
         : []
-    const body =
-      picked.length > 0
-        ? [t.intro, ...note, picked.map((p) => cite(p.text, p.ref)).join(' '), t.outro]
-        : [t.unknown]
-    // Nothing to quote: the same marker an LLM is told to write (guardrail 1), so drafting escalates it.
-    const marker = picked.length > 0 ? [] : [NO_ANSWER_MARKER]
+    const body = replyBody(t, code, note, picked, grounding)
+    // Nothing to say: the same marker an LLM is told to write (guardrail 1), so drafting escalates it.
+    const marker = body[0] === t.unknown ? [NO_ANSWER_MARKER] : []
     const content = [...marker, t.greeting, ...body, t.signoff].join('\n\n')
     // The grounding normally also sits in the messages; count it only when the messages are empty.
     const prompt = messages.map((m) => m.content).join('\n') || JSON.stringify(grounding ?? '')

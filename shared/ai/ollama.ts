@@ -249,55 +249,47 @@ export class OllamaProvider implements AiProvider {
     request: () => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    return observeModelCall(op, () => this.retrying(op, model, timeoutMs, request, signal))
-  }
-
-  private async retrying<T>(
-    op: 'embed' | 'chat',
-    model: string,
-    timeoutMs: number,
-    request: () => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    let attempts = 0
-    try {
-      return await pRetry(
-        async () => {
-          attempts++
-          try {
-            return await request()
-          } catch (error) {
-            throw classify(error, { op, model, host: this.host, timeoutMs })
-          }
-        },
-        {
-          retries: this.retries,
-          minTimeout: this.minBackoffMs,
-          maxTimeout: this.maxBackoffMs,
-          factor: 2,
-          randomize: true,
-          shouldRetry: ({ error }) => error instanceof AiProviderError && error.retryable,
-          // Abandoned by the caller: no further attempt, and no waiting out a backoff first.
-          signal,
-        },
-      )
-    } catch (error) {
-      if (signal?.aborted) {
-        throw new AiProviderError(`Ollama ${op} on ${this.host} abandoned by the caller`, {
-          retryable: false,
-          code: 'aborted',
-          cause: signal.reason,
-        })
+    return observeModelCall(op, async () => {
+      let attempts = 0
+      try {
+        return await pRetry(
+          async () => {
+            attempts++
+            try {
+              return await request()
+            } catch (error) {
+              throw classify(error, { op, model, host: this.host, timeoutMs })
+            }
+          },
+          {
+            retries: this.retries,
+            minTimeout: this.minBackoffMs,
+            maxTimeout: this.maxBackoffMs,
+            factor: 2,
+            randomize: true,
+            shouldRetry: ({ error }) => error instanceof AiProviderError && error.retryable,
+            // Abandoned by the caller: no further attempt, and no waiting out a backoff first.
+            signal,
+          },
+        )
+      } catch (error) {
+        if (signal?.aborted) {
+          throw new AiProviderError(`Ollama ${op} on ${this.host} abandoned by the caller`, {
+            retryable: false,
+            code: 'aborted',
+            cause: signal.reason,
+          })
+        }
+        if (error instanceof AiProviderError && error.retryable && attempts > 1) {
+          throw new AiProviderError(`${error.message} (gave up after ${attempts} attempts)`, {
+            retryable: true,
+            code: error.code,
+            status: error.status,
+            cause: error,
+          })
+        }
+        throw error
       }
-      if (error instanceof AiProviderError && error.retryable && attempts > 1) {
-        throw new AiProviderError(`${error.message} (gave up after ${attempts} attempts)`, {
-          retryable: true,
-          code: error.code,
-          status: error.status,
-          cause: error,
-        })
-      }
-      throw error
-    }
+    })
   }
 }

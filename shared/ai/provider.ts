@@ -37,6 +37,42 @@ export interface Grounding {
    * translates says so when it differs from `language`. Unset: taken to be `language`.
    */
   sourcesLanguage?: string
+  /**
+   * Facts about the customer's account from the desk's WHMCS (issue 30), each citable as `[ref]` like a
+   * source. A drafter states one only when it answers the question; an LLM reads them from the prompt, the
+   * built-in drafter has sentences for the common cases (shared/ai/account-sentences.ts).
+   */
+  account?: readonly GroundingAccountFact[]
+}
+
+/** One account fact as a drafter needs it: the WHMCS status and the values a sentence about it names. */
+export interface GroundingAccountFact {
+  ref: number
+  kind: 'client' | 'service' | 'domain' | 'invoice'
+  /** WHMCS status: Suspended, Pending Transfer, Unpaid, … */
+  status: string
+  /** Service: the product name. */
+  name?: string
+  /** Service or domain: the domain name. */
+  domain?: string
+  /** Service: why WHMCS suspended it. */
+  reason?: string
+  /** Invoice: the number the customer sees. */
+  number?: string
+  /** Invoice: total with its currency (`12.95 USD`). */
+  amount?: string
+  /** Invoice: due date; service or domain: next due date (`YYYY-MM-DD`). */
+  dueDate?: string | null
+  /** Domain: expiry date. */
+  expiryDate?: string | null
+  /** Domain: days until it expires (negative: since it expired). */
+  expiresInDays?: number | null
+  /** Domain: automatic renewal, when WHMCS says. */
+  autoRenew?: boolean | null
+  /** Invoice: unpaid past its due date. */
+  overdue?: boolean
+  /** Invoice: the ref of the service or domain fact it renews. */
+  renews?: number | null
 }
 
 export interface ChatOptions {

@@ -1,4 +1,6 @@
 import type { z } from 'zod'
+import { accountContract } from './account.ts'
+import { calibrationContract } from './calibration.ts'
 import { draftsContract } from './drafts.ts'
 import { identityContract } from './identity.ts'
 import { integrationsContract } from './integrations.ts'
@@ -27,6 +29,8 @@ export interface RouteSpec {
    * answers to these schemas.
    */
   response: z.ZodType
+  /** The success body's media type when it is not JSON (an SVG diagram). */
+  contentType?: string
 }
 
 /** Request and response schemas of every route, keyed as in shared/routes.ts (`METHOD /path`). */
@@ -36,9 +40,11 @@ export const contract = {
   ...kbContract,
   ...ticketsContract,
   ...draftsContract,
+  ...accountContract,
   ...promptsContract,
   ...reviewContract,
   ...integrationsContract,
+  ...calibrationContract,
 } as const satisfies Record<string, RouteSpec>
 
 export type RouteKey = keyof typeof contract

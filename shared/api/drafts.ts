@@ -1,11 +1,12 @@
 import * as z from 'zod'
+import { accountSummary } from './account.ts'
 import { idParams, queuedJob, rowId } from './common.ts'
 import { SOURCE_KINDS } from './kb.ts'
 
 const score = z.number().nullable()
 
-/** A source the draft was shown, as a stored draft lists it. */
-const shownSource = z.object({
+/** A knowledge source the draft was shown, as a stored draft lists it. */
+const chunkSource = z.object({
   ref: z.number().int(),
   chunkId: z.number().int(),
   articleId: z.number().int().nullable(),
@@ -20,6 +21,20 @@ const shownSource = z.object({
   belowThreshold: z.boolean(),
   excerpt: z.string(),
 })
+
+/**
+ * An account fact the draft was given (issue 30): kind `account`, citable like a knowledge source but no
+ * retrievable chunk (`SOURCE_KINDS` are the chunks' kinds). Customer-facing text never lists it.
+ */
+const accountSource = chunkSource.extend({
+  chunkId: z.null(),
+  articleId: z.null(),
+  approvedReplyId: z.null(),
+  sourceKind: z.literal('account'),
+})
+
+/** What a draft's `[n]` can point at, as a stored draft lists it. */
+const shownSource = z.union([chunkSource, accountSource])
 
 /** One term of the confidence sum: what it measured and the points it gave. */
 const confidenceComponent = z.object({
@@ -42,7 +57,15 @@ const confidenceComponent = z.object({
 
 /** Why a draft is escalated: a rule's code, the keyword category for keyword rules, and a sentence. */
 const escalationReason = z.object({
-  code: z.enum(['keyword', 'low_retrieval', 'no_answer', 'language_mismatch', 'urgent_priority']),
+  code: z.enum([
+    'keyword',
+    'low_retrieval',
+    'no_answer',
+    'language_mismatch',
+    'urgent_priority',
+    'account_fraud',
+    'account_collections',
+  ]),
   category: z.string().optional().describe('keyword rules: refund, legal, abuse, …'),
   match: z.string().optional().describe('keyword rules: the matched text, folded'),
   detail: z.string(),
@@ -85,6 +108,11 @@ export const draftView = z.object({
   trigger: z.enum(['auto', 'regenerate']),
   rejectReason: z.string().nullable(),
   reviewChannel: z.enum(['api', 'whmcs']).nullable().describe('where it was decided; null while undecided'),
+  account: accountSummary
+    .nullable()
+    .describe(
+      "what the draft knew about the customer's WHMCS account; null on drafts made before it existed",
+    ),
   createdAt: z.date(),
 })
 

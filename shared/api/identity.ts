@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { roleSchema } from '../auth/roles.ts'
+import { accountFactsSettingsBody } from './account.ts'
 import {
   email,
   id,
@@ -87,6 +88,14 @@ const me = z.discriminatedUnion('kind', [
     .meta({ title: 'An API key' }),
 ])
 
+/** A tenant's `settings.accountFacts`, when given, is held to the schema its own route validates with. */
+function validAccountFacts(settings: Record<string, unknown>, ctx: z.RefinementCtx) {
+  if (settings.accountFacts === undefined) return
+  const parsed = accountFactsSettingsBody.safeParse(settings.accountFacts)
+  for (const issue of parsed.error?.issues ?? [])
+    ctx.addIssue({ code: 'custom', path: ['accountFacts', ...issue.path], message: issue.message })
+}
+
 export const identityContract = {
   'POST /auth/login': {
     public: true,
@@ -108,7 +117,7 @@ export const identityContract = {
     body: patchBody({
       name: z.string().trim().min(1).max(255),
       isActive: z.boolean(),
-      settings: jsonObject(),
+      settings: jsonObject().superRefine(validAccountFacts),
       whmcsUrl: whmcsUrl.nullable(),
       whmcsIdentifier: z.string().min(1).max(500),
       whmcsSecret: z.string().min(1).max(500),

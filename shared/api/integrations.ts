@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { panelAccount } from './account.ts'
 import { id, idParams, pageOf, pageQuery, queuedJob, rowId, tenantScope } from './common.ts'
 import { draftView } from './drafts.ts'
 
@@ -37,6 +38,8 @@ export const whmcsWebhookBody = z.object({
     status: optional(text),
     admin: optional(text),
     adminid: optional(intish),
+    /** The ticket's related service (`S12`, `D3`), which hook 1.3 reads for TicketOpen. */
+    service: optional(text),
   }),
 })
 export type WhmcsWebhookBody = z.output<typeof whmcsWebhookBody>
@@ -103,6 +106,17 @@ const panelDraft = z.object({
           url: z.string().optional(),
         }),
       ),
+      account: panelAccount
+        .nullable()
+        .describe(
+          "what the draft knew about the client's WHMCS account; null on drafts made before it existed",
+        ),
+      reviewUrl: z
+        .string()
+        .nullable()
+        .describe(
+          "the ticket's page in the desk console (Review in Draftdesk); null when PUBLIC_URL is unset",
+        ),
       createdAt: z.date(),
     })
     .nullable()
@@ -139,7 +153,8 @@ export const integrationsContract = {
     summary:
       'The current draft of the ticket with this WHMCS ticket id, for the WHMCS admin panel ' +
       '({ draftState, draft: null | { id, body, confidence, confidenceComponents, escalated, escalationReasons, ' +
-      'sources, ... } }); marks a pending draft as shown in WHMCS; 404 for an unknown ticket',
+      'sources, account, ... } }, account: what the draft knew about the client’s WHMCS account); marks a ' +
+      'pending draft as shown in WHMCS; 404 for an unknown ticket',
     params: z.object({ whmcsTicketId: id }),
     response: panelDraft,
   },

@@ -92,7 +92,11 @@ export function openApiDocument() {
           description: status === '204' ? 'No content' : 'Success',
           ...(status === '204'
             ? {}
-            : { content: { 'application/json': { schema: toResponseSchema(spec.response) } } }),
+            : {
+                content: {
+                  [spec.contentType ?? 'application/json']: { schema: toResponseSchema(spec.response) },
+                },
+              }),
         },
         default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
       },

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import type { QueueName } from '../routes.ts'
 
-const QUEUE_NAMES = ['embed', 'draft', 'sync', 'send'] as const satisfies readonly QueueName[]
+const QUEUE_NAMES = ['embed', 'draft', 'sync', 'send', 'calibrate'] as const satisfies readonly QueueName[]
 
 const health = z.object({
   status: z.literal('ok'),

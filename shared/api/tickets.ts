@@ -19,24 +19,17 @@ export const TICKET_STATUSES = [
 /** A ticket status. */
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
 
+/** A status as a customer (role `user`) sees it: escalation is staff triage, not a state of their ticket. */
+const publicTicketStatus = z.enum(TICKET_STATUSES).exclude(['escalated'])
+
 /**
- * The statuses a customer (role `user`) may see: escalation is staff triage, not a state of their ticket.
+ * The statuses a customer may see.
  * @internal
  */
-export const PUBLIC_TICKET_STATUSES = [
-  'open',
-  'in_progress',
-  'answered',
-  'customer_reply',
-  'pending_customer',
-  'on_hold',
-  'resolved',
-  'closed',
-  'reopened',
-] as const satisfies readonly TicketStatus[]
+export const PUBLIC_TICKET_STATUSES = publicTicketStatus.options
 
 /** A status as a customer sees it. */
-export type PublicTicketStatus = (typeof PUBLIC_TICKET_STATUSES)[number]
+export type PublicTicketStatus = z.output<typeof publicTicketStatus>
 
 /**
  * Ticket priorities (seed 000).
@@ -101,7 +94,7 @@ export const customerTicket = z.object({
   id: rowId,
   subject: text,
   content: text,
-  status: z.enum(PUBLIC_TICKET_STATUSES),
+  status: publicTicketStatus,
   priority,
   department: text.nullable(),
   clientEmail: text.nullable(),

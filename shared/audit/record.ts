@@ -32,6 +32,10 @@ type AuditAction =
   | 'webhook_received'
   | 'sync_requested'
   | 'reply_send_failed'
+  | 'calibration_pinned'
+  | 'calibration_rolled_back'
+  | 'calibration_unpinned'
+  | 'calibration_budget_changed'
 
 export interface AuditEntry {
   tenantId: number

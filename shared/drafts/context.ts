@@ -10,6 +10,7 @@ import { clip, normaliseWhitespace } from '../text/fold.ts'
 import { detectLanguage } from '../text/language.ts'
 import { maskPii } from '../text/pii.ts'
 import { type TenantEscalationRules, tenantEscalationRulesSchema } from '../trust/escalation.ts'
+import { tenantCalibrations } from '../trust/tenant-calibration.ts'
 import { loadActivePrompt } from './prompt-versions.ts'
 import { hasApprovedReply, skipAnswered } from './requests.ts'
 import type { DraftContext, DraftOutcome, StageContext, ThreadMessage, TicketRow } from './types.ts'
@@ -33,10 +34,13 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
     SELECT id FROM ai_replies WHERE tenant_id = ${job.tenantId} AND request_id = ${job.jobId}`
   if (existing) return { status: 'skipped', reason: 'duplicate' }
   const [ticket] = await sql<TicketRow[]>`
-    SELECT t.id, t.subject, t.content, t.status, t.priority, t.department, tn.settings
+    SELECT t.id, t.subject, t.content, t.status, t.priority, t.department, tn.settings,
+           t.metadata_json->'whmcsUserId' AS whmcs_user_id, t.metadata_json->>'whmcsService' AS whmcs_service
     FROM tickets t JOIN tenants tn ON tn.id = t.tenant_id
     WHERE t.id = ${job.ticketId} AND t.tenant_id = ${job.tenantId}`
   if (!ticket) return { status: 'skipped', reason: 'ticket_missing' }
+  // The metadata is JSON: only a whole number is a client id.
+  if (!Number.isSafeInteger(ticket.whmcsUserId)) ticket.whmcsUserId = null
   if (ticket.status === 'closed') {
     await sql`
       UPDATE tickets SET draft_state = NULL
@@ -45,13 +49,14 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
   }
   // Customer and agent messages only: assistant rows are unsent drafts, system rows internal notes.
   // Independent reads: sent at once (a pipeline on one connection, or side by side on a server's pool).
-  const [thread, rerankCfg, promptVersion] = await Promise.all([
+  const [thread, rerankCfg, promptVersion, calibrations] = await Promise.all([
     sql<ThreadMessage[]>`
       SELECT id, role, content FROM messages
       WHERE tenant_id = ${job.tenantId} AND ticket_id = ${ticket.id} AND role IN ('user', 'agent')
       ORDER BY id`,
     loadRerankingConfig(sql, job.tenantId),
     loadActivePrompt(sql, job.tenantId),
+    tenantCalibrations(sql, job.tenantId),
   ])
   const tenantRules = escalationRulesOf(ticket.settings, job.tenantId)
 
@@ -73,6 +78,7 @@ export async function loadDraftContext(sql: Sql, job: DraftJob): Promise<DraftCo
     tenantRules,
     question,
     earlier,
+    tenantCalibrations: calibrations,
   })
   return { ...stage, job, ticket, target }
 }
@@ -89,6 +95,8 @@ export interface StageInput {
   /** Earlier messages of the thread, oldest first. */
   earlier: readonly ThreadMessage[]
   excludeLearningOfTicket?: number
+  tenantCalibrations?: StageContext['tenantCalibrations']
+  calibrationTable?: StageContext['calibrationTable']
 }
 
 /** The masked question, query and thread summary of a ticket's customer message, with the tenant's settings. */
@@ -121,6 +129,8 @@ export function stageContext(input: StageInput): StageContext {
     ...(input.excludeLearningOfTicket === undefined
       ? {}
       : { excludeLearningOfTicket: input.excludeLearningOfTicket }),
+    ...(input.tenantCalibrations ? { tenantCalibrations: input.tenantCalibrations } : {}),
+    ...(input.calibrationTable ? { calibrationTable: input.calibrationTable } : {}),
     customerTexts,
     vault,
     maskedSubject,

@@ -5,6 +5,7 @@
  *   1. load                  loadDraftContext    (context.ts)
  *   2. retrieve              retrieveCandidates  (retrieval.ts)
  *   3. rerank                rerankCandidates    (retrieval.ts)
+ *      account facts         lookupAccount       (account-stage.ts; from stage 1 on, beside retrieval)
  *   4. prompt and model      writeReply          (writing.ts)
  *   5. verify citations      verifyCitations     (writing.ts)
  *   6. score and decide      scoreDraft          (scoring.ts)
@@ -39,12 +40,13 @@
 import { logger } from '../logger.ts'
 import type { DraftJob } from '../queue/jobs.ts'
 import type { ClaimedJob } from '../queue/outbox.ts'
+import { type AccountInput, lookupAccount, showAccount, utcDay } from './account-stage.ts'
 import { loadDraftContext } from './context.ts'
 import { skipAnswered } from './requests.ts'
 import { rerankCandidates, retrieveCandidates } from './retrieval.ts'
 import { scoreDraft } from './scoring.ts'
 import { storeDraft } from './store.ts'
-import type { DraftDeps, DraftOutcome } from './types.ts'
+import type { DraftContext, DraftDeps, DraftOutcome } from './types.ts'
 import { verifyCitations, writeReply } from './writing.ts'
 
 /**
@@ -65,10 +67,15 @@ export async function generateDraft(
   const ctx = await loadDraftContext(sql, job)
   if ('status' in ctx) return ctx
   const loadMs = lap()
+  // WHMCS is asked while retrieval runs: a cached account costs nothing, a slow WHMCS only its time budget.
+  const today = utcDay()
+  const account = lookupAccount(deps, accountInput(ctx, today))
   const retrieved = await retrieveCandidates(sql, ai, ctx)
   const retrievalMs = lap()
   const ranking = await rerankCandidates(deps, ctx, retrieved)
   const rerankMs = lap()
+  ranking.account = showAccount(await account, ranking.shown.length, today)
+  const accountWaitMs = lap()
   const written = await writeReply(ai, ctx, ranking)
   const modelMs = lap()
   const verified = verifyCitations(ctx, ranking, written)
@@ -86,6 +93,7 @@ export async function generateDraft(
     loadMs,
     retrievalMs,
     rerankMs,
+    accountWaitMs,
     modelMs,
     scoringMs,
     storeMs,
@@ -104,6 +112,18 @@ export async function generateDraft(
     escalationReasons: scores.escalation.reasons.map((r) => r.category ?? r.code),
     confidence: scores.calibratedConfidence,
     timings,
+  }
+}
+
+/** What the account step reads from a stored ticket: its WHMCS client, related service and customer text. */
+function accountInput(ctx: DraftContext, today: string): AccountInput {
+  return {
+    tenantId: ctx.tenantId,
+    settings: ctx.ticket.settings,
+    clientId: ctx.ticket.whmcsUserId,
+    attached: ctx.ticket.whmcsService,
+    texts: [ctx.ticket.subject, ...ctx.customerTexts],
+    today,
   }
 }
 

@@ -9,6 +9,8 @@ import type { Priority } from '../api/tickets.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
 import { loadRerankingConfig } from '../knowledge/reranking-config.ts'
+import type { Calibration } from '../trust/calibration.ts'
+import { tenantCalibrations } from '../trust/tenant-calibration.ts'
 import { escalationRulesOf, stageContext } from './context.ts'
 import { loadActivePrompt } from './prompt-versions.ts'
 import { rerankCandidates, retrieveCandidates } from './retrieval.ts'
@@ -26,13 +28,15 @@ interface PreviewInput {
   department?: string | null
   /** A replay: the ticket whose answer must not be retrieved (its own approved replies' learning). */
   excludeLearningOfTicket?: number
+  /** A calibration table to apply instead of the tenant's own and the built-in ones (a replay's). */
+  calibrationTable?: readonly Calibration[]
 }
 
 /** Everything a stored draft would record, and the stage results a replay labels. */
 export interface DraftPreview {
   reply: string
   /** The shown sources as a stored draft lists them (`cited` says which the reply cites). */
-  sources: ReturnType<typeof storedSource>[]
+  sources: Array<ReturnType<typeof storedSource>>
   confidence: number
   confidenceRaw: number
   confidenceBreakdown: DraftScores['confidence']['breakdown']
@@ -49,7 +53,6 @@ export interface DraftPreview {
 
 /**
  * Drafts `input.question` for `tenantId` through the real stages and returns the result; writes nothing.
- * @internal until the replay of a desk's history drafts through it
  */
 export async function previewDraft(
   deps: DraftDeps,
@@ -58,9 +61,10 @@ export async function previewDraft(
 ): Promise<DraftPreview> {
   const { sql, ai } = deps
   const settings = await tenantSettings(sql, tenantId)
-  const [rerankCfg, promptVersion] = await Promise.all([
+  const [rerankCfg, promptVersion, calibrations] = await Promise.all([
     loadRerankingConfig(sql, tenantId),
     loadActivePrompt(sql, tenantId),
+    tenantCalibrations(sql, tenantId),
   ])
   const ctx = stageContext({
     tenantId,
@@ -76,6 +80,8 @@ export async function previewDraft(
     question: input.question,
     earlier: [],
     excludeLearningOfTicket: input.excludeLearningOfTicket,
+    tenantCalibrations: calibrations,
+    calibrationTable: input.calibrationTable,
   })
   const retrieved = await retrieveCandidates(sql, ai, ctx)
   const ranking = await rerankCandidates(deps, ctx, retrieved)

@@ -67,6 +67,8 @@ export async function rerankCandidates(
         : { provider: deps.ai.name, model: deps.ai.embedModel },
     reranking: rerankCfg,
     tenantThreshold: ctx.tenantRules?.threshold,
+    tenant: ctx.tenantCalibrations,
+    table: ctx.calibrationTable,
   })
   const shown = rerankBySource(candidates, {
     weights,

@@ -13,6 +13,7 @@ import type { ClaimedJob } from '../queue/outbox.ts'
 import { clip } from '../text/fold.ts'
 import { canTransition } from '../tickets/status.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
+import { accountSources, accountSummaryOf } from './account-text.ts'
 import { queueWhmcsNote } from './escalation-note.ts'
 import { hasApprovedReply } from './requests.ts'
 import type { Candidate, DraftContext, DraftScores, ModelReply, Ranking, VerifiedReply } from './types.ts'
@@ -107,18 +108,25 @@ function insertDraft(tx: Db, ai: AiProvider, record: DraftRecord) {
     fusedScore: round4(c.hit.fusedScore),
     crossEncoderScore: round4(c.crossEncoderScore),
   }))
-  const rerankedSources = ranking.shown.map((s) => storedSource(s, verified.cited.has(s.rank)))
+  // What `[n]` points at: the shown knowledge sources, then the account facts the model was given.
+  const { account } = ranking
+  const rerankedSources = [
+    ...ranking.shown.map((s) => storedSource(s, verified.cited.has(s.rank))),
+    ...(account ? accountSources(account.facts, verified.cited) : []),
+  ]
+  const accountFacts = account ? accountSummaryOf(account.context, account.facts, verified.cited) : null
   return tx<{ id: number }[]>`
     INSERT INTO ai_replies (tenant_id, ticket_id, message_id, request_id, prompt_version_id, ai_reply,
       confidence_score, confidence_breakdown, context_sources, reranked_sources, intent_detected,
       tokens_used, latency_ms, provider, model, escalated, escalation_reasons, trigger, confidence_raw,
-      calibration, language)
+      calibration, language, account_facts)
     VALUES (${job.tenantId}, ${ticket.id}, ${target?.id ?? null}, ${job.jobId}, ${promptVersion.id},
       ${verified.reply}, ${calibratedConfidence}, ${tx.json(confidence.breakdown as never)},
       ${tx.json(contextSources as never)}, ${tx.json(rerankedSources as never)}, ${scores.intent},
       ${result.promptTokens + result.completionTokens}, ${record.latencyMs}, ${ai.name}, ${result.model},
       ${escalation.escalate}, ${tx.json(escalation.reasons as never)}, ${job.trigger}, ${confidence.score},
-      ${tx.json(ranking.applied.record as never)}, ${language})
+      ${tx.json(ranking.applied.record as never)}, ${language},
+      ${accountFacts ? tx.json(accountFacts as never) : null})
     ON CONFLICT (tenant_id, request_id) DO NOTHING
     RETURNING id`
 }
@@ -157,6 +165,8 @@ function draftAudits(
         unknownCitations: verified.citations.unknown,
         crossEncoder: ranking.crossEncoder,
         bestRetrievalScore: round4(scores.bestRetrievalScore),
+        accountFacts: ranking.account?.context.state ?? null,
+        accountFactsCited: verified.citedFacts.length,
       },
     },
   ]

@@ -13,10 +13,13 @@ import type { SearchHit } from '../knowledge/search.ts'
 import type { DraftJob } from '../queue/jobs.ts'
 import type { CitationResult } from '../text/citations.ts'
 import type { Language } from '../text/language.ts'
-import type { AppliedCalibration } from '../trust/calibration.ts'
+import type { AppliedCalibration, Calibration } from '../trust/calibration.ts'
 import type { scoreConfidence } from '../trust/confidence.ts'
 import type { QueryLexemes } from '../trust/coverage.ts'
 import type { evaluateEscalation, TenantEscalationRules } from '../trust/escalation.ts'
+import type { AccountFactsPort } from './account-facts.ts'
+import type { AccountShown } from './account-stage.ts'
+import type { NumberedFact } from './account-text.ts'
 import type { detectIntent } from './intent.ts'
 import type { PromptSource } from './prompt.ts'
 import type { ActivePrompt } from './prompt-versions.ts'
@@ -27,6 +30,8 @@ export interface DraftDeps {
   ai: AiProvider
   config: Pick<Config, 'RERANKER_URL'>
   fetch?: typeof globalThis.fetch
+  /** Reads the ticket's WHMCS account (shared/whmcs/account.ts); without it drafts have no account facts. */
+  accountFacts?: AccountFactsPort
 }
 
 /**
@@ -37,6 +42,8 @@ export interface DraftTimings {
   loadMs: number
   retrievalMs: number
   rerankMs: number
+  /** Waiting for the account facts after reranking: what WHMCS added to the draft's time. */
+  accountWaitMs: number
   modelMs: number
   scoringMs: number
   storeMs: number
@@ -63,6 +70,10 @@ export interface TicketRow {
   priority: Priority
   department: string | null
   settings: Record<string, unknown>
+  /** The WHMCS client (`userid`) the ticket came from, when it came from WHMCS. */
+  whmcsUserId: number | null
+  /** The ticket's related service in WHMCS (`S12`, `D3`), when WHMCS gave one. */
+  whmcsService: string | null
 }
 
 export interface ThreadMessage {
@@ -93,6 +104,10 @@ export interface StageContext {
   tenantRules: TenantEscalationRules | undefined
   /** Learning chunks of this ticket's own approved replies are left out of retrieval (a replay of history). */
   excludeLearningOfTicket?: number
+  /** The tenant's own calibrations in force (shared/trust/tenant-calibration.ts), applied before the built-in. */
+  tenantCalibrations?: readonly Calibration[]
+  /** A calibration table to apply instead of the tenant's and the built-in ones (a replay's own). */
+  calibrationTable?: readonly Calibration[]
   /** Customer texts of the thread up to the answered message, unmasked (escalation reads them). */
   customerTexts: string[]
   /** Placeholder → original text, for restoring the reply; never leaves this process. */
@@ -135,6 +150,8 @@ export interface Ranking {
   untranslatedSources: { customer: Language; sources: Language } | null
   /** The language of the shown sources taken together; null when none are shown. */
   sourcesLanguage: Language | null
+  /** The customer's account facts, numbered after the shown sources; unset when none were looked up. */
+  account?: AccountShown
 }
 
 /** Stage 4's result. */
@@ -149,6 +166,8 @@ export interface VerifiedReply {
   reply: string
   cited: Set<number>
   citedSources: Reranked<Candidate>[]
+  /** The account facts the reply cites. */
+  citedFacts: NumberedFact[]
   /** The drafter said the sources do not answer the question (its marker is removed from `reply`). */
   noAnswer: boolean
 }

@@ -1,3 +1,4 @@
+import type { AccountSummary } from '../api/account.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Db, Sql } from '../db/sql.ts'
 import { getTicket, ticketWithThread } from '../tickets/tickets.ts'
@@ -31,6 +32,8 @@ export interface DraftView {
   rejectReason: string | null
   /** Where the draft was decided: `api`, `whmcs` (a staff reply or the panel), or null while undecided. */
   reviewChannel: 'api' | 'whmcs' | null
+  /** What the draft knew about the customer's WHMCS account; null on drafts made before issue 30. */
+  account: AccountSummary | null
   createdAt: Date
 }
 
@@ -38,7 +41,8 @@ export const DRAFT_COLUMNS = (sql: Db) => sql`
   id, ticket_id, message_id, ai_reply AS reply, confidence_score, confidence_raw, confidence_breakdown,
   calibration, language,
   reranked_sources AS sources, escalated, escalation_reasons, intent_detected, provider, model,
-  prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, review_channel, created_at`
+  prompt_version_id, tokens_used, latency_ms, status, trigger, reject_reason, review_channel,
+  account_facts AS account, created_at`
 
 /** Drafts of one ticket, newest first. The caller has already checked the ticket is visible. */
 async function listDrafts(sql: Sql, tenantId: number, ticketId: number, limit = 50): Promise<DraftView[]> {

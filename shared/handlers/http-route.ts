@@ -46,6 +46,14 @@ class Reply {
   ) {}
 }
 
+/** A success body that is not JSON (an SVG diagram), sent as is with its media type. */
+export class TextReply {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
 /** The raw body is kept beside the parsed one: webhook signatures are computed over the exact bytes. */
 export type Event = APIGatewayProxyEventV2 & { rawBody?: string }
 type Request = {
@@ -115,6 +123,12 @@ export function httpRoute<K extends RouteKey>(key: K, fn: (input: RouteInput<K>)
       // logged and left to the outbox sweep, never the request's error.
       const result = await fn(input).finally(() => publishJobs(deps, jobs))
       if (result instanceof Reply) return json(result.statusCode, result.body, result.headers)
+      if (result instanceof TextReply)
+        return {
+          statusCode: successStatus,
+          headers: { 'content-type': result.contentType },
+          body: result.text,
+        }
       return json(successStatus, result)
     })
   return (event: APIGatewayProxyEventV2, context: Context) =>

@@ -37,7 +37,7 @@ import {
   syncSourceChunks,
   uniqueChunks,
 } from './chunk-sync.ts'
-import { addressesSharedWithCustomer, addressValue, staffOnlyText } from './learning-text.ts'
+import { accountValues, addressesSharedWithCustomer, addressValue, staffOnlyText } from './learning-text.ts'
 import { STAFF_REPLY_TITLE } from './search.ts'
 
 export type { ChunkOwner, IndexResult } from './chunk-sync.ts'
@@ -289,6 +289,8 @@ interface ApprovedReplyRow {
   ticketContent: string
   /** Every customer message of the ticket, oldest first. */
   customerMessages: string[]
+  /** The account facts of the draft it approves (issue 30): the customer's own, never learnt. */
+  accountFacts: unknown
 }
 
 /** Salt of an approved reply's chunk hash: no row hashed before issue 26 (question + answer) can match it. */
@@ -329,7 +331,7 @@ async function approvedReplyChunk(
   const customerTexts = [r.subject, r.ticketContent, ...r.customerMessages]
   const shared = addressesSharedWithCustomer(r.finalReply, customerTexts)
   const known = await addressesKnownToKb(sql, tenantId, shared)
-  const staff = staffOnlyText(r.finalReply, customerTexts, known)
+  const staff = staffOnlyText(r.finalReply, customerTexts, known, accountValues(r.accountFacts))
   const text = maskPii(staff.text).masked
   if (!/[\p{L}\p{N}]/u.test(text)) return { chunk: null, dropped: staff.dropped.length }
   const question = maskPii((r.question ?? `${r.subject}\n\n${r.ticketContent}`).trim()).masked
@@ -366,7 +368,9 @@ export async function indexApprovedReply(
                m.content AS question, t.subject, t.content AS ticket_content,
                ARRAY(SELECT cm.content FROM messages cm
                      WHERE cm.tenant_id = ar.tenant_id AND cm.ticket_id = ar.ticket_id AND cm.role = 'user'
-                     ORDER BY cm.id) AS customer_messages
+                     ORDER BY cm.id) AS customer_messages,
+               (SELECT d.account_facts FROM ai_replies d
+                WHERE d.id = ar.ai_reply_id AND d.tenant_id = ar.tenant_id) AS account_facts
         FROM approved_replies ar
         JOIN tickets t ON t.id = ar.ticket_id AND t.tenant_id = ar.tenant_id
         LEFT JOIN messages m ON m.id = ar.message_id AND m.tenant_id = ar.tenant_id

@@ -14,10 +14,15 @@
  *    dropped unless the tenant's knowledge base names that address. A customer's own domain or mailbox has
  *    no place in another customer's draft, and a phishing link never does; an address the KB documents
  *    (the control panel's URL) is the company's, not the customer's.
+ * 3. Account: a sentence naming a value of the customer's own account that the draft was given (issue 30:
+ *    a domain, an invoice number, an amount, a due or expiry date) is dropped, whoever phrased it. "Invoice
+ *    #4711 over 12.95 USD was due on 2026-11-28" is one customer's business, never another's answer; so is
+ *    the sentence that led to it ("We checked your account:").
  * A line left without sentences goes, and so does a quoted line (`>`) any sentence of which goes. Citation markers and the
  * References list of a sent reply go first: they point at the sources of another ticket's draft.
  */
 
+import { accountIntroSentences } from '../ai/account-sentences.ts'
 import { withoutReferences } from '../text/citations.ts'
 import { words } from '../text/words.ts'
 
@@ -54,10 +59,49 @@ const normaliseHost = (host: string) =>
     .replace(/^www\./, '')
     .replace(/\.$/, '')
 
+/** The fields of an account fact (shared/api/account.ts `fields`) that hold the customer's own values. */
+const ACCOUNT_VALUE_FIELDS = ['domain', 'number', 'amount', 'balance', 'dueDate', 'expiryDate']
+
+/**
+ * The values of a draft's stored account facts (`ai_replies.account_facts`, any shape) that rule 3 keeps
+ * out of learning: each field above, and the number of an amount or invoice number alone ("12.95" of
+ * "12.95 USD", "4711" of "INV-4711").
+ */
+export function accountValues(stored: unknown): string[] {
+  const facts = (stored as { facts?: unknown } | null)?.facts
+  if (!Array.isArray(facts)) return []
+  const values = new Set<string>()
+  for (const fact of facts) {
+    const fields = (fact as { fields?: Record<string, unknown> } | null)?.fields ?? {}
+    for (const key of ACCOUNT_VALUE_FIELDS) {
+      const value = fields[key]
+      if (typeof value !== 'string' || value.trim().length < 2) continue
+      values.add(value.trim())
+      if (key === 'dueDate' || key === 'expiryDate' || key === 'domain') continue
+      for (const number of value.match(/\d+(?:[.,]\d+)?/g) ?? []) if (number.length >= 3) values.add(number)
+    }
+  }
+  return [...values]
+}
+
+const ACCOUNT_INTROS = new Set(accountIntroSentences().map((s) => s.trim().toLowerCase()))
+
+/**
+ * Whether `sentence` holds one of `values` as a whole token (not inside a longer word or number), or is the
+ * built-in drafter's opening of the account part, which without the facts is empty.
+ */
+function namesValue(sentence: string, values: readonly string[]): boolean {
+  if (values.length > 0 && ACCOUNT_INTROS.has(sentence.trim().toLowerCase())) return true
+  return values.some((v) =>
+    new RegExp(`(?<![\\p{L}\\p{N}])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'iu').test(
+      sentence,
+    ),
+  )
+}
+
 /**
  * The addresses a text carries, normalised: `host:<name>` for URL hosts, bare domains, IPs and e-mail
  * domains, `email:<address>` for e-mail addresses.
- * @internal
  */
 export function addressesIn(text: string): Set<string> {
   const found = new Set<string>()
@@ -143,12 +187,14 @@ export interface StaffOnlyText {
 /**
  * The part of a staff reply that may be learnt: the reply without citation markers and References, and
  * without the sentences the module comment's rule gives to the customer. `knownToKb` holds the address
- * keys (from {@link addressesSharedWithCustomer}) that the tenant's knowledge base names.
+ * keys (from {@link addressesSharedWithCustomer}) that the tenant's knowledge base names; `accountFacts` the
+ * values of the draft's account facts ({@link accountValues}).
  */
 export function staffOnlyText(
   reply: string,
   customerTexts: readonly string[],
   knownToKb: ReadonlySet<string> = new Set(),
+  accountFacts: readonly string[] = [],
 ): StaffOnlyText {
   const customerGrams = new Set(customerTexts.flatMap(wordTrigrams))
   const customerAddresses = [...addressesIn(customerTexts.join('\n'))]
@@ -163,7 +209,7 @@ export function staffOnlyText(
       if (body.trim() === '') return [line.trimEnd()]
       const pieces = body.split(/(?<=[.!?…])\s+/u)
       const kept = pieces.filter((piece) => {
-        const out = isCopied(piece, customerGrams) || foreignAddress(piece)
+        const out = isCopied(piece, customerGrams) || foreignAddress(piece) || namesValue(piece, accountFacts)
         if (out) dropped.push(piece.trim())
         return !out
       })

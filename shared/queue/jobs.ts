@@ -135,3 +135,32 @@ export function enqueueSync(
 ): Promise<SyncJob & JobEnvelope> {
   return enqueue(tx, jobs, 'sync', tenantId, { tenantId, trigger })
 }
+
+// ---------------------------------------------------------------------------------------------------
+// calibrate: one chunk of a replay of a tenant's history, or a live refit (functions/workers/calibrate.ts →
+// shared/calibration/). A replay's chunk queues the next chunk in the transaction that saves its progress.
+
+export const calibrateJobSchema = z.discriminatedUnion('kind', [
+  z.object({ jobId: z.string().optional(), kind: z.literal('replay'), tenantId: id, runId: id }),
+  z.object({ jobId: z.string().optional(), kind: z.literal('refit'), tenantId: id }),
+])
+export type CalibrateJob = z.output<typeof calibrateJobSchema>
+
+/** Queues the next chunk of a replay run. */
+export function enqueueReplayChunk(
+  tx: Db,
+  jobs: ClaimedJob[],
+  tenantId: number,
+  runId: number,
+): Promise<CalibrateJob & JobEnvelope> {
+  return enqueue(tx, jobs, 'calibrate', tenantId, { kind: 'replay' as const, tenantId, runId })
+}
+
+/** Queues a live refit of a tenant's calibration (the refit schedule). */
+export function enqueueRefit(
+  tx: Db,
+  jobs: ClaimedJob[],
+  tenantId: number,
+): Promise<CalibrateJob & JobEnvelope> {
+  return enqueue(tx, jobs, 'calibrate', tenantId, { kind: 'refit' as const, tenantId })
+}

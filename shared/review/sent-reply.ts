@@ -72,7 +72,6 @@ const isFraming = (line: string) =>
 /**
  * The core of a reply: plain text without quoted lines (`>` and what follows a "On … wrote:" header), the
  * greeting line at the top and the sign-off block at the bottom.
- * @internal
  */
 export function replyCore(text: string): string {
   let lines = plainReply(text).split('\n')

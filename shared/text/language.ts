@@ -6,7 +6,9 @@
  * "ssl not working" (Dutch). Short texts are decided by function words and letters that only one of the
  * languages uses (ñ ¿ → Spanish, ß ä → German, ç œ → French, Cyrillic → Russian or Ukrainian), which
  * is what a person would look at; franc decides when that evidence is thin or tied and the text is long
- * enough for trigrams. No evidence at all means English, the desk's default.
+ * enough for trigrams, and on a short text only for a language some word or letter of it supports (a floor
+ * of evidence: a short English ticket with a greeting and a sign-off is not Dutch). No evidence at all
+ * means English, the desk's default.
  */
 import { francAll } from 'franc-min'
 import { foldText } from './fold.ts'
@@ -29,7 +31,7 @@ const ISO3: Record<string, Language> = {
 
 // Frequent words of support tickets that are distinctive for one language (folded: accents dropped).
 const FUNCTION_WORDS: Partial<Record<Language, string>> = {
-  en: 'the my is are i to how what why can does do not you it and with this have has was when where which my our help please',
+  en: 'the my is are i to how what why can does do not you it and with this have has was when where which my our help please hello hi hey thanks thank regards cheers dear morning afternoon after since',
   de: 'ich mein meine meinen nicht ist und wie was warum kann habe hat der die das mit bitte geht funktioniert wird wir uns auf fur noch schon seit',
   es: 'el mi mis es y como que por para no puedo tengo hola los las una del esta pero cuando donde funciona desde',
   fr: 'je mon ma mes est et comment pourquoi ne pas pour les des une bonjour avec sur mais quand fonctionne depuis',
@@ -54,6 +56,12 @@ const LETTER_HINTS: Array<readonly [Language, RegExp]> = [
 
 /** Below this many letters, trigram statistics are noise. */
 const MIN_TRIGRAM_LETTERS = 40
+/**
+ * Below this many letters a trigram guess needs evidence of its own (a function word or a letter only that
+ * language uses) before it may overrule English: "Hello, White screen on WordPress after upgrading PHP.
+ * Regards, Jan" is Dutch to trigrams, and a language mismatch would escalate it.
+ */
+const SHORT_TEXT_LETTERS = 200
 
 /** What {@link detectLanguage} found and how. */
 export interface LanguageGuess {
@@ -84,7 +92,8 @@ export function detectLanguage(text: string): LanguageGuess {
   if (latin >= MIN_TRIGRAM_LETTERS) {
     const [best] = francAll(text, { only: Object.keys(ISO3), minLength: 10 })
     const language = best ? ISO3[best[0]] : undefined
-    if (language) return { language, method: 'trigrams' }
+    const evidenced = language === 'en' || latin >= SHORT_TEXT_LETTERS || (scores.get(language!) ?? 0) > 0
+    if (language && evidenced) return { language, method: 'trigrams' }
   }
   if (top && top[1] > (second?.[1] ?? 0)) return { language: top[0], method: 'words' }
   return { language: 'en', method: 'default' }

@@ -14,7 +14,7 @@
  * (shared/trust/calibration.ts).
  */
 import type { Fragment } from 'postgres'
-import type { Sql } from '../db/sql.ts'
+import type { Db, Sql } from '../db/sql.ts'
 
 /** Coverage of a question by a few passages; `terms` is the question's lexeme count. */
 export interface Coverage {
@@ -75,11 +75,11 @@ export interface QueryLexemes {
 // Each subquery reads kb_chunks itself, so document frequency uses the GIN index on search_tsv and the
 // passage check the primary key; a shared CTE of the tenant's chunks was materialised and scanned in full
 // per lexeme (55 ms at 10k chunks against 26 ms, bench/drafts.ts).
-export const retrievable = (sql: Sql, tenantId: number) =>
+export const retrievable = (sql: Db, tenantId: number) =>
   sql`(c.tenant_id = ${tenantId} OR c.tenant_id IS NULL) AND c.is_current`
 
 /** A lexeme as a tsquery literal (chr(39) = ', chr(92) = \), as in shared/knowledge/search.ts. */
-export const lexemeQuery = (sql: Sql, term: Fragment) => sql`
+export const lexemeQuery = (sql: Db, term: Fragment) => sql`
   (chr(39) || replace(replace(${term}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))
     || chr(39))::tsquery`
 

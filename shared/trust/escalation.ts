@@ -313,9 +313,12 @@ function rulesFor(tenantRules?: TenantEscalationRules): CompiledRule[] {
   return compileEscalationRules(tenantRules)
 }
 
+/** Reasons of a draft's account facts (shared/trust/account.ts). */
+type AccountCode = 'account_fraud' | 'account_collections'
+
 /** Why a ticket was escalated. */
 export interface EscalationReason {
-  code: 'keyword' | 'low_retrieval' | 'no_answer' | 'language_mismatch' | 'urgent_priority'
+  code: 'keyword' | 'low_retrieval' | 'no_answer' | 'language_mismatch' | 'urgent_priority' | AccountCode
   /** Keyword category (`refund`, `legal`, ...) for `keyword` reasons. */
   category?: string
   /** The matched text (folded: lower-case, accents dropped) for `keyword` reasons. */

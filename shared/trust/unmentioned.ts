@@ -57,7 +57,6 @@ const UNITS = new Set(['kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 'tib', 'ms',
  * so the rules are unit-testable. The lexeme alone tells the token apart: e-mail addresses keep their "@",
  * URLs and paths their "/", host names their dots, and numbers, versions and measurements ("8.3", "12th",
  * "300mb") start with a digit.
- * @internal
  */
 export function isSpecificTerm(lexeme: string): boolean {
   if (/[@/]/.test(lexeme) || DOMAIN.test(lexeme)) return false

@@ -221,13 +221,13 @@ export class WhmcsClient {
       status: params.status,
       deptid: params.deptid,
     })
-    return this.#parse('GetTickets', getTicketsSchema, data)
+    return parseWhmcsAnswer('GetTickets', getTicketsSchema, data)
   }
 
   /** `GetTicket`: the ticket with its whole thread, `replies` always an array. */
   async getTicket(ticketid: number): Promise<WhmcsTicket> {
     const data = await this.call('GetTicket', { ticketid })
-    return this.#parse('GetTicket', getTicketSchema, data)
+    return parseWhmcsAnswer('GetTicket', getTicketSchema, data)
   }
 
   /**
@@ -251,7 +251,7 @@ export class WhmcsClient {
   /** `GetSupportDepartments`. */
   async getSupportDepartments(): Promise<WhmcsDepartment[]> {
     const data = await this.call('GetSupportDepartments', { ignore_dept_assignments: true })
-    return this.#parse('GetSupportDepartments', getSupportDepartmentsSchema, data).departments
+    return parseWhmcsAnswer('GetSupportDepartments', getSupportDepartmentsSchema, data).departments
   }
 
   /**
@@ -392,16 +392,6 @@ export class WhmcsClient {
     })
   }
 
-  #parse<S extends z.ZodType>(action: string, schema: S, data: unknown): z.infer<S> {
-    const parsed = schema.safeParse(data)
-    if (parsed.success) return parsed.data
-    const where = parsed.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ')
-    throw new WhmcsError('protocol', action, `WHMCS ${action} returned an unexpected shape: ${where}`)
-  }
-
   /** Defence in depth: WHMCS or a proxy could echo request fields back in an error text. */
   #redact(message: string): string {
     return redactSecrets(message, {
@@ -443,4 +433,15 @@ function errorCode(error: unknown): string | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** An answer of `action` held to its schema; anything else is a protocol error naming the first issues. */
+export function parseWhmcsAnswer<S extends z.ZodType>(action: string, schema: S, data: unknown): z.infer<S> {
+  const parsed = schema.safeParse(data)
+  if (parsed.success) return parsed.data
+  const where = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ')
+  throw new WhmcsError('protocol', action, `WHMCS ${action} returned an unexpected shape: ${where}`)
 }

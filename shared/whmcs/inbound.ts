@@ -31,6 +31,8 @@ export interface WhmcsTicketFields {
   deptId?: number
   clientEmail?: string
   whmcsUserId?: number
+  /** The ticket's related service in WHMCS (`S12` a product, `D3` a domain): account facts start there. */
+  whmcsService?: string
   /** `lastreply` of GetTicket; only the sync sets it (it drives change detection). */
   lastreply?: string
 }
@@ -92,6 +94,7 @@ export async function upsertWhmcsTicket(
       whmcsStatus: f.whmcsStatus,
       whmcsPriority: f.whmcsPriority,
       whmcsUserId: f.whmcsUserId,
+      whmcsService: f.whmcsService,
       whmcsDeptId: f.deptId,
     }).filter(([, v]) => v !== undefined),
   )
@@ -235,8 +238,15 @@ export function fieldsFromDetail(d: WhmcsTicket): WhmcsTicketFields {
     deptId: d.deptid,
     clientEmail: d.email || undefined,
     whmcsUserId: d.userid || undefined,
+    whmcsService: relatedService(d.service),
     lastreply: d.lastreply,
   }
+}
+
+/** WHMCS's related service of a ticket (`S12`, `D3`), normalised; undefined for none or anything else. */
+export function relatedService(value: string | undefined): string | undefined {
+  const m = /^\s*([SD])(\d{1,10})\s*$/i.exec(value ?? '')
+  return m && Number(m[2]) > 0 ? `${m[1]!.toUpperCase()}${Number(m[2])}` : undefined
 }
 
 /**

@@ -5,6 +5,8 @@
  * by their WHMCS id only, so every call resolves it within the caller's tenant first.
  */
 
+import type * as z from 'zod'
+import type { AccountSummary, panelAccount } from '../api/account.ts'
 import type { SourceKind } from '../api/kb.ts'
 import type { AuthContext } from '../auth/roles.ts'
 import type { Sql } from '../db/sql.ts'
@@ -47,8 +49,13 @@ export interface PanelDraft {
   sources: PanelSource[]
   /** The ticket's page in the console (*Review in Draftdesk*); null when `PUBLIC_URL` is not set. */
   reviewUrl: string | null
+  /** What the draft knew about the customer's WHMCS account (issue 30); null on older drafts. */
+  account: PanelAccount | null
   createdAt: Date
 }
+
+/** The panel's "Account" summary: the facts the draft was given and when WHMCS was read, or why none. */
+type PanelAccount = z.infer<typeof panelAccount>
 
 interface PanelConfidenceComponent {
   label: string
@@ -100,11 +107,13 @@ export async function getWhmcsTicketDraft(
       confidenceBreakdown: unknown
       rerankedSources: unknown
       language: string | null
+      accountFacts: AccountSummary | null
       createdAt: Date
     }[]
   >`
     SELECT a.id, a.status, a.ai_reply, ar.final_reply, a.confidence_score, a.escalated,
-           a.escalation_reasons, a.confidence_breakdown, a.reranked_sources, a.language, a.created_at
+           a.escalation_reasons, a.confidence_breakdown, a.reranked_sources, a.language, a.account_facts,
+           a.created_at
     FROM ai_replies a
     LEFT JOIN approved_replies ar ON ar.ai_reply_id = a.id AND ar.tenant_id = a.tenant_id
     WHERE a.tenant_id = ${tenantId} AND a.ticket_id = ${ticket.id} AND a.status IN ('pending', 'approved')
@@ -131,6 +140,7 @@ export async function getWhmcsTicketDraft(
       confidenceComponents: topComponents(row.confidenceBreakdown),
       sources: panelSources(row.rerankedSources, cited),
       reviewUrl: publicUrl ? `${publicUrl}/app/tickets/${ticket.id}` : null,
+      account: panelAccountOf(row.accountFacts),
       createdAt: row.createdAt,
     },
   }
@@ -167,6 +177,24 @@ export async function markDraftNotHelpful(
   reason: string,
 ): Promise<DraftView> {
   return rejectDraft(sql, auth, draftId, reason, 'whmcs')
+}
+
+/** The stored Account summary as the panel shows it: no ids or internal fields. */
+function panelAccountOf(summary: AccountSummary | null): PanelAccount | null {
+  if (!summary || typeof summary !== 'object' || !Array.isArray(summary.facts)) return null
+  return {
+    state: summary.state,
+    detail: summary.detail ?? null,
+    readAt: summary.readAt ?? null,
+    cached: summary.cached === true,
+    facts: summary.facts.map((f) => ({
+      title: f.title,
+      status: f.status,
+      text: f.text,
+      cited: f.cited,
+      agentsOnly: f.ref === null,
+    })),
+  }
 }
 
 /** The confidence components that moved the score most, in words. */

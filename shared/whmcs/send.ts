@@ -24,14 +24,13 @@
 import { audit } from '../audit/record.ts'
 import type { Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { outboundFetch } from '../http/outbound.ts'
-import { whmcsPolicy } from '../http/outbound-policy.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from '../identity/tenants.ts'
 import { logger } from '../logger.ts'
 import { customerReplyOf } from '../review/customer-reply.ts'
-import { WhmcsClient, type WhmcsClientOptions } from './client.ts'
+import type { WhmcsClient, WhmcsClientOptions } from './client.ts'
 import { redactCredentials } from './redact.ts'
 import { markDraftdeskReply } from './signature.ts'
+import { tenantWhmcsClient } from './tenant-client.ts'
 
 /** A `sending` claim older than this belongs to a worker that died; the next delivery re-checks WHMCS. */
 const SEND_STALE_MS = 5 * 60_000
@@ -303,14 +302,5 @@ export function reasonTexts(value: unknown): string[] {
 }
 
 function newClient(deps: SendDeps, creds: WhmcsCredentials, options: SendOptions): WhmcsClient {
-  return new WhmcsClient({
-    fetch: outboundFetch(whmcsPolicy(deps.config)),
-    url: creds.url,
-    identifier: creds.identifier,
-    secret: creds.secret,
-    accessKey: creds.accessKey,
-    timeoutMs: 15_000,
-    retries: 2,
-    ...options.client,
-  })
+  return tenantWhmcsClient(deps.config, creds, { timeoutMs: 15_000, retries: 2, ...options.client })
 }

@@ -26,8 +26,6 @@
 import { audit } from '../audit/record.ts'
 import type { Db } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { outboundFetch } from '../http/outbound.ts'
-import { whmcsPolicy } from '../http/outbound-policy.ts'
 import { loadWhmcsCredentials, type WhmcsCredentials } from '../identity/tenants.ts'
 import { logger } from '../logger.ts'
 import type { SyncJob } from '../queue/jobs.ts'
@@ -35,7 +33,7 @@ import { type ClaimedJob, publishJobs } from '../queue/outbox.ts'
 import { ACTIVE_STATUSES } from '../tickets/status.ts'
 import {
   WhmcsApiError,
-  WhmcsClient,
+  type WhmcsClient,
   type WhmcsClientOptions,
   WhmcsError,
   type WhmcsTicket,
@@ -44,6 +42,7 @@ import {
 import { fieldsFromDetail, ingestWhmcsThread, messagesFromDetail, upsertWhmcsTicket } from './inbound.ts'
 import { redactCredentials } from './redact.ts'
 import { beginRun, RunTakenOver, SYNC_TIMEOUT_MS, type SyncMetadata, saveProgress } from './sync-logs.ts'
+import { tenantWhmcsClient } from './tenant-client.ts'
 
 export interface SyncOptions {
   /** GetTickets `limitnum` (WHMCS's default page is 25). */
@@ -111,14 +110,7 @@ export async function runWhmcsSync(
     return { outcome: 'skipped', reason: begun.skipped, ...(begun.logId ? { logId: begun.logId } : {}) }
   const { logId, meta } = begun
   const started = Date.now()
-  const client = new WhmcsClient({
-    fetch: outboundFetch(whmcsPolicy(deps.config)),
-    url: creds.url,
-    identifier: creds.identifier,
-    secret: creds.secret,
-    accessKey: creds.accessKey,
-    ...opts.client,
-  })
+  const client = tenantWhmcsClient(deps.config, creds, opts.client)
   const ctx: RunContext = { deps, tenantId: job.tenantId, logId, meta, client, creds, opts, processed: 0 }
   logger.info('whmcs sync started', {
     tenantId: job.tenantId,

@@ -12,7 +12,13 @@ import { cleanJson } from '../http/safe-input.ts'
 import { addLogKeys, logger } from '../logger.ts'
 import type { ClaimedJob } from '../queue/outbox.ts'
 import { supersedePendingDrafts } from '../tickets/supersede.ts'
-import { ingestWhmcsThread, isDraftdeskReply, openingMessageId, type WhmcsTicketFields } from './inbound.ts'
+import {
+  ingestWhmcsThread,
+  isDraftdeskReply,
+  openingMessageId,
+  relatedService,
+  type WhmcsTicketFields,
+} from './inbound.ts'
 import { verifyWebhook, WEBHOOK_HEADERS } from './signature.ts'
 import type { ReviewedReply } from './staff-replies.ts'
 
@@ -172,6 +178,7 @@ async function applyWebhookEvent(
     department: data.deptname,
     deptId: data.deptid,
     whmcsUserId: data.userid,
+    whmcsService: relatedService(data.service),
   }
   const e: WebhookEvent = { tx, jobs, tenantId, eventId, event, data, fields, adminUsername, audits }
   switch (event) {

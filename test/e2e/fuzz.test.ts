@@ -116,7 +116,7 @@ function example(s: JsonSchema, name = ''): unknown {
       return 'a'.repeat(Math.max(1, s.minLength ?? 1))
     case 'integer':
     case 'number':
-      return Math.max(s.minimum ?? 1, 1)
+      return Math.min(Math.max(s.minimum ?? 1, 1), s.maximum ?? Number.POSITIVE_INFINITY)
     case 'boolean':
       return true
     case 'array':

@@ -286,6 +286,14 @@ describe('Every route answers what its response schema says', () => {
       'PUT /settings/reranking',
       await app.call('PUT', '/settings/reranking', { ...config, topKRerank: 4 }, as(t.admin)),
     )
+    holds(
+      'GET /settings/account-facts',
+      await app.call('GET', '/settings/account-facts', undefined, as(t.admin)),
+    )
+    holds(
+      'PUT /settings/account-facts',
+      await app.call('PUT', '/settings/account-facts', { kinds: { client: false } }, as(t.admin)),
+    )
     holds('GET /analytics/summary', await app.call('GET', '/analytics/summary', undefined, as(t.admin)))
     holds('GET /audit', await app.call('GET', '/audit', undefined, as(t.admin)))
   })
@@ -351,6 +359,75 @@ describe('Every route answers what its response schema says', () => {
     const again = holds('POST /webhooks/whmcs/{tenantSlug}', await webhook(reply, eventId))
     expect(again.body).toEqual({ duplicate: true })
   })
+
+  it('calibration and knowledge gap routes: a replay of the desk history, its fit and gaps', async () => {
+    whmcs.store.seedHistory([
+      {
+        subject: 'Backup retention',
+        message: 'How long do you keep backups of my site?',
+        reply: 'We keep daily backups for 14 days; restore one under Backups > Restore in the panel.',
+      },
+      {
+        subject: 'Mailbox size',
+        message: 'How big can one mailbox get?',
+        reply: 'Each mailbox holds 5 GB. Raise it under Email > Quotas, up to 25 GB.',
+      },
+      {
+        subject: 'Node versions',
+        message: 'Which Node.js versions can I pick?',
+        reply: 'Node.js 18, 20 and 22 are available under Software > Node.js Selector.',
+      },
+    ])
+    const held = whmcs.hold((c) => c.action === 'GetTickets')
+    const cancelled = holds(
+      'POST /calibration/replay',
+      await app.call('POST', '/calibration/replay', { days: 30 }, as(t.admin)),
+    )
+    await held.arrived
+    holds(
+      'POST /calibration/runs/{id}/cancel',
+      await app.call('POST', `/calibration/runs/${cancelled.body.id}/cancel`, undefined, as(t.admin)),
+    )
+    held.release()
+    await idle()
+    holds('POST /calibration/replay', await app.call('POST', '/calibration/replay', {}, as(t.admin)))
+    await idle()
+    const view = holds('GET /calibration', await app.call('GET', '/calibration', undefined, as(t.admin)))
+    expect(view.body.run).toMatchObject({ status: 'done', errors: 0 })
+    const svg = await app.call('GET', '/calibration/reliability.svg', undefined, as(t.admin))
+    expect(svg.status).toBe(200)
+    checked.add('GET /calibration/reliability.svg')
+    const versions = holds(
+      'GET /calibration/versions',
+      await app.call('GET', '/calibration/versions', undefined, as(t.admin)),
+    )
+    holds(
+      'POST /calibration/versions/{id}/pin',
+      await app.call(
+        'POST',
+        `/calibration/versions/${versions.body.items[0].id}/pin`,
+        undefined,
+        as(t.admin),
+      ),
+    )
+    holds(
+      'POST /calibration/rollback',
+      await app.call('POST', '/calibration/rollback', undefined, as(t.admin)),
+    )
+    holds(
+      'PUT /calibration/settings',
+      await app.call('PUT', '/calibration/settings', { budget: 0.12 }, as(t.admin)),
+    )
+    holds('DELETE /calibration/pin', await app.call('DELETE', '/calibration/pin', undefined, as(t.admin)))
+    const gaps = holds(
+      'GET /knowledge-gaps',
+      await app.call('GET', '/knowledge-gaps', undefined, as(t.admin)),
+    )
+    holds(
+      'POST /knowledge-gaps/{id}/suggestion',
+      await app.call('POST', `/knowledge-gaps/${gaps.body.items[0].id}/suggestion`, undefined, as(t.admin)),
+    )
+  }, 120_000)
 
   it('covers every route of the route table', () => {
     expect(routes.map(routeKey).filter((key) => !checked.has(key))).toEqual([])

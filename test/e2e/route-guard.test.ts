@@ -68,7 +68,22 @@ describe('Every route: authentication, roles, limits, validation and tenant isol
       taskTemplate: '{{question}}',
     })
     const key = await call('POST', '/api-keys', { name: 'B key' })
+    const run = await call('POST', '/calibration/replay', {})
     await app.rt.queues.idle(60_000)
+    // A fitted calibration and a knowledge gap of B's, as a replay with enough history would store them.
+    const [version] = await app.rt.deps.sql`
+      INSERT INTO tenant_calibrations (tenant_id, version, source, space, low_retrieval_threshold, min_coverage,
+        min_source_score, confidence_map, budget, based_on, adopted, reason)
+      VALUES (${b.id}, 1, 'replay', ${app.rt.deps.sql.json({ provider: 'builtin', model: 'b' })}, 0.5, 0.5,
+        0.3, ${app.rt.deps.sql.json([
+          [0, 0],
+          [100, 1],
+        ])}, 0.1, 'builtin', false, 'fixture')
+      RETURNING id`
+    const [gap] = await app.rt.deps.sql`
+      INSERT INTO knowledge_gaps (tenant_id, topic_key, terms, count)
+      VALUES (${b.id}, 'renew domain', ${app.rt.deps.sql.json(['renew', 'domain'])}, 1)
+      RETURNING id`
     const [draft] = await app.rt.deps
       .sql`SELECT id FROM ai_replies WHERE ticket_id = ${ticket.body.id} ORDER BY id DESC LIMIT 1`
     await app.rt.deps.sql`UPDATE tickets SET whmcs_ticket_id = 4242 WHERE id = ${ticket.body.id}`
@@ -81,6 +96,9 @@ describe('Every route: authentication, roles, limits, validation and tenant isol
       '/prompts/{id}': String(prompt.body.id),
       '/integrations/whmcs/tickets/{whmcsTicketId}': '4242',
       '/integrations/whmcs/drafts/{id}': String(draft?.id),
+      '/calibration/runs/{id}': String(run.body.id),
+      '/calibration/versions/{id}': String(version?.id),
+      '/knowledge-gaps/{id}': String(gap?.id),
     })
   }, 120_000)
   afterAll(async () => app?.stop())

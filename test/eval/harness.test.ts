@@ -1,9 +1,12 @@
 /**
  * The evaluation harness on the shipped labelled set (eval/dataset), through the real pipeline. The
- * figures asserted here are the product's promises about escalation, citations and calibration with the
- * built-in provider; see docs/evaluation.md.
+ * figures asserted about escalation and calibration are out of sample: the desk simulation fits a desk's
+ * own calibration on part of the set, labelled from the staff replies by a replay's rules, and judges it on
+ * the rest (eval/desk.ts). In-sample figures of the built-in entry (fitted on this very set) pass by
+ * construction and are not asserted. See docs/evaluation.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CALIBRATIONS } from '#shared/trust/calibration'
 import { type EvalReport, runEval } from '../../eval/run.ts'
 import { type FakeOllama, startFakeOllama } from '../fakes/ollama-server.ts'
 
@@ -26,20 +29,34 @@ describe('Function: runEval (built-in provider, shipped calibration)', () => {
     expect(round!.calibration).toMatchObject({ calibrated: true, thresholdSource: 'calibration' })
   })
 
-  it('escalates at most 10% of answerable tickets for low retrieval and cites the expected article for 90%', () => {
+  it('a desk that replays part of the set holds the budget on the rest: at most 10% of answerable tickets escalated for low retrieval, 80% of out-of-KB ones caught, ECE at most 0.10', () => {
+    // Assess: judged on tickets no fit of theirs took part in, averaged (pooled) over the splits
+    const desk = report.desk!
+    expect(desk.splits).toBeGreaterThanOrEqual(10)
+    expect(desk.desk.adoptedSplits).toBe(desk.splits)
+    expect(desk.desk.answerableLowRetrieval).toBeLessThanOrEqual(0.1)
+    expect(desk.desk.outOfKbCaught).toBeGreaterThanOrEqual(0.8)
+    expect(desk.desk.ece).toBeLessThanOrEqual(0.1)
+  })
+
+  it('labels shadow drafts from the staff replies in agreement with the hand labels', () => {
+    // Assess: the rules never see the hand labels (shared/trust/labels.ts)
+    const { answerable, usable } = report.desk!.labels
+    expect(answerable.decided).toBeGreaterThanOrEqual(80)
+    expect(answerable.agree / answerable.decided).toBeGreaterThanOrEqual(0.9)
+    expect(usable.agree / usable.decided).toBeGreaterThanOrEqual(0.8)
+  })
+
+  it('cites the expected article for 90% of answerable tickets and escalates every must-escalate one', () => {
     // Assess
     const m = report.rounds[0]!.metrics
-    expect(m.escalation.answerableLowRetrieval).toBeLessThanOrEqual(0.1)
     expect(m.citations.expectedCited).toBeGreaterThanOrEqual(0.9)
     expect(m.escalation.mustEscalateEscalated).toBe(1)
   })
 
-  it('escalates most out-of-KB tickets, measuring knowledge coverage on each one in the KB language', () => {
-    // Assess: the 90% is not reached with hashed n-gram vectors within the 10% answerable budget
-    // (87.5% with similarity + coverage + the language check + unmentioned terms, 72% without unmentioned
-    // terms, 19% with similarity alone; docs/evaluation.md). This floor keeps those signals from regressing.
+  it('measures knowledge coverage on each out-of-KB ticket in the KB language, and hands the others to a person', () => {
+    // Assess
     const round = report.rounds[0]!
-    expect(round.metrics.escalation.outOfKbEscalated).toBeGreaterThanOrEqual(0.85)
     expect(round.calibration).toMatchObject({ minCoverage: expect.any(Number) })
     const outOfKb = round.outcomes.filter((o) => o.label === 'out_of_kb')
     const english = outOfKb.filter((o) => o.language === 'en')
@@ -60,12 +77,15 @@ describe('Function: runEval (built-in provider, shipped calibration)', () => {
     expect(outcomes.find((o) => o.id === 't040')?.unmentioned).toContain('s3')
   })
 
-  it('states confidence as a calibrated probability: ECE at most 0.10, and it still ranks right drafts first', () => {
-    // Assess
+  it('ranks right drafts first by confidence, and the shipped entry states its cross-validated figures', () => {
+    // Assess: AUROC is not fitted (a monotone map keeps the ranking of the raw points)
     const c = report.rounds[0]!.metrics.confidence
-    expect(c.ece).toBeLessThanOrEqual(0.1)
     expect(c.auroc).toBeGreaterThan(0.6)
-    expect(c.brier).toBeLessThan(0.25)
+    expect(report.rounds[0]!.calibration).toMatchObject({ id: 'builtin/builtin-hash-v1@2026-12-02' })
+    expect(CALIBRATIONS[0]!.crossValidated).toMatchObject({
+      answerableEscalated: expect.any(Number),
+      ece: expect.any(Number),
+    })
   })
 
   it("records the customer's language on every draft", () => {
@@ -80,7 +100,7 @@ describe('Function: runEval (fake Ollama, deterministic vectors)', () => {
 
   beforeAll(async () => {
     fake = await startFakeOllama()
-    report = await runEval({ every: 5, env: { OLLAMA_HOST: fake.url } })
+    report = await runEval({ every: 5, desk: false, env: { OLLAMA_HOST: fake.url } })
   }, HARNESS_TIMEOUT_MS)
   afterAll(() => fake?.close())
 

@@ -7,12 +7,16 @@
  * first `replies.reply` entry with `replyid` "0", ids and counters arrive partly as strings, and a bad
  * credential is answered with HTTP 403 and `{"result":"error","message":"Authentication Failed"}`.
  *
+ * Client accounts (clients, services, domains, invoices) live in `store.accounts` (./whmcs-accounts.ts) and
+ * answer `GetClientsDetails`, `GetClientsProducts`, `GetClientsDomains` and `GetInvoices`.
+ *
  * Tests steer it with `failOn` (500s, hung calls, `result=error`, non-JSON), `setLatency` and
  * `respondWith` (hand-made answers, e.g. the odd shapes some WHMCS versions produce).
  */
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { FakeAccounts } from './whmcs-accounts.ts'
 
 export interface FakeReply {
   replyid: number
@@ -104,6 +108,8 @@ function formatDate(d: Date): string {
 /** In-memory WHMCS data. Mutations stamp dates from a clock that never repeats a second. */
 export class FakeWhmcsStore {
   readonly tickets = new Map<number, FakeTicket>()
+  /** Clients with their services, domains and invoices. */
+  readonly accounts = new FakeAccounts()
   readonly departments: FakeDepartment[] = [
     { id: 1, name: 'Technical Support' },
     { id: 2, name: 'Billing' },
@@ -239,6 +245,35 @@ export class FakeWhmcsStore {
       )
     }
     return created
+  }
+
+  /**
+   * Seeds a desk's history: answered or closed tickets, each with the customer's opening message and the
+   * staff reply that answered it (by `admin`), dated `daysAgo` days back (a replay imports a window).
+   */
+  seedHistory(
+    items: ReadonlyArray<{
+      subject: string
+      message: string
+      reply: string
+      status?: 'Answered' | 'Closed'
+      daysAgo?: number
+      admin?: string
+    }>,
+  ): FakeTicket[] {
+    return items.map((item, i) => {
+      const at = Date.now() - (item.daysAgo ?? 1) * 86_400_000 - i * 60_000
+      const opened = formatDate(new Date(at - 30 * 60_000))
+      const answered = formatDate(new Date(at))
+      return this.addTicket({
+        subject: item.subject,
+        message: item.message,
+        date: opened,
+        status: item.status ?? (i % 2 === 0 ? 'Answered' : 'Closed'),
+        replies: [{ admin: item.admin ?? 'Sarah Agent', message: item.reply, date: answered }],
+        lastreply: answered,
+      })
+    })
   }
 
   departmentName(deptid: number): string {
@@ -484,7 +519,7 @@ function dispatch(store: FakeWhmcsStore, action: string, p: Record<string, strin
     case 'GetSupportDepartments':
       return getSupportDepartments(store)
     default:
-      return error('Command Not Found')
+      return store.accounts.dispatch(action, p) ?? error('Command Not Found')
   }
 }
 

@@ -374,7 +374,9 @@ describe('Function: draft review (approve, reject) and the audit log', () => {
         const { draftId } = await ticketWithDraft(acme)
         // Act
         const approval = await approveDraft(
-          { sql: sql(), ai, editSummaryTimeoutMs: 50 },
+          // Long enough for the request to reach the fake on a loaded machine (it is aborted after), far
+          // shorter than the client's own timeout.
+          { sql: sql(), ai, editSummaryTimeoutMs: 1_000 },
           agentOf(acme),
           draftId,
           { finalReply: HEAVY_EDIT },

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
-  auroc,
   brier,
   budgetHoldingOutOfSample,
   crossValidated,
   crossValidatedCut,
   ece,
-  factsFound,
   fitIsotonic,
   jointCutForBudget,
-  precisionRecall,
   readMap,
   reliability,
-  thresholdCurve,
-  thresholdForBudget,
-} from '../../eval/metrics.ts'
+} from '#shared/trust/fit-metrics'
+import { auroc, factsFound, precisionRecall, thresholdCurve, thresholdForBudget } from '../../eval/metrics.ts'
 
 describe('Function: auroc', () => {
   it('is 1 for perfect ranking, 0 for reversed, 0.5 for ties, null for one class', () => {

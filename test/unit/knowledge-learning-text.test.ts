@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  accountValues,
   addressesIn,
   addressesSharedWithCustomer,
   staffOnlyText,
@@ -13,6 +14,42 @@ const CUSTOMER = [
 const STAFF = 'Open Services in the client area, choose your hosting plan and click Change cPanel Password.'
 
 describe('Function: staffOnlyText', () => {
+  it('drops every sentence naming a value of the customer’s account facts, whoever phrased it (issue 30)', () => {
+    // Prepare: the stored Account summary of the draft the reply approves
+    const stored = {
+      state: 'read',
+      facts: [
+        { kind: 'service', fields: { name: 'Starter', domain: 'quiet-shop.example', dueDate: '2026-11-28' } },
+        {
+          kind: 'invoice',
+          fields: { number: 'INV-4711', amount: '12.95 USD', dueDate: '2026-11-28', balance: null },
+        },
+      ],
+    }
+    const reply = `Thank you for reaching out. We checked your account:\n\n${[
+      'Your Starter service for quiet-shop.example is suspended [2].',
+      'We see invoice inv-4711 is still open.',
+      'It was due on 2026-11-28.',
+      'The amount is $12.95.',
+      'Unsuspension happens within minutes of payment.',
+    ].join(' ')}`
+    // Act
+    const result = staffOnlyText(reply, CUSTOMER, new Set(), accountValues(stored))
+    // Assess
+    expect(accountValues(stored)).toEqual([
+      'quiet-shop.example',
+      '2026-11-28',
+      'INV-4711',
+      '4711',
+      '12.95 USD',
+      '12.95',
+    ])
+    expect(result.text).toBe('Thank you for reaching out.\n\nUnsuspension happens within minutes of payment.')
+    expect(result.dropped).toHaveLength(5)
+    expect(accountValues(null)).toEqual([])
+    expect(accountValues({ facts: 'nonsense' })).toEqual([])
+  })
+
   it('keeps a reply that carries nothing of the customer, without its citation markers', () => {
     // Act
     const result = staffOnlyText(`Hello,\n\n${STAFF} [1] [1]\nIt works within a minute [2].`, CUSTOMER)

@@ -34,4 +34,19 @@ describe('Function: detectLanguage', () => {
     expect(long.language).toBe('it')
     expect(empty).toEqual({ language: 'en', method: 'default' })
   })
+
+  it.each([
+    'White screen on WordPress after upgrading PHP\nHello,\nWhite screen on WordPress after upgrading PHP to 8.2.\nRegards,\nJan',
+    'Site down\nHello, site down since update. Kind regards, Pieter van Dam',
+    'PHP upgrade broke site\nGood morning, PHP upgrade broke site. Regards, Ana',
+  ])(
+    'keeps a short English ticket with a greeting and a sign-off English (%j): trigrams need a floor of evidence',
+    (text) => {
+      // Act
+      const guess = detectLanguage(text)
+
+      // Assess: trigrams alone guessed Dutch for all three before the floor
+      expect(guess.language).toBe('en')
+    },
+  )
 })

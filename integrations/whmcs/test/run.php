@@ -79,6 +79,7 @@ namespace {
             return [
                 'result' => 'success', 'ticketid' => 42, 'tid' => 'XKT-482913', 'userid' => 7, 'deptid' => 1,
                 'deptname' => 'Technical Support', 'subject' => 'Website down', 'status' => 'Closed', 'priority' => 'High',
+                'service' => 'S12',
             ];
         }
         return ['result' => 'error', 'message' => 'Ticket ID Not Found'];
@@ -252,6 +253,15 @@ namespace {
     run_hook('AfterCronJob', []);
     check(count($GLOBALS['requests']) === 3, 'delivered events are not sent again');
 
+    // --- TicketOpen: the related service the client picked ------------------------------------------
+    echo "TicketOpen related service\n";
+    check(!isset(json_decode($GLOBALS['requests'][0]['body'], true)['data']['service']), 'a ticket without a related service sends none');
+    $GLOBALS['requests'] = [];
+    $clock += 5;
+    run_hook('TicketOpen', ['ticketid' => 42, 'ticketmask' => 'XKT-482913', 'userid' => 7, 'subject' => 'Site down', 'message' => 'example-shop.com is down']);
+    $opened = json_decode($GLOBALS['requests'][0]['body'], true);
+    check($opened['data']['service'] === 'S12' && $opened['data']['userid'] === 7, 'TicketOpen sends the related service from localAPI GetTicket, with the client id');
+
     // --- Loop prevention ----------------------------------------------------------------------------
     echo "Loop prevention\n";
     $GLOBALS['requests'] = [];
@@ -291,6 +301,13 @@ namespace {
             ['title' => 'PHP upgrade guide', 'url' => 'https://kb.example.com/php', 'kind' => 'tenant_kb', 'score' => 0.87],
             ['title' => 'Bad <img src=x onerror=alert(1)>', 'url' => 'javascript:alert(1)', 'kind' => 'correction'],
         ],
+        'account' => [
+            'state' => 'read', 'detail' => null, 'readAt' => '2026-12-10T09:30:12.000Z', 'cached' => true,
+            'facts' => [
+                ['title' => 'Service "Starter"', 'status' => 'Suspended', 'text' => 'Service "Starter" for example-shop.com: status Suspended <b>', 'cited' => true, 'agentsOnly' => false],
+                ['title' => 'Invoice #77', 'status' => 'Collections', 'text' => 'Invoice #77: status Collections', 'cited' => false, 'agentsOnly' => true],
+            ],
+        ],
     ]])];
     $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 42])[0];
     $get = $GLOBALS['requests'][0];
@@ -306,12 +323,15 @@ namespace {
     check(isset($inserted[1]) && strpos($inserted[1], 'your site.') !== false && strpos($inserted[1], '[1]') === false
         && strpos($inserted[1], "References:\n1. PHP upgrade guide — https://kb.example.com/php") !== false
         && strpos($inserted[1], "alert('y')") === false, 'Insert draft takes the customer-facing text, escaped');
-    check($get['headers']['User-Agent'] === 'Draftdesk-WHMCS-Hook/' . DRAFTDESK_HOOK_VERSION && DRAFTDESK_HOOK_VERSION === '1.2', 'the panel names hook 1.2');
+    check($get['headers']['User-Agent'] === 'Draftdesk-WHMCS-Hook/' . DRAFTDESK_HOOK_VERSION && DRAFTDESK_HOOK_VERSION === '1.3', 'the panel names hook 1.3');
     check(strpos($html, 'href="https://kb.example.com/php"') !== false && strpos($html, 'javascript:alert') === false, 'only http(s) source links');
     check(strpos($html, '<img') === false && strpos($html, '(0.87)') !== false, 'source titles escaped, scores shown');
     check(strpos($html, 'Retrieval</strong> +30: best &lt;score&gt; 0.91') !== false, 'shows the top confidence components in words, escaped');
     check(strpos($html, 'id="draftdesk-regenerate"') !== false && strpos($html, 'id="draftdesk-not-helpful"') !== false && strpos($html, 'data-draft-id="7001"') !== false, 'renders Regenerate and Not helpful for the pending draft');
     check(strpos($html, 'ddk_test_api_key') === false, 'the API key never reaches the browser');
+    check(strpos($html, '<strong>Account</strong> <small class="text-muted">read from WHMCS 2026-12-10 09:30 UTC (cached)</small>') !== false, 'shows when the account was read');
+    check(strpos($html, 'example-shop.com: status Suspended &lt;b&gt; <small class="text-muted">(cited)</small>') !== false
+        && strpos($html, 'Invoice #77: status Collections <small class="text-muted">(for agents only, not given to the model)</small>') !== false, 'lists the account facts the draft knew, escaped, cited and agents-only marked');
 
     // --- Panel actions: proxied to Draftdesk with the panel timeout, answered as JSON -------------------
     echo "Panel actions\n";
@@ -347,6 +367,11 @@ namespace {
     $GLOBALS['panelAnswer'] = ['status' => 200, 'body' => json_encode(['draft' => ['body' => 'Restart PHP-FPM.', 'id' => 7002]])];
     $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 44])[0];
     check(strpos($html, 'readonly>Restart PHP-FPM.</textarea>') !== false, 'without customerBody (an older Draftdesk) the body is inserted');
+    check(strpos($html, 'draftdesk-account') === false, 'without an account summary (an older Draftdesk) no Account part');
+    $GLOBALS['panelAnswer'] = ['status' => 200, 'body' => json_encode(['draft' => ['body' => 'Check DNS.', 'id' => 7003,
+        'account' => ['state' => 'unavailable', 'detail' => 'WHMCS did not answer within 3 s', 'readAt' => null, 'cached' => false, 'facts' => []]]])];
+    $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 44])[0];
+    check(strpos($html, 'drafted without account facts — WHMCS did not answer within 3 s') !== false, 'says why a draft has no account facts');
     $GLOBALS['panelAnswer'] = ['status' => 404, 'body' => ''];
     $html = run_hook('AdminAreaViewTicketPage', ['ticketid' => 43])[0];
     check(strpos($html, 'No draft yet') !== false, '404 renders "No draft yet"');
