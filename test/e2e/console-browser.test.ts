@@ -442,6 +442,215 @@ describe.skipIf(missing.length > 0 && !ci)(
       await page.context().close()
     })
 
+    it('shows the calibration in force, saves the budget, runs a replay with its progress, pins and rolls back', async () => {
+      // Prepare: two tickets with an approved reply, the history an API desk's replay drafts again.
+      for (const [subject, content] of [
+        ['Webmail login', 'How do I log in to webmail?'],
+        ['Mailbox password', 'How can I change the password of my mailbox?'],
+      ] as const) {
+        const [draft] = await drafts(await ticket(subject, content))
+        const approved = await app.call(
+          'POST',
+          `/drafts/${draft.id}/approve`,
+          { finalReply: 'Open cPanel, Email Accounts, then Manage next to the mailbox.' },
+          { token: t.agent },
+        )
+        expect(approved.status).toBe(201)
+      }
+      const page = await signedIn(`admin@${t.slug}.test`)
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calibration' }).click()
+      await page
+        .getByRole('region', { name: 'In force' })
+        .getByText(/^Built-in: /)
+        .waitFor()
+      // Budget: saved, and the API has it.
+      await page.getByLabel('Answerable tickets the cut-offs may escalate (%)').fill('15')
+      await page.getByRole('button', { name: 'Save budget' }).click()
+      await page.getByRole('status').filter({ hasText: 'Budget saved.' }).waitFor()
+      const saved = await app.call('GET', '/calibration', undefined, { token: t.admin })
+      expect(saved.body.budget).toBe(0.15)
+      // Replay: started from the page, its progress shown until it is finished.
+      await page.getByLabel('Days of history').fill('30')
+      await page.getByRole('button', { name: 'Start a replay' }).click()
+      await page
+        .getByRole('status', { name: 'Replay progress' })
+        .filter({ hasText: 'Replay finished.' })
+        .waitFor()
+      const after = await app.call('GET', '/calibration', undefined, { token: t.admin })
+      expect(after.body.run).toMatchObject({ status: 'done', params: { days: 30 } })
+      expect(after.body.run.total).toBeGreaterThanOrEqual(2)
+      expect(
+        await page
+          .getByRole('status', { name: 'Replay progress' })
+          .getByRole('progressbar')
+          .getAttribute('value'),
+      ).toBe(String(after.body.run.done))
+      await page.evaluate(() => (globalThis as any).scrollTo(0, 0))
+      await shot(page, 'calibration')
+      // Too few tickets to adopt the fit: it is listed, not in force; Pin puts it in force.
+      const version = after.body.latestFit.version as number
+      expect(after.body.latestFit.adopted).toBe(false)
+      await page.getByRole('button', { name: `Pin version ${version}` }).click()
+      await page
+        .getByRole('region', { name: 'In force' })
+        .getByText(new RegExp(`^Version ${version}: `))
+        .waitFor()
+      const pinned = await app.call('GET', '/calibration', undefined, { token: t.admin })
+      expect(pinned.body.inForce).toMatchObject({ source: 'replay', version, pinned: true })
+      // Roll back: the built-in calibration again, pinned.
+      await page.getByRole('button', { name: 'Roll back to the previous calibration' }).click()
+      await page
+        .getByRole('region', { name: 'In force' })
+        .getByText(/^Built-in: /)
+        .waitFor()
+      const back = await app.call('GET', '/calibration', undefined, { token: t.admin })
+      expect(back.body.inForce).toMatchObject({ source: 'default', pinned: true })
+      await page.context().close()
+    })
+
+    it('creates an article from the replies of a knowledge gap, opened prefilled in the editor', async () => {
+      // Prepare: a gap as live drafts leave one (a topic the KB lacks, with what the agents replied).
+      const [gap] = await app.rt.deps.sql<{ id: number }[]>`
+        INSERT INTO knowledge_gaps (tenant_id, topic_key, terms, count, live_count, examples)
+        VALUES (${t.id}, 'nameserver-change', ${app.rt.deps.sql.json(['nameserver', 'change'])}, 2, 2,
+          ${app.rt.deps.sql.json([
+            {
+              origin: 'live',
+              ticketId: null,
+              ticketRef: null,
+              subject: 'Change nameservers',
+              reply:
+                'Open Domains, choose Manage Nameservers, enter ns1.example.net and ns2.example.net, then Save.',
+            },
+            {
+              origin: 'live',
+              ticketId: null,
+              ticketRef: null,
+              subject: 'New nameservers',
+              reply:
+                'Nameserver changes take up to 24 hours to spread; you set them under Domains, Manage Nameservers.',
+            },
+          ])})
+        RETURNING id`
+      const page = await signedIn(`admin@${t.slug}.test`)
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Knowledge gaps' })
+        .click()
+      const item = page
+        .getByRole('list', { name: 'Knowledge gaps' })
+        .getByRole('listitem')
+        .filter({ has: page.getByRole('button', { name: 'Create article from these replies' }) })
+        .filter({ hasText: 'Change nameservers' })
+      await item.getByText('Manage Nameservers, enter ns1.example.net').waitFor()
+      await shot(page, 'knowledge-gaps')
+      await item.getByRole('button', { name: 'Create article from these replies' }).click()
+      // The editor opens with the suggested article, nothing saved yet.
+      await page.getByRole('heading', { name: 'New article' }).waitFor()
+      const suggestion = await app.call('POST', `/knowledge-gaps/${gap!.id}/suggestion`, undefined, {
+        token: t.admin,
+      })
+      expect(suggestion.status).toBe(200)
+      expect(await page.getByLabel('Title').inputValue()).toBe(suggestion.body.title)
+      expect(await page.getByLabel('Content (Markdown)').inputValue()).toBe(suggestion.body.content)
+      expect(suggestion.body.content).toContain('Manage Nameservers')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('Indexed', { exact: true }).waitFor()
+      const list = await app.call('GET', '/kb/articles?limit=100', undefined, { token: t.admin })
+      expect(list.body.items.map((a: { title: string }) => a.title)).toContain(suggestion.body.title)
+      await page.context().close()
+    })
+
+    it('shows the account facts a draft used, which were cited, and why there were none', async () => {
+      const withFacts = await ticket('Hosting suspended', 'Why is my hosting package suspended?')
+      const without = await ticket('Domain transfer', 'How long does a domain transfer take?')
+      const fact = (ref: number | null, title: string, status: string, cited: boolean, why: string) => ({
+        ref,
+        kind: 'service',
+        whmcsId: ref ?? 99,
+        title,
+        status,
+        text: `${title}: ${status}`,
+        why,
+        cited,
+        fields: {},
+      })
+      const account = {
+        state: 'read',
+        detail: null,
+        readAt: new Date().toISOString(),
+        cached: false,
+        clientId: 42,
+        facts: [
+          fact(1, 'Starter Hosting (example.com)', 'Suspended', true, 'only_service'),
+          fact(2, 'Domain example.org', 'Active', false, 'named'),
+          fact(null, 'Reseller Hosting', 'Fraud', false, 'fraud'),
+        ],
+      }
+      const sql = app.rt.deps.sql
+      await sql`UPDATE ai_replies SET account_facts = ${sql.json(account)} WHERE ticket_id = ${withFacts}`
+      await sql`UPDATE ai_replies SET account_facts = ${sql.json({ ...account, state: 'unavailable', detail: 'WHMCS did not answer within 3 s', readAt: null, facts: [] })}
+        WHERE ticket_id = ${without}`
+      const page = await signedIn(`support_agent@${t.slug}.test`, `/app/tickets/${withFacts}`)
+      const panel = page.getByRole('region', { name: 'Account', exact: true })
+      const facts = panel.getByRole('list', { name: 'Account facts' })
+      await facts
+        .getByRole('listitem')
+        .filter({ hasText: 'Starter Hosting (example.com)' })
+        .getByText('Cited')
+        .waitFor()
+      await facts
+        .getByRole('listitem')
+        .filter({ hasText: 'Domain example.org' })
+        .getByText('Not cited')
+        .waitFor()
+      await facts
+        .getByRole('listitem')
+        .filter({ hasText: 'Reseller Hosting' })
+        .getByText('Shown to agents only')
+        .waitFor()
+      await panel.getByText('3 facts given to the draft, 1 cited.').waitFor()
+      await panel.scrollIntoViewIfNeeded()
+      await shot(page, 'ticket-account')
+      await page.goto(`${app.url}/app/tickets/${without}`)
+      await page
+        .getByRole('region', { name: 'Account', exact: true })
+        .getByText('WHMCS could not be read in time')
+        .filter({ hasText: 'WHMCS did not answer within 3 s' })
+        .waitFor()
+      await page.context().close()
+    })
+
+    it('lets an admin turn account facts off and choose their kinds in Settings', async () => {
+      const page = await signedIn(`admin@${t.slug}.test`, '/app/settings')
+      await page
+        .getByRole('navigation', { name: 'Settings' })
+        .getByRole('link', { name: 'Account facts' })
+        .click()
+      await page.getByLabel('Domain registrations').uncheck()
+      await page.getByLabel('Wait for WHMCS at most (ms)').fill('2000')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByRole('status').filter({ hasText: 'Account facts saved' }).waitFor()
+      const saved = await app.call('GET', '/settings/account-facts', undefined, { token: t.admin })
+      expect(saved.body).toMatchObject({
+        enabled: true,
+        budgetMs: 2000,
+        kinds: { domains: false, services: true },
+      })
+      // Off: the kinds are disabled with it; a value the API refuses is said beside its field.
+      await page.getByLabel('Use account facts in drafts').uncheck()
+      await page.getByLabel('Wait for WHMCS at most (ms)').fill('30000')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('Not saved').waitFor()
+      expect(await page.getByLabel('Wait for WHMCS at most (ms)').inputValue()).toBe('30000')
+      await page.getByLabel('Wait for WHMCS at most (ms)').fill('3000')
+      await page.getByRole('button', { name: 'Save' }).click()
+      await page.getByRole('status').filter({ hasText: 'Account facts saved' }).waitFor()
+      const off = await app.call('GET', '/settings/account-facts', undefined, { token: t.admin })
+      expect(off.body).toMatchObject({ enabled: false, budgetMs: 3000 })
+      await page.context().close()
+    })
+
     it('sends an expired session back to sign-in and returns to the page after signing in', async () => {
       const id = await ticket('DNS', 'My domain does not resolve since yesterday.')
       const page = await signedIn(`support_agent@${t.slug}.test`)

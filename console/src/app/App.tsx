@@ -10,7 +10,7 @@ import { QueuePage } from '../features/review/components/QueuePage.tsx'
 import { TicketPage } from '../features/review/components/TicketPage.tsx'
 import { queryClient } from '../lib/query.ts'
 import type { StaffRole } from '../lib/session.ts'
-import { ComingSoon, Reserved } from './ComingSoon.tsx'
+import { ComingSoon } from './ComingSoon.tsx'
 import { RequireAuth } from './RequireAuth.tsx'
 import { Shell } from './Shell.tsx'
 
@@ -20,6 +20,14 @@ const ArticleEditor = lazy(() =>
 )
 const AnalyticsPage = lazy(() =>
   import('../features/analytics/components/AnalyticsPage.tsx').then((m) => ({ default: m.AnalyticsPage })),
+)
+const CalibrationPage = lazy(() =>
+  import('../features/calibration/components/CalibrationPage.tsx').then((m) => ({
+    default: m.CalibrationPage,
+  })),
+)
+const GapsPage = lazy(() =>
+  import('../features/calibration/components/GapsPage.tsx').then((m) => ({ default: m.GapsPage })),
 )
 const SettingsPage = lazy(() =>
   import('../features/settings/components/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })),
@@ -35,9 +43,8 @@ const PAGES: { path: string; page: ComponentType; minRole?: StaffRole }[] = [
   { path: '/kb/import', page: ImportPage, minRole: 'admin' },
   { path: '/try', page: TryPage },
   { path: '/analytics', page: AnalyticsPage, minRole: 'admin' },
-  // Places kept for the desk-calibration and knowledge-gap pages, whose APIs are being built (issue 29).
-  { path: '/calibration', page: () => <Reserved title="Calibration" />, minRole: 'admin' },
-  { path: '/knowledge-gaps', page: () => <Reserved title="Knowledge gaps" />, minRole: 'admin' },
+  { path: '/calibration', page: CalibrationPage, minRole: 'admin' },
+  { path: '/knowledge-gaps', page: GapsPage, minRole: 'admin' },
   { path: '/settings/*', page: SettingsPage, minRole: 'admin' },
 ]
 

@@ -27,7 +27,8 @@ export function Shell() {
           <NavLink to="/kb">Knowledge base</NavLink>
           <NavLink to="/try">Try a question</NavLink>
           {admin && <NavLink to="/analytics">Analytics</NavLink>}
-          {/* Calibration and Knowledge gaps join here once their APIs are merged (routes kept in App.tsx). */}
+          {admin && <NavLink to="/calibration">Calibration</NavLink>}
+          {admin && <NavLink to="/knowledge-gaps">Knowledge gaps</NavLink>}
           {admin && <NavLink to="/settings">Settings</NavLink>}
         </nav>
         <div className="who">

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react'
-import { Link, useNavigate, useParams } from 'react-router'
+import { Link, useLocation, useNavigate, useParams } from 'react-router'
 import { ErrorNote, Field, Loading, Notice, PageHeader } from '../../../components/ui.tsx'
 import { ApiError } from '../../../lib/api.ts'
 import { hasRole, useSession } from '../../../lib/session.ts'
@@ -33,6 +33,19 @@ const formOf = (a: Article): Form => ({
   content: a.content,
 })
 
+/** What a page may hand the new-article editor to start from (Knowledge gaps' suggested article). */
+interface Prefill {
+  suggestion?: { title: string; content: string; category: Form['category']; tags: string[] }
+}
+
+/** A new article's form: empty, or the suggestion it was opened with (nothing is saved until *Save*). */
+function initialForm(prefill: unknown): Form {
+  const s = (prefill as Prefill | null)?.suggestion
+  return s
+    ? { ...EMPTY, title: s.title, content: s.content, category: s.category, tags: s.tags.join(', ') }
+    : EMPTY
+}
+
 /** Create or edit an article: Markdown with a live preview; *Save*, and *Delete* for admins. */
 export function ArticleEditor() {
   const param = useParams().id
@@ -48,8 +61,9 @@ function EditorForm({ id, article }: { id: number | null; article: Article | und
   const navigate = useNavigate()
   const admin = hasRole(useSession(), 'admin')
   const save = useSaveArticle(id)
+  const prefill = useLocation().state
   // The form keeps what was typed whatever the API answers: a failed save loses nothing.
-  const [form, setForm] = useState<Form>(() => (article ? formOf(article) : EMPTY))
+  const [form, setForm] = useState<Form>(() => (article ? formOf(article) : initialForm(prefill)))
   const set: Setter = (key, value) => setForm((f) => ({ ...f, [key]: value }))
   const fieldError = (path: string) =>
     save.error instanceof ApiError ? save.error.fieldMessage(path) : undefined

@@ -1,6 +1,7 @@
 import { CitedReply } from '../../../components/CitedReply.tsx'
 import { ConfidenceDetails, EscalationReasons, SourceList } from '../../../components/DraftDetails.tsx'
 import type { Draft, Ticket } from '../api/ticket.ts'
+import { AccountPanel } from './AccountPanel.tsx'
 import { DecisionBar } from './DecisionBar.tsx'
 
 const STATUS: Record<Draft['status'], string> = {
@@ -40,7 +41,7 @@ export function DraftPanel({ ticket, drafts }: { ticket: Ticket; drafts: Draft[]
       <DecisionBar ticket={ticket} draft={draft} />
       <ConfidenceDetails score={draft.confidenceScore} breakdown={draft.confidenceBreakdown ?? []} />
       <SourceList sources={draft.sources ?? []} />
-      {/* Account facts from WHMCS (services, invoices) join here once the draft API carries them. */}
+      <AccountPanel account={draft.account} />
       <p className="muted">
         {draft.provider} · {draft.model} · {draft.latencyMs ?? '—'} ms · made by{' '}
         {draft.trigger === 'regenerate' ? 'Regenerate' : 'the customer’s message'}

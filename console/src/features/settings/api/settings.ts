@@ -107,3 +107,13 @@ export const useAudit = (action: string) =>
     queryFn: ({ signal }) =>
       call('GET /audit', { query: { limit: 100, ...(action ? { action } : {}) }, signal }),
   })
+
+export type AccountFactsSettings = ReplyOf<'GET /settings/account-facts'>
+export const useAccountFacts = () =>
+  useList('GET /settings/account-facts', (signal) => call('GET /settings/account-facts', { signal }))
+export const useSaveAccountFacts = () =>
+  useWrite(
+    (body: NonNullable<BodyOf<'PUT /settings/account-facts'>>) =>
+      call('PUT /settings/account-facts', { body }),
+    ['GET /settings/account-facts'],
+  )

@@ -1,4 +1,5 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router'
+import { AccountFactsSection } from './AccountFactsSection.tsx'
 import { ApiKeysSection } from './ApiKeysSection.tsx'
 import { AuditSection } from './AuditSection.tsx'
 import { EscalationSection } from './EscalationSection.tsx'
@@ -14,6 +15,7 @@ const SECTIONS = [
   { path: 'api-keys', title: 'API keys', page: ApiKeysSection },
   { path: 'users', title: 'Users and roles', page: UsersSection },
   { path: 'escalation', title: 'Escalation rules', page: EscalationSection },
+  { path: 'account-facts', title: 'Account facts', page: AccountFactsSection },
   { path: 'prompts', title: 'Prompt versions', page: PromptsSection },
   { path: 'reranking', title: 'Reranking weights', page: RerankingSection },
   { path: 'audit', title: 'Audit log', page: AuditSection },
