@@ -219,7 +219,9 @@ describe.skipIf(missing.length > 0 && !ci)(
     it('creates an article with a Markdown preview and shows it indexed', async () => {
       const page = await signedIn(`admin@${t.slug}.test`, '/app/kb')
       await page.getByRole('link', { name: 'New article' }).click()
-      await page.getByLabel('Title').fill('Move a WordPress site to us')
+      // The list has its own Category filter and a search field: fill only once the editor is there.
+      await page.getByRole('heading', { name: 'New article' }).waitFor()
+      await page.getByLabel('Title', { exact: true }).fill('Move a WordPress site to us')
       await page.getByLabel('Category').selectOption('faq')
       await page.getByLabel('Tags').fill('wordpress, migration')
       await page

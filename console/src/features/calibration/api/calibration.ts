@@ -3,10 +3,8 @@ import { call } from '../../../lib/api.ts'
 import type { ReplyOf } from '../../../lib/contract.ts'
 
 export type Calibration = ReplyOf<'GET /calibration'>
-export type CalibrationVersion = ReplyOf<'GET /calibration/versions'>['items'][number]
 export type ReplayRun = NonNullable<Calibration['run']>
 export type KnowledgeGap = ReplyOf<'GET /knowledge-gaps'>['items'][number]
-export type GapSuggestion = ReplyOf<'POST /knowledge-gaps/{id}/suggestion'>
 
 const CALIBRATION = ['calibration'] as const
 const VERSIONS = ['calibration', 'versions'] as const

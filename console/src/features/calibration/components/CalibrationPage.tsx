@@ -36,7 +36,7 @@ export function CalibrationPage() {
       <PageHeader title="Calibration" />
       <InForce calibration={c} />
       <Replay run={c.run} />
-      <BudgetForm key={c.budget} budget={c.budget} />
+      <BudgetForm budget={c.budget} />
       <h2>Versions</h2>
       <VersionsTable latestFitId={c.latestFit?.id ?? null} />
     </section>
