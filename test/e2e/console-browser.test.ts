@@ -611,7 +611,7 @@ describe.skipIf(missing.length > 0 && !ci)(
         .filter({ hasText: 'Reseller Hosting' })
         .getByText('Shown to agents only')
         .waitFor()
-      await panel.getByText('3 facts given to the draft, 1 cited.').waitFor()
+      await panel.getByText('2 facts given to the draft, 1 cited; 1 shown to agents only.').waitFor()
       await panel.scrollIntoViewIfNeeded()
       await shot(page, 'ticket-account')
       await page.goto(`${app.url}/app/tickets/${without}`)

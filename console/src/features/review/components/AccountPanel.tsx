@@ -56,11 +56,15 @@ function AccountFacts({ account }: { account: Account }) {
         the draft used no account facts.
       </p>
     )
-  const cited = account.facts.filter((f) => f.cited).length
+  // Agents-only flags (no ref) were never given to the model: they are counted apart.
+  const given = account.facts.filter((f) => f.ref !== null)
+  const cited = given.filter((f) => f.cited).length
+  const agentsOnly = account.facts.length - given.length
   return (
     <>
       <p className="muted">
-        {read}. {account.facts.length} facts given to the draft, {cited} cited.
+        {read}. {given.length} facts given to the draft, {cited} cited
+        {agentsOnly > 0 ? `; ${agentsOnly} shown to agents only` : ''}.
       </p>
       <ul aria-label="Account facts">
         {account.facts.map((f) => (
