@@ -10,6 +10,12 @@ export interface DeployConfig {
   stackPrefix: string
   /** Browser origins allowed by CORS; empty means no CORS headers at all (API clients only). */
   corsOrigins: string[]
+  /**
+   * PUBLIC_URL of the functions: where people reach the console and API, e.g. `https://desk.example.com`
+   * (a domain pointed at the CloudFront distribution) or the `ConsoleUrl` output without `/app/` after the
+   * first deploy. Unset: the WHMCS panel shows no *Review in Draftdesk* link.
+   */
+  publicUrl: string | undefined
   /** Steady-state requests per second across the API, and the burst above it. */
   apiRateLimit: number
   apiBurstLimit: number
@@ -53,6 +59,7 @@ export interface DeployConfig {
 export const defaultConfig: DeployConfig = {
   stackPrefix: 'Draftdesk',
   corsOrigins: [],
+  publicUrl: undefined,
   apiRateLimit: 50,
   apiBurstLimit: 100,
   logLevel: 'INFO',
@@ -145,6 +152,14 @@ export function readConfig(node: Node): DeployConfig {
   config.ollamaChatModel = str('ollamaChatModel') ?? config.ollamaChatModel
   if (get('ollamaExtraModels') !== undefined) config.ollamaExtraModels = list(get('ollamaExtraModels'))
   config.rerankerUrl = str('rerankerUrl')
+  config.publicUrl = str('publicUrl')
+  if (config.publicUrl !== undefined) {
+    try {
+      config.publicUrl = parseConfig({ PUBLIC_URL: config.publicUrl }).PUBLIC_URL
+    } catch (error) {
+      throw new Error(`CDK context "publicUrl": ${(error as Error).message}`)
+    }
+  }
   if (get('whmcsAllowedNetworks') !== undefined) {
     config.whmcsAllowedNetworks = list(get('whmcsAllowedNetworks'))
     // The functions would refuse to start on a bad CIDR; say so at synth time instead.

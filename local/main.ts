@@ -1,17 +1,23 @@
 import { resolve } from 'node:path'
 import { parseConfig } from '#shared/config'
+import { ensureConsoleBuilt } from './console-build.ts'
 import { startRuntime } from './runtime.ts'
 
 /** `npm start`: the whole product on one machine. Ctrl-C stops it cleanly. */
 async function main() {
   const config = parseConfig()
   const dataDir = resolve(config.DRAFTDESK_DATA_DIR)
+  // The API runs without the console, so a failed build is said loudly but does not stop the start.
+  await ensureConsoleBuilt((m) => process.stdout.write(`  ${m}\n`)).catch((error: unknown) => {
+    process.stderr.write(`  the console could not be built: ${(error as Error).message}\n`)
+  })
   const runtime = await startRuntime({ dataDir })
   const b = runtime.bootstrap
   const data = config.DATABASE_URL ? `${redactUrl(config.DATABASE_URL)}, secrets in ${dataDir}` : dataDir
   const lines = [
     '',
     `  Draftdesk is running at ${runtime.url}  (data: ${data}, AI provider: ${runtime.deps.ai.name})`,
+    `  Console: ${config.PUBLIC_URL ?? runtime.url}/app/`,
     ...(b
       ? [
           '',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -10,6 +11,8 @@ import { bootstrapSuperadmin } from '#shared/identity/bootstrap'
 import { logger, providerLogger } from '#shared/logger'
 import { queues as queueDefs, routes, schedules } from '#shared/routes'
 import { migrate } from '../migrations/runner.ts'
+import { CONSOLE_DIST } from './console-build.ts'
+import { consoleHandler } from './console-static.ts'
 import { lockDataDir } from './data-lock.ts'
 import { type LocalDb, openDb } from './db.ts'
 import { type LocalQueueOptions, LocalQueues } from './queues.ts'
@@ -53,6 +56,8 @@ export interface RuntimeOptions {
   queue?: LocalQueueOptions
   /** Start queue pollers and schedules (default true). */
   workers?: boolean
+  /** The built console served under /app/ (default console/dist). */
+  consoleDir?: string
 }
 
 export interface Runtime {
@@ -103,22 +108,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(db.session ? { session: db.session } : {}),
     })
     const bootstrap = await prepareDatabase(db, queues, config, dataKey)
-    const ai = await selectProvider(
-      {
-        ollamaHost: config.OLLAMA_HOST,
-        embedModel: config.OLLAMA_EMBED_MODEL,
-        chatModel: config.OLLAMA_CHAT_MODEL,
-        timeoutMs: config.OLLAMA_TIMEOUT_MS,
-        retries: config.OLLAMA_RETRIES,
-      },
-      providerLogger,
-    )
+    const ai = await selectProvider(providerOptions(config), providerLogger)
     const deps: Deps = { config, sql: db.sql, queue: queues, ai, jwtKey, dataKey, now: () => new Date() }
     setDeps(deps)
 
-    const server = createApiServer(routes, (def) => loadHandler(def.handler), config.CORS_ORIGINS)
-    await new Promise<void>((resolve) => server.listen(options.port ?? config.PORT, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const serveConsole = consoleHandler(options.consoleDir ?? CONSOLE_DIST)
+    const server = createApiServer(
+      routes,
+      (def) => loadHandler(def.handler),
+      config.CORS_ORIGINS,
+      serveConsole,
+    )
+    const url = await listen(server, options.port ?? config.PORT, config.HOST)
     const workers = options.workers ?? true
     const scheduler = workers ? startScheduler(schedules, (def) => loadHandler(def.handler)) : undefined
     if (workers) queues.start()
@@ -153,6 +154,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     lock?.release()
     throw error
   }
+}
+
+/** The AI provider's settings from the parsed config. */
+const providerOptions = (config: Config) => ({
+  ollamaHost: config.OLLAMA_HOST,
+  embedModel: config.OLLAMA_EMBED_MODEL,
+  chatModel: config.OLLAMA_CHAT_MODEL,
+  timeoutMs: config.OLLAMA_TIMEOUT_MS,
+  retries: config.OLLAMA_RETRIES,
+})
+
+/**
+ * Listens on `host` (HOST: loopback unless the operator opens it) and returns the URL this machine reaches
+ * it at: a wildcard address listens on loopback too.
+ */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  const local =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host
+  return `http://${local}:${(server.address() as AddressInfo).port}`
 }
 
 /**

@@ -34,6 +34,8 @@ export function createApiServer(
   routes: readonly RouteDef[],
   load: (def: RouteDef) => Promise<HttpHandler>,
   corsOrigins = '*',
+  /** Paths served before the API's (the console under /app/); true when it answered the request. */
+  serveStatic?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean,
 ): Server {
   const compiled = routes.map(compile).sort((a, b) => a.params.length - b.params.length)
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
@@ -42,6 +44,7 @@ export function createApiServer(
     try {
       const url = new URL(req.url ?? '/', 'http://local')
       const method = req.method ?? 'GET'
+      if (serveStatic?.(req, res, url)) return
       if (method === 'OPTIONS') return preflight(res, corsOrigins)
       const matches = compiled.filter((r) => r.pattern.test(url.pathname))
       const route = matches.find((r) => r.def.method === method)

@@ -9,6 +9,14 @@ import * as z from 'zod'
 const schema = z.object({
   DRAFTDESK_ENV: z.enum(['local', 'test', 'aws']).default('local'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * The address the local runtime listens on: loopback by default, so nothing is exposed by accident;
+   * `0.0.0.0` (or a LAN address) when WHMCS on another machine, or a reverse proxy there, must reach it.
+   */
+  HOST: z
+    .string()
+    .default('127.0.0.1')
+    .refine((h) => isIP(h) !== 0 || /^[a-z0-9.-]+$/i.test(h), 'an IP address or a host name'),
   DRAFTDESK_DATA_DIR: z.string().default('.data'),
   /** A PostgreSQL server (with pgvector) for the local runtime and `npm run migrate`; unset = embedded. */
   DATABASE_URL: z.string().optional(),
@@ -51,12 +59,14 @@ const schema = z.object({
   WHMCS_ALLOWED_NETWORKS: z.string().default('').transform(cidrList),
   CORS_ORIGINS: z.string().default('*'),
   /**
-   * The address clients reach this API at, e.g. `https://desk.example.com` behind a proxy: the OpenAPI
-   * document's `servers` entry and the default target of `npm run kb:import`. Unset: the request's own
-   * origin (OpenAPI) and `http://127.0.0.1:<PORT>` (kb:import).
+   * The URL people and WHMCS reach Draftdesk at, e.g. `https://desk.example.com` behind a reverse proxy,
+   * without a trailing slash: the WHMCS panel's *Review in Draftdesk* link (`<PUBLIC_URL>/app/tickets/<id>`;
+   * unset, no link), the OpenAPI document's `servers` entry and the default target of `npm run kb:import`.
+   * Unset: the request's own origin (OpenAPI) and `http://127.0.0.1:<PORT>` (kb:import).
    */
   PUBLIC_URL: z
-    .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+    .url({ protocol: /^https?$/, error: 'an http(s) URL such as https://desk.example.com' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'no query string or fragment')
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),

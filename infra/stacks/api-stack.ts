@@ -170,6 +170,7 @@ export class ApiStack extends Stack {
           OLLAMA_EMBED_MODEL: config.ollamaEmbedModel,
           OLLAMA_CHAT_MODEL: config.ollamaChatModel,
           CORS_ORIGINS: config.corsOrigins.join(','),
+          ...(config.publicUrl ? { PUBLIC_URL: config.publicUrl } : {}),
           ...(config.rerankerUrl ? { RERANKER_URL: config.rerankerUrl } : {}),
           ...(config.whmcsAllowedNetworks.length
             ? { WHMCS_ALLOWED_NETWORKS: config.whmcsAllowedNetworks.join(',') }

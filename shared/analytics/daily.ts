@@ -159,7 +159,7 @@ export async function sourceFigures(
     tenantId,
     db`d.created_at >= ${window.from} AND d.created_at < ${window.to}`,
   )
-  return merge(days.values())
+  return merge(days)
 }
 
 /**
@@ -182,13 +182,13 @@ export async function windowFigures(
 
   await refreshDays(sql, tenantId, isoDay(firstWhole), isoDay(endWhole))
   const [stored, head, tail] = await Promise.all([
-    sql<{ figures: DayFigures }[]>`
-      SELECT figures FROM analytics_daily
+    sql<{ day: string; figures: DayFigures }[]>`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, figures FROM analytics_daily
       WHERE tenant_id = ${tenantId} AND day >= ${isoDay(firstWhole)} AND day < ${isoDay(endWhole)}`,
     from < firstWhole ? live(from, firstWhole) : new Map<string, DayFigures>(),
     endWhole < to ? live(endWhole, to) : new Map<string, DayFigures>(),
   ])
-  return merge([...stored.map((r) => r.figures), ...head.values(), ...tail.values()])
+  return merge([...stored.map((r) => [r.day, r.figures] as const), ...head, ...tail])
 }
 
 /** Most tenants one scheduled refresh takes on; the rest wait for the next run (oldest stale day first). */

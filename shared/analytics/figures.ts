@@ -129,11 +129,25 @@ export interface MergedGroup extends Omit<GroupFigures, 'latencies' | 'reasons' 
   rejections: Map<string, number>
 }
 
+/** One UTC day of a window, all prompt versions and channels together: the summary's per-day series. */
+export interface DayTotals {
+  /** `YYYY-MM-DD`. */
+  day: string
+  drafts: number
+  escalated: number
+  usedAsIs: number
+  usedEdited: number
+  replaced: number
+  rejected: number
+}
+
 export interface WindowFigures {
   /** By prompt version id (`none` for the built-in prompt); only groups with drafts. */
   groups: Map<string, MergedGroup>
   overall: MergedGroup
   live: { buckets: number[][]; calibrations: Map<string | null, number> }
+  /** Days with drafts, oldest first. */
+  byDay: DayTotals[]
 }
 
 const mergedGroup = (): MergedGroup => ({
@@ -183,11 +197,33 @@ function addGroup(into: MergedGroup, from: GroupFigures): void {
   }
 }
 
-export function merge(days: Iterable<DayFigures>): WindowFigures {
+/** Adds a day's groups to its per-day totals (a window's partial edge day and its stored part add up). */
+function addDayTotals(totals: Map<string, DayTotals>, day: string, figures: DayFigures): void {
+  let t = totals.get(day)
+  if (!t) {
+    t = { day, drafts: 0, escalated: 0, usedAsIs: 0, usedEdited: 0, replaced: 0, rejected: 0 }
+    totals.set(day, t)
+  }
+  for (const g of Object.values(figures.groups)) {
+    t.drafts += g.drafts
+    t.escalated += g.escalated
+    for (const c of REVIEW_CHANNELS) {
+      t.usedAsIs += g.channels[c].usedAsIs
+      t.usedEdited += g.channels[c].usedEdited
+      t.replaced += g.channels[c].replaced
+      t.rejected += g.channels[c].rejected
+    }
+  }
+}
+
+/** Adds up a window's days, given as `[YYYY-MM-DD, figures]`. */
+export function merge(days: Iterable<readonly [string, DayFigures]>): WindowFigures {
   const groups = new Map<string, MergedGroup>()
   const overall = mergedGroup()
   const live = { buckets: emptyLive().buckets, calibrations: new Map<string | null, number>() }
-  for (const day of days) {
+  const totals = new Map<string, DayTotals>()
+  for (const [dayKey, day] of days) {
+    addDayTotals(totals, dayKey, day)
     for (const [key, g] of Object.entries(day.groups)) {
       let into = groups.get(key)
       if (!into) {
@@ -201,7 +237,8 @@ export function merge(days: Iterable<DayFigures>): WindowFigures {
     for (const [id, n] of day.live.calibrations)
       live.calibrations.set(id, (live.calibrations.get(id) ?? 0) + n)
   }
-  return { groups, overall, live }
+  const byDay = [...totals.values()].sort((a, b) => (a.day < b.day ? -1 : 1))
+  return { groups, overall, live, byDay }
 }
 
 /**

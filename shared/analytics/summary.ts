@@ -30,6 +30,7 @@ import { type ChannelBreakdown, channelMetrics, REVIEW_CHANNELS, rangeBuckets } 
 import { windowFigures } from './daily.ts'
 import {
   byCodePoint,
+  type DayTotals,
   type DraftStatusCounts,
   type MergedGroup,
   percentileCont,
@@ -90,6 +91,8 @@ export interface AnalyticsSummary {
   from: Date
   to: Date
   overall: ReviewMetrics
+  /** Drafts per UTC day (days with drafts), with how they were used: the "drafts per day" chart. */
+  byDay: DayTotals[]
   byPromptVersion: PromptVersionMetrics[]
   /** The tenant's own prompt versions whose `performance_metrics` this call refreshed. */
   refreshedPromptVersionIds: number[]
@@ -189,7 +192,7 @@ export async function analyticsSummary(
   figures?: Promise<WindowFigures>,
 ): Promise<AnalyticsSummary> {
   const { from, to } = window
-  const { groups, overall } = await (figures ?? windowFigures(sql, tenantId, window))
+  const { groups, overall, byDay } = await (figures ?? windowFigures(sql, tenantId, window))
 
   const perVersion = [...groups].map(([key, g]) => ({
     promptVersionId: key === 'none' ? null : Number(key),
@@ -234,6 +237,7 @@ export async function analyticsSummary(
     from,
     to,
     overall: metricsOf(overall),
+    byDay,
     byPromptVersion,
     refreshedPromptVersionIds: own.map((v) => v.promptVersionId as number),
   }

@@ -111,6 +111,12 @@ const panelDraft = z.object({
         .describe(
           "what the draft knew about the client's WHMCS account; null on drafts made before it existed",
         ),
+      reviewUrl: z
+        .string()
+        .nullable()
+        .describe(
+          "the ticket's page in the desk console (Review in Draftdesk); null when PUBLIC_URL is unset",
+        ),
       createdAt: z.date(),
     })
     .nullable()

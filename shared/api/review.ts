@@ -153,6 +153,19 @@ const analyticsSummary = z.object({
   from: z.date(),
   to: z.date(),
   overall: reviewMetrics,
+  byDay: z
+    .array(
+      z.object({
+        day: z.string().describe('YYYY-MM-DD (UTC)'),
+        drafts: count,
+        escalated: count,
+        usedAsIs: count,
+        usedEdited: count,
+        replaced: count,
+        rejected: count,
+      }),
+    )
+    .describe('drafts per UTC day (days with drafts only, oldest first), with how they were used'),
   byPromptVersion: z.array(
     reviewMetrics.extend({
       promptVersionId: rowId.nullable().describe('null: the built-in fallback prompt'),

@@ -105,6 +105,12 @@ export const customerTicket = z.object({
 const staffListed = staffTicket.extend({
   pendingDraftId: rowId.optional().describe('needsReview=true only: the pending draft'),
   escalated: z.boolean().optional().describe('needsReview=true only: the pending draft is escalated'),
+  confidence: z.number().optional().describe('needsReview=true only: the pending draft’s confidence'),
+  promptVersionId: rowId.nullable().optional().describe('needsReview=true only: the draft’s prompt version'),
+  promptVersion: text.nullable().optional().describe('needsReview=true only: that version’s label'),
+  waitingSince: at
+    .optional()
+    .describe('needsReview=true only: when the customer message the draft answers arrived'),
 })
 const staffDetail = staffTicket.extend({
   messages: z.array(staffMessage),
@@ -113,7 +119,7 @@ const staffDetail = staffTicket.extend({
 export const customerTicketDetail = customerTicket.extend({ messages: z.array(customerMessage) })
 
 /** One success body per audience: OpenAPI shows both, titled. */
-const views = (staff: z.ZodType, customer: z.ZodType) =>
+const views = <S extends z.ZodType, C extends z.ZodType>(staff: S, customer: C) =>
   z.union([staff.meta({ title: 'Staff view' }), customer.meta({ title: 'Customer view (role user)' })])
 
 export const ticketsContract = {

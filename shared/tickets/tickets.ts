@@ -152,6 +152,16 @@ export interface TicketFilter {
   limit: number
 }
 
+/** What a review-queue row adds to the ticket (`needsReview=true`). */
+interface ReviewQueueFields {
+  pendingDraftId: number
+  escalated: boolean
+  confidence: number
+  promptVersionId: number | null
+  promptVersion: string | null
+  waitingSince: Date
+}
+
 /**
  * Lists tickets newest first with keyset pagination. `needsReview` lists tickets whose newest draft is
  * still pending, oldest first (the review queue), with `escalated` flagged.
@@ -172,13 +182,19 @@ function ticketRows(sql: Sql, auth: AuthContext, f: TicketFilter) {
     ${f.priority ? sql`AND t.priority = ${f.priority}` : sql``}
     ${f.q ? sql`AND (t.subject ILIKE ${likeContains(f.q)} OR t.client_email ILIKE ${likeContains(f.q)})` : sql``}`
   if (f.needsReview) {
-    return sql<(TicketView & { pendingDraftId: number; escalated: boolean })[]>`
-      SELECT ${TICKET_COLUMNS(sql, sql`t`)}, d.id AS pending_draft_id, d.escalated
+    // What the console's queue sorts and filters by: the draft's prompt version, its confidence, and since
+    // when the customer has waited (the message the draft answers).
+    return sql<(TicketView & ReviewQueueFields)[]>`
+      SELECT ${TICKET_COLUMNS(sql, sql`t`)}, d.id AS pending_draft_id, d.escalated,
+             d.confidence_score AS confidence, d.prompt_version_id, pv.version AS prompt_version,
+             COALESCE(m.created_at, t.created_at) AS waiting_since
       FROM tickets t
       JOIN LATERAL (
-        SELECT id, status, escalated FROM ai_replies
+        SELECT id, status, escalated, confidence_score, prompt_version_id, message_id FROM ai_replies
         WHERE tenant_id = t.tenant_id AND ticket_id = t.id ORDER BY id DESC LIMIT 1
       ) d ON d.status = 'pending'
+      LEFT JOIN prompt_versions pv ON pv.id = d.prompt_version_id
+      LEFT JOIN messages m ON m.id = d.message_id AND m.tenant_id = t.tenant_id
       WHERE ${where} ${f.cursor ? sql`AND t.id > ${f.cursor}` : sql``}
       ORDER BY t.id ASC LIMIT ${f.limit + 1}`
   }

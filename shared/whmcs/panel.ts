@@ -47,6 +47,8 @@ export interface PanelDraft {
   /** The components that moved the score most, largest first, each with its explanation. */
   confidenceComponents: PanelConfidenceComponent[]
   sources: PanelSource[]
+  /** The ticket's page in the console (*Review in Draftdesk*); null when `PUBLIC_URL` is not set. */
+  reviewUrl: string | null
   /** What the draft knew about the customer's WHMCS account (issue 30); null on older drafts. */
   account: PanelAccount | null
   createdAt: Date
@@ -89,6 +91,8 @@ export async function getWhmcsTicketDraft(
   sql: Sql,
   tenantId: number,
   whmcsTicketId: number,
+  /** Where people reach Draftdesk (`PUBLIC_URL`), for the link to the console. */
+  publicUrl?: string,
 ): Promise<{ ticketId: number; draftState: PanelDraftState; draft: PanelDraft | null }> {
   const ticket = await panelTicket(sql, tenantId, whmcsTicketId)
   const [row] = await sql<
@@ -135,6 +139,7 @@ export async function getWhmcsTicketDraft(
       escalationReasons: reasonTexts(row.escalationReasons),
       confidenceComponents: topComponents(row.confidenceBreakdown),
       sources: panelSources(row.rerankedSources, cited),
+      reviewUrl: publicUrl ? `${publicUrl}/app/tickets/${ticket.id}` : null,
       account: panelAccountOf(row.accountFacts),
       createdAt: row.createdAt,
     },

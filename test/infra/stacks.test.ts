@@ -39,11 +39,12 @@ type Resources = Record<string, Resource>
  */
 let stubRoot: string
 let app: App
-let stacks: { data: Stack; model: Stack; api: Stack }
+let stacks: { data: Stack; model: Stack; api: Stack; web: Stack }
 let data: Template
 let model: Template
 let api: Template
 let apiResources: Resources
+let web: Template
 
 const corsOrigin = 'https://desk.example.com'
 
@@ -62,6 +63,10 @@ beforeAll(() => {
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, 'export const handler = async () => ({})\n')
   }
+  // A console build stands in for console/dist.
+  mkdirSync(join(stubRoot, 'console', 'dist', 'assets'), { recursive: true })
+  writeFileSync(join(stubRoot, 'console', 'dist', 'index.html'), '<!doctype html><title>Draftdesk</title>')
+  writeFileSync(join(stubRoot, 'console', 'dist', 'assets', 'index-abc.js'), 'export {}')
   // The feature flags from cdk.json, so the tests see what `cdk synth` produces.
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8'))
   app = new App({
@@ -77,6 +82,7 @@ beforeAll(() => {
   model = Template.fromStack(stacks.model)
   api = Template.fromStack(stacks.api)
   apiResources = api.toJSON().Resources
+  web = Template.fromStack(stacks.web)
 })
 
 afterAll(() => {
@@ -112,7 +118,7 @@ describe('Function: Draftdesk CDK app', () => {
         .synth()
         .stacks.map((s) => s.stackName)
         .sort(),
-    ).toEqual(['Draftdesk-Api', 'Draftdesk-Data', 'Draftdesk-Model'])
+    ).toEqual(['Draftdesk-Api', 'Draftdesk-Console', 'Draftdesk-Data', 'Draftdesk-Model'])
   })
 
   it('maps every route of the route table to an API route with its own function', () => {
@@ -324,6 +330,39 @@ describe('Function: Draftdesk CDK app', () => {
     api.hasOutput('ApiUrl', Match.anyValue())
     const webhook = api.findOutputs('WebhookUrlPattern')
     expect(JSON.stringify(webhook)).toContain('/webhooks/whmcs/{tenantSlug}')
+  })
+
+  it('serves the console from a private bucket and the API through the same CloudFront origin', () => {
+    // Assess: the bucket is private, reached by CloudFront's origin access control only.
+    web.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    })
+    web.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1)
+    const [distribution] = Object.values(web.findResources('AWS::CloudFront::Distribution'))
+    const config = distribution!.Properties.DistributionConfig
+    // The API is the default behaviour: every method, nothing cached; the app lives under /app.
+    expect(config.DefaultCacheBehavior.AllowedMethods).toHaveLength(7)
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https')
+    expect(config.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern)).toEqual(['/app*'])
+    const apiOrigin = config.Origins.find((o: Json) => o.CustomOriginConfig)
+    expect(JSON.stringify(apiOrigin.DomainName)).toContain('ApiEndpoint')
+    // The page's security headers travel with it, and app routes are rewritten to the page.
+    web.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: {
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("script-src 'self'") },
+        },
+      },
+    })
+    web.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: Match.stringLikeRegexp('/app/index.html'),
+    })
+    web.resourceCountIs('Custom::CDKBucketDeployment', 2)
   })
 
   it('keeps the database private, encrypted, protected and snapshotted', () => {
