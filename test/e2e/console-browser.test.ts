@@ -1,12 +1,14 @@
 /**
  * The desk console in a real browser (issue 29): headless Chromium (Debian's `chromium`, driven by
  * playwright-core) against the local runtime serving the real build under /app/. Each test acts as a person
- * would, through roles and labels, and checks the outcome through the page and the API. The run saves a
- * screenshot of each page into docs/screenshots/ (shown in docs/console.md).
+ * would, through roles and labels, and checks the outcome through the page and the API. The run takes a
+ * screenshot of each page; with UPDATE_SCREENSHOTS=1 it saves them into docs/screenshots/ (shown in
+ * docs/console.md), otherwise into a temporary directory, so an ordinary test run leaves the tree clean.
  *
  * Needs `chromium`; without it the file skips with a note, except under CI=true, where it fails.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,7 +18,10 @@ import { ensureConsoleBuilt } from '../../local/console-build.ts'
 import { BOOTSTRAP, createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots')
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? resolve(import.meta.dirname, '../../docs/screenshots')
+    : mkdtempSync(join(tmpdir(), 'draftdesk-screenshots-'))
 const missing = existsSync(CHROMIUM) ? [] : [`chromium at ${CHROMIUM} (apt-get install chromium)`]
 const ci = process.env.CI === 'true'
 if (missing.length > 0 && !ci)
