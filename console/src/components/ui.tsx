@@ -72,3 +72,19 @@ export function Notice({ children }: { children: ReactNode }) {
     </p>
   )
 }
+
+/** A table's header row: one column header per name (an empty name for a column of buttons). */
+export function ColumnHeads({ names }: { names: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the columns are fixed, and an empty name may repeat
+          <th scope="col" key={i}>
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  )
+}

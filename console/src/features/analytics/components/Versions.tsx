@@ -1,3 +1,4 @@
+import { ColumnHeads } from '../../../components/ui.tsx'
 import { num, percent } from '../../../lib/format.ts'
 import type { Summary } from '../api/summary.ts'
 
@@ -7,18 +8,18 @@ export function Versions({ s }: { s: Summary }) {
     <>
       <h2>By prompt version</h2>
       <table aria-label="Prompt versions">
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Drafts</th>
-            <th scope="col">Used</th>
-            <th scope="col">Used unedited</th>
-            <th scope="col">Edit similarity</th>
-            <th scope="col">Escalated</th>
-            <th scope="col">Mean confidence</th>
-            <th scope="col">Latency p50</th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          names={[
+            'Version',
+            'Drafts',
+            'Used',
+            'Used unedited',
+            'Edit similarity',
+            'Escalated',
+            'Mean confidence',
+            'Latency p50',
+          ]}
+        />
         <tbody>
           {s.byPromptVersion.map((v) => (
             <tr key={v.promptVersionId ?? 'none'}>

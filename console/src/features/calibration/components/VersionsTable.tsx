@@ -1,4 +1,4 @@
-import { ErrorNote, Loading, Notice } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Loading, Notice } from '../../../components/ui.tsx'
 import { formatDateTime, num, percent } from '../../../lib/format.ts'
 import { useCalibrationVersions, usePinVersion } from '../api/calibration.ts'
 
@@ -15,18 +15,18 @@ export function VersionsTable({ latestFitId }: { latestFitId: number | null }) {
       <ErrorNote error={pin.error} prefix="Not pinned" />
       {pin.isSuccess && <Notice>Pinned: automatic refits leave it in force until you unpin it.</Notice>}
       <table aria-label="Calibration versions">
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">From</th>
-            <th scope="col">Answerable escalated</th>
-            <th scope="col">Unanswerable caught</th>
-            <th scope="col">ECE</th>
-            <th scope="col">Adopted</th>
-            <th scope="col">Made</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          names={[
+            'Version',
+            'From',
+            'Answerable escalated',
+            'Unanswerable caught',
+            'ECE',
+            'Adopted',
+            'Made',
+            'Action',
+          ]}
+        />
         <tbody>
           {versions.data.items.map((v) => (
             <tr key={v.id}>

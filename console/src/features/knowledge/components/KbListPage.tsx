@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { Link } from 'react-router'
-import { ErrorNote, Field, Loading, PageHeader } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Loading, PageHeader } from '../../../components/ui.tsx'
 import { formatDateTime } from '../../../lib/format.ts'
 import { hasRole, useSession } from '../../../lib/session.ts'
 import { CATEGORIES, useArticles } from '../api/articles.ts'
@@ -50,15 +50,7 @@ export function KbListPage() {
         <p className="notice">No article matches. Create one or import Markdown files.</p>
       ) : (
         <table aria-label="Articles">
-          <thead>
-            <tr>
-              <th scope="col">Title</th>
-              <th scope="col">Category</th>
-              <th scope="col">Tags</th>
-              <th scope="col">Index</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Title', 'Category', 'Tags', 'Index', 'Updated']} />
           <tbody>
             {items.map((a) => (
               <tr key={a.id}>

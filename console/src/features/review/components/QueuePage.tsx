@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
-import { ErrorNote, Field, Loading, PageHeader } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Loading, PageHeader } from '../../../components/ui.tsx'
 import { waitingFor } from '../../../lib/format.ts'
 import { CHANNEL } from '../../../lib/words.ts'
 import { type QueueItem, useReviewQueue } from '../api/queue.ts'
@@ -120,17 +120,7 @@ function QueueTable({
   const now = Date.now()
   return (
     <table aria-label="Tickets waiting for review">
-      <thead>
-        <tr>
-          <th scope="col">Ticket</th>
-          <th scope="col">Customer</th>
-          <th scope="col">Channel</th>
-          <th scope="col">Status</th>
-          <th scope="col">Prompt</th>
-          <th scope="col">Confidence</th>
-          <th scope="col">Waiting</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={['Ticket', 'Customer', 'Channel', 'Status', 'Prompt', 'Confidence', 'Waiting']} />
       <tbody>
         {items.map((t, i) => (
           <tr

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react'
-import { ErrorNote, Field, Notice } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Notice } from '../../../components/ui.tsx'
 import { formatDateTime } from '../../../lib/format.ts'
 import { type ApiKey, useApiKeys, useCreateApiKey, useRevokeApiKey } from '../api/settings.ts'
 import { ROLE_NAMES } from './roles.ts'
@@ -44,15 +44,7 @@ export function ApiKeysSection() {
       )}
       <ErrorNote error={keys.error ?? revoke.error} />
       <table aria-label="API keys">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Starts with</th>
-            <th scope="col">Role</th>
-            <th scope="col">Last used</th>
-            <th scope="col" />
-          </tr>
-        </thead>
+        <ColumnHeads names={['Name', 'Starts with', 'Role', 'Last used', '']} />
         <tbody>
           {keys.data?.items.map((k) => (
             <tr key={k.id}>

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { ErrorNote, Field, Loading } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Loading } from '../../../components/ui.tsx'
 import { formatDateTime } from '../../../lib/format.ts'
 import { useAudit } from '../api/settings.ts'
 
@@ -17,14 +17,7 @@ export function AuditSection() {
       <ErrorNote error={audit.error} prefix="The audit log could not be read" />
       {audit.isPending && <Loading />}
       <table aria-label="Audit log">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">What</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={['When', 'Who', 'Action', 'What']} />
         <tbody>
           {audit.data?.items.map((a) => (
             <tr key={a.id}>

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react'
-import { ErrorNote, Field, Notice } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Notice } from '../../../components/ui.tsx'
 import { ApiError } from '../../../lib/api.ts'
 import { lastDays, useSummary } from '../../analytics/api/summary.ts'
 import { Versions } from '../../analytics/components/Versions.tsx'
@@ -16,14 +16,7 @@ export function PromptsSection() {
     <>
       <ErrorNote error={prompts.error ?? activate.error} />
       <table aria-label="Your prompt versions">
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Name</th>
-            <th scope="col">Model</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={['Version', 'Name', 'Model', 'State']} />
         <tbody>
           {prompts.data?.items.map((p) => (
             <tr key={p.id}>

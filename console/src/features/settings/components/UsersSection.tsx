@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react'
-import { ErrorNote, Field, Notice } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Notice } from '../../../components/ui.tsx'
 import { ApiError } from '../../../lib/api.ts'
 import { formatDateTime } from '../../../lib/format.ts'
 import { type User, useCreateUser, useUpdateUser, useUsers } from '../api/settings.ts'
@@ -17,15 +17,7 @@ export function UsersSection() {
       <NewUser />
       <ErrorNote error={users.error ?? update.error} prefix={update.error ? 'Not changed' : undefined} />
       <table aria-label="Users">
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Last sign-in</th>
-            <th scope="col">Active</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={['Email', 'Name', 'Role', 'Last sign-in', 'Active']} />
         <tbody>
           {users.data?.items.map((u) => (
             <tr key={u.id}>

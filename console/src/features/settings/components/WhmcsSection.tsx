@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react'
-import { ErrorNote, Field, Loading, Notice } from '../../../components/ui.tsx'
+import { ColumnHeads, ErrorNote, Field, Loading, Notice } from '../../../components/ui.tsx'
 import { ApiError } from '../../../lib/api.ts'
 import { formatDateTime } from '../../../lib/format.ts'
 import {
@@ -105,14 +105,7 @@ function SyncLogs() {
       <ErrorNote error={sync.error} prefix="Not started" />
       <ErrorNote error={logs.error} prefix="The sync log could not be read" />
       <table aria-label="Sync log">
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Status</th>
-            <th scope="col">Records</th>
-            <th scope="col">WHMCS said</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={['Started', 'Status', 'Records', 'WHMCS said']} />
         <tbody>
           {logs.data?.items.map((l) => (
             <tr key={l.id}>
