@@ -17,7 +17,7 @@
  *
  * A space without an entry (another Ollama model, a cross-encoder) gets {@link uncalibrated}: the
  * reranking config's threshold (the seed's 0.5, strict for most spaces, so more tickets escalate, never
- * fewer) and the raw points as confidence, logged once per space so an operator knows to run the eval.
+ * fewer) and the raw points as confidence, logged once per space so an operator knows to calibrate it.
  */
 import { logger } from '../logger.ts'
 import BUILTIN_CALIBRATIONS from './builtin-calibrations.json' with { type: 'json' }
@@ -103,7 +103,9 @@ function uncalibrated(space: ScoreSpace, threshold: number): Calibration {
     logger.warn('no calibration for this scoring space; using conservative defaults', {
       space,
       lowRetrievalThreshold: threshold,
-      hint: 'run `npm run eval` with this model and add its suggestedCalibration to shared/trust/calibration.ts',
+      hint:
+        'a desk fits its own with POST /calibration/replay; an operator ships one for every desk with ' +
+        '`npm run eval -- --update` (shared/trust/builtin-calibrations.json)',
     })
   }
   return {
