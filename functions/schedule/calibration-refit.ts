@@ -1,4 +1,4 @@
-import { queueDueRefits } from '#shared/calibration/live'
+import { queueDueRefits } from '#shared/calibration/state'
 import { getDeps } from '#shared/deps'
 import { logger } from '#shared/logger'
 import { type ClaimedJob, publishJobs } from '#shared/queue/outbox'

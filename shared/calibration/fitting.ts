@@ -10,11 +10,10 @@
  * drafted in (a sample of another embedding model says nothing about this one's scores).
  */
 import type { Db } from '../db/sql.ts'
-import { loadRerankingConfig } from '../knowledge/reranking-config.ts'
-import { CALIBRATIONS, type Calibration, calibrationFor, type ScoreSpace } from '../trust/calibration.ts'
-import { DEFAULT_BUDGET, type FitSample, fitCalibration } from '../trust/fit.ts'
-import { tenantCalibrations } from '../trust/tenant-calibration.ts'
+import type { ScoreSpace } from '../trust/calibration.ts'
+import { type FitSample, fitCalibration } from '../trust/fit.ts'
 import { refreshGaps } from './gaps.ts'
+import { budgetOf, inForceFor } from './state.ts'
 
 /** Live samples older than this no longer describe the desk. */
 const LIVE_WINDOW_DAYS = 180
@@ -40,24 +39,6 @@ const asFitSample = (r: SampleRow): FitSample => ({
   usable: r.usable,
   raw: r.confidenceRaw ?? 0,
 })
-
-/** The tenant's budget of answerable tickets escalated (`settings.calibration.budget`), default 10%. */
-export async function budgetOf(sql: Db, tenantId: number): Promise<number> {
-  const [t] = await sql<{ budget: number | null }[]>`
-    SELECT (settings->'calibration'->>'budget')::float8 AS budget FROM tenants
-    WHERE id = ${tenantId} AND jsonb_typeof(settings->'calibration'->'budget') = 'number'`
-  const b = t?.budget
-  return typeof b === 'number' && b >= 0 && b <= 0.5 ? b : DEFAULT_BUDGET
-}
-
-/** The calibration in force for `space`: the tenant's own, else the built-in entry, else the fallback. */
-export async function inForceFor(sql: Db, tenantId: number, space: ScoreSpace): Promise<Calibration> {
-  const [own, rerank] = await Promise.all([
-    tenantCalibrations(sql, tenantId),
-    loadRerankingConfig(sql, tenantId),
-  ])
-  return calibrationFor(space, rerank.scoreThreshold, [...own, ...CALIBRATIONS])
-}
 
 /**
  * Fits the tenant's calibration in the caller's transaction, stores it (adopting it when the rule says so

@@ -8,21 +8,17 @@
  * - answerable: the agent used the draft (approved, sent as drafted or edited): yes; the agent replaced it:
  *   the label rules against the reply they sent (shared/trust/labels.ts); rejected without a reply of theirs
  *   to compare: undecided.
- * The `calibration-refit` schedule queues a refit for every tenant with at least {@link REFIT_AFTER}
+ * The `calibration-refit` schedule (state.ts) queues a refit for every tenant with at least `REFIT_AFTER`
  * decisions since its last sampling; the refit samples them and fits with the same adoption rule.
  */
 import type { Db, Sql } from '../db/sql.ts'
 import type { Deps } from '../deps.ts'
-import { enqueueRefit } from '../queue/jobs.ts'
-import type { ClaimedJob } from '../queue/outbox.ts'
 import { fitTenant } from './fitting.ts'
 import { labelDraft } from './labelling.ts'
+import { DECIDED } from './state.ts'
 
-/** Decisions since the last sampling that make a refit worth it. */
-export const REFIT_AFTER = 50
 /** Most decided drafts one refit samples (the oldest first; the next refit takes the rest). */
 const SAMPLE_BATCH = 1000
-const DECIDED = ['approved', 'rejected', 'sent_as_drafted', 'sent_edited', 'replaced'] as const
 
 interface Decided {
   id: number
@@ -43,31 +39,6 @@ interface Decided {
   confidenceRaw: number | null
   escalationReasons: Array<{ code: string }>
   sourceChunkIds: number[]
-}
-
-/** Decisions of the tenant not sampled yet. */
-export async function newOutcomes(sql: Db, tenantId: number): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM ai_replies a
-    WHERE a.tenant_id = ${tenantId} AND a.status IN ${sql(DECIDED)}
-      AND a.updated_at > coalesce((SELECT live_sampled_at FROM tenant_calibration_state
-                                   WHERE tenant_id = ${tenantId}), 'epoch')`
-  return row?.n ?? 0
-}
-
-/** The schedule: a `refit` job for each tenant with {@link REFIT_AFTER} new decisions. */
-export async function queueDueRefits(sql: Sql, jobs: ClaimedJob[]): Promise<number> {
-  return sql.begin(async (tx) => {
-    const due = await tx<{ tenantId: number }[]>`
-      SELECT a.tenant_id FROM ai_replies a
-      JOIN tenants t ON t.id = a.tenant_id AND t.is_active
-      LEFT JOIN tenant_calibration_state s ON s.tenant_id = a.tenant_id
-      WHERE a.status IN ${tx(DECIDED)} AND a.updated_at > coalesce(s.live_sampled_at, 'epoch')
-      GROUP BY a.tenant_id HAVING count(*) >= ${REFIT_AFTER}
-      ORDER BY a.tenant_id`
-    for (const d of due) await enqueueRefit(tx, jobs, d.tenantId)
-    return due.length
-  })
 }
 
 /** Reads decided drafts not sampled yet, oldest decision first. */

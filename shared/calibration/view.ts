@@ -9,10 +9,9 @@ import type { AuthContext } from '../auth/roles.ts'
 import { beforeCursor, type Db, type Sql } from '../db/sql.ts'
 import { ConflictError, found } from '../errors.ts'
 import type { ReliabilityBin } from '../trust/calibration.ts'
-import { budgetOf, inForceFor } from './fitting.ts'
-import { newOutcomes, REFIT_AFTER } from './live.ts'
 import { reliabilityDiagram } from './reliability-svg.ts'
 import { currentRun } from './runs.ts'
+import { budgetOf, inForceFor, newOutcomes, REFIT_AFTER } from './state.ts'
 
 interface VersionRow {
   id: number

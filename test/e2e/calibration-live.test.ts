@@ -4,7 +4,7 @@
  * versioned calibration with the same adoption rule; an API tenant's replay takes its approved tickets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { queueDueRefits, REFIT_AFTER } from '#shared/calibration/live'
+import { queueDueRefits, REFIT_AFTER } from '#shared/calibration/state'
 import { type ClaimedJob, publishJobs } from '#shared/queue/outbox'
 import { loadDataset } from '../../eval/run.ts'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
