@@ -12,14 +12,14 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { chromium, type Request } from 'playwright-core'
+import type { Request } from 'playwright-core'
 import { CONSOLE_DIST, ensureConsoleBuilt } from '../local/console-build.ts'
 import { createTenant, startTestApp } from '../test/helpers/app.ts'
+import { CHROMIUM, launchChromium } from '../test/helpers/chromium.ts'
 import { latencies, record, rng, table } from './lib.ts'
 
 const QUEUE = Number(process.env.BENCH_QUEUE ?? 1_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 10)
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const PASSWORD = 'password-123'
 
 if (!existsSync(CHROMIUM)) {
@@ -81,18 +81,7 @@ for (let start = 0; start < QUEUE; start += 500) {
 }
 await sql`ANALYZE`
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-})
+const browser = await launchChromium()
 const viewport = { width: 1280, height: 800 }
 
 // Sign in once through the page; every measured load starts from that stored session.

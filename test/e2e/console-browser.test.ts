@@ -10,14 +10,14 @@
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jwtSettings } from '#shared/auth/authenticate'
 import { issueToken } from '#shared/auth/jwt'
 import { ensureConsoleBuilt } from '../../local/console-build.ts'
 import { BOOTSTRAP, createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
+import { CHROMIUM, launchChromium } from '../helpers/chromium.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS =
   process.env.UPDATE_SCREENSHOTS === '1'
     ? resolve(import.meta.dirname, '../../docs/screenshots')
@@ -60,18 +60,7 @@ describe.skipIf(missing.length > 0 && !ci)(
       )
       expect(article.status).toBe(201)
       await app.rt.queues.idle(60_000)
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      })
+      browser = await launchChromium()
     }, 300_000)
     afterAll(async () => {
       await browser?.close()

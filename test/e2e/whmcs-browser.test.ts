@@ -13,13 +13,13 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { similarityRatio } from '#shared/review/similarity'
 import { signWebhook } from '#shared/whmcs/signature'
 import { createTenant, startTestApp, type TenantFixture, type TestApp } from '../helpers/app.ts'
+import { CHROMIUM, launchChromium } from '../helpers/chromium.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ADMIN_PAGE = resolve(import.meta.dirname, '../../integrations/whmcs/test/admin-page.php')
 const missing = [
   ...(spawnSync('php', ['-v'], { stdio: 'ignore' }).status === 0 ? [] : ['php (apt-get install php-cli)']),
@@ -97,18 +97,7 @@ describe.skipIf(missing.length > 0 && !ci)('Function: the WHMCS admin panel in a
       if (attempt > 200 || php.exitCode !== null) throw new Error(`php -S did not start:\n${phpLog}`)
       await new Promise((ok) => setTimeout(ok, 50))
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    browser = await launchChromium()
   }, 120_000)
   afterAll(async () => {
     await browser?.close()
